@@ -1,0 +1,1 @@
+"""Commands about figures (filled in by the figures stage)."""

@@ -1,0 +1,88 @@
+"""The one exception tree of ingest.
+
+    IngestError
+    ├── ConfigError          a config file, key or value is wrong (carries file and key)
+    ├── FetchError           an HTTP fetch failed; ``kind`` classifies it (dns, tls, timeout, ...)
+    ├── FeedParseError       bytes that should be a feed are not one
+    ├── ExtractionError      a page yielded no usable article text
+    ├── StoreError           the database refused or failed (locked, full, corrupt)
+    └── AlertError           an alert target could not be reached or refused delivery
+
+Third-party exceptions are mapped at the boundary (``raise FetchError(...) from exc``) so the
+rest of the code only ever catches these.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class IngestError(Exception):
+    """Base of every error ingest raises on purpose."""
+
+
+class ConfigError(IngestError):
+    """A configuration problem, located by file and key."""
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
+        self.file = file
+        self.key = key
+        where = ": ".join(part for part in (file, key) if part)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class FailureKind(StrEnum):
+    """Why a fetch failed; shown in ``ingest sources`` and counted in metrics."""
+
+    DNS = "dns"
+    CONNECT = "connect"
+    TLS = "tls"
+    TIMEOUT = "timeout"
+    TOO_LARGE = "too_large"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    HTTP_4XX = "http_4xx"
+    RATE_LIMITED = "http_429"
+    HTTP_5XX = "http_5xx"
+    GONE = "http_410"
+    PARSE = "parse"
+    BLOCKED = "blocked"
+    PROTOCOL = "protocol"
+
+
+class FetchError(IngestError):
+    """A fetch that did not produce a usable response."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        kind: FailureKind,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.url = url
+        self.kind = kind
+        self.status = status
+        self.retry_after = retry_after
+        super().__init__(f"{kind.value}: {message} ({url})")
+
+
+class FeedParseError(IngestError):
+    """The body could not be read as RSS or Atom."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        self.url = url
+        super().__init__(f"parse: {message} ({url})")
+
+
+class ExtractionError(IngestError):
+    """No article text could be extracted from a page."""
+
+
+class StoreError(IngestError):
+    """The database failed: locked, full, or refused a write."""
+
+
+class AlertError(IngestError):
+    """An alert could not be delivered to a target."""
