@@ -1,0 +1,60 @@
+"""Dedup stage: recognise what the corpus already holds (issue 3).
+
+Public API (all pure; the index's SQL lives in :mod:`ingest.store.neardup`)::
+
+    normalise_text(text) -> str            text_hash(text) -> str
+    signature(text, settings) -> Signature band_keys(sig) -> list[int]
+    classify(incoming, same_url_prior, candidates, settings) -> Decision
+    word_diff(old, new) -> str
+
+Flow for one incoming article (the pipeline's job): look up the article at the same canonical
+URL / GUID; ``keys = band_keys(signature(text, settings))``; ``ids = neardup.candidates(conn,
+keys, settings.candidate_limit)``; load those articles as :class:`Candidate`; ``classify``;
+store the result; ``neardup.add_to_index(conn, article_id, keys)`` for new stories and
+revisions (duplicates point at a story already indexed).
+"""
+
+from ingest.dedup.decide import (
+    Candidate,
+    Decision,
+    DecisionKind,
+    Incoming,
+    Prior,
+    classify,
+    url_key,
+)
+from ingest.dedup.diff import word_diff
+from ingest.dedup.normalise import normalise_text, text_hash, tokens
+from ingest.dedup.settings import DedupSettings
+from ingest.dedup.sketch import (
+    Signature,
+    band_keys,
+    estimated_jaccard,
+    shingles,
+    signature,
+    signature_of_shingles,
+)
+from ingest.dedup.verify import Overlap, overlap
+
+__all__ = [
+    "Candidate",
+    "Decision",
+    "DecisionKind",
+    "DedupSettings",
+    "Incoming",
+    "Overlap",
+    "Prior",
+    "Signature",
+    "band_keys",
+    "classify",
+    "estimated_jaccard",
+    "normalise_text",
+    "overlap",
+    "shingles",
+    "signature",
+    "signature_of_shingles",
+    "text_hash",
+    "tokens",
+    "url_key",
+    "word_diff",
+]

@@ -1,0 +1,239 @@
+"""The decision: is an incoming article new, a duplicate, a revision, or unchanged?
+
+Pure: the caller (pipeline/store) looks up the article already stored at the same canonical URL
+or GUID (``same_url_prior``) and the near-duplicate candidates from the band index, loads their
+texts, and calls :func:`classify`. Order of the layers, cheapest and surest first:
+
+1. Same document (same canonical URL, or same GUID from the same source): identical text or a
+   flip-flop back to an earlier revision is ``unchanged``; a collapse of the text (extraction
+   failure, paywall stub) is ``unchanged``; anything else is a ``revision``.
+2. Identical normalised text elsewhere: ``duplicate`` of that story (``unchanged`` when it is the
+   same outlet, i.e. the same article seen through another URL).
+3. Same outlet, almost the same text at another URL (slug edited with the headline): ``revision``.
+4. Verified near-duplicate from another outlet (the smaller text is almost all inside the larger,
+   and covers a fair share of it): ``duplicate``. Separately written stories on one event share
+   figures and a quote or two, never most of their 5-word shingles, so they stay ``new``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeAlias
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ingest.dedup.normalise import tokens
+from ingest.dedup.settings import DedupSettings
+from ingest.dedup.sketch import U64, shingles_of_tokens
+from ingest.dedup.verify import Overlap, overlap
+
+
+class DecisionKind(StrEnum):
+    """What an incoming article is, relative to the corpus."""
+
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    REVISION = "revision"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Incoming:
+    """An article about to be stored: extracted text plus where it came from.
+
+    ``url`` is the canonical URL (rel=canonical / og:url, tracking parameters stripped).
+    """
+
+    text: str
+    url: str
+    source: str
+    guid: str | None = None
+    title: str = ""
+    published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Candidate:
+    """An article already stored, offered for comparison.
+
+    ``id`` is the article id; ``story_id`` the story it is an appearance of (None when it is a
+    story itself). ``text`` is its current (latest) revision. ``revision_hashes`` are the
+    :func:`text_hash` values of all its stored revisions, oldest first (may be empty for
+    candidates; needed on the same-URL prior for flip-flop detection).
+    """
+
+    id: int
+    text: str
+    url: str
+    source: str
+    guid: str | None = None
+    title: str = ""
+    published: datetime | None = None
+    story_id: int | None = None
+    revision_hashes: tuple[str, ...] = ()
+
+
+# The article stored at the same canonical URL or GUID: same shape as a candidate.
+Prior: TypeAlias = Candidate
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Outcome of :func:`classify`.
+
+    ``target_id``: for ``duplicate`` the story id; for ``revision`` and ``unchanged`` the article
+    id that is revised / already holds the text; None for ``new``. Scores are those of the
+    compared text that decided (or the best candidate for ``new``), None when nothing was
+    compared. ``text_hash`` is the incoming text's hash, for the caller to store.
+    """
+
+    kind: DecisionKind
+    target_id: int | None
+    reason: str
+    text_hash: str
+    jaccard: float | None = None
+    containment: float | None = None
+    coverage: float | None = None
+
+
+_TRACKING_PREFIXES = ("utm_",)
+_TRACKING_NAMES = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid"})
+
+
+def url_key(url: str) -> str:
+    """A defensive URL identity for comparing candidates: host case, fragment, tracking
+    parameters and a trailing slash do not count (the store canonicalises first; this only
+    makes sure a candidate that slipped through is still seen as the same document)."""
+    parts = urlsplit(url.strip())
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith(_TRACKING_PREFIXES) and k.lower() not in _TRACKING_NAMES
+    ]
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), path, urlencode(sorted(query)), "")
+    )
+
+
+def _same_document(incoming: Incoming, cand: Candidate) -> bool:
+    # A GUID is only an identity within one feed; aggregators copy other feeds' GUIDs.
+    if incoming.guid and cand.guid == incoming.guid and cand.source == incoming.source:
+        return True
+    return bool(incoming.url) and url_key(incoming.url) == url_key(cand.url)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    words: list[str]
+    hash: str
+    shingles: U64
+
+
+def _prepare(text: str, settings: DedupSettings) -> _Prepared:
+    words = tokens(text)
+    digest = hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
+    return _Prepared(words, digest, shingles_of_tokens(words, settings.shingle_size))
+
+
+def _scored(
+    kind: DecisionKind, target: int | None, reason: str, digest: str, ov: Overlap | None
+) -> Decision:
+    if ov is None:
+        return Decision(kind, target, reason, digest)
+    return Decision(
+        kind,
+        target,
+        reason,
+        digest,
+        jaccard=round(ov.jaccard, 4),
+        containment=round(ov.containment, 4),
+        coverage=round(ov.coverage, 4),
+    )
+
+
+def _against_prior(inc: _Prepared, prior: Prior, settings: DedupSettings) -> Decision:
+    old = _prepare(prior.text, settings)
+    ov = overlap(inc.shingles, old.shingles)
+    history = prior.revision_hashes or (old.hash,)
+    if inc.hash in (old.hash, history[-1]):
+        return _scored(
+            DecisionKind.UNCHANGED, prior.id, "same text as the stored revision", inc.hash, ov
+        )
+    if inc.hash in history:
+        number = history.index(inc.hash) + 1
+        return _scored(
+            DecisionKind.UNCHANGED,
+            prior.id,
+            f"flip-flop back to revision {number}, not a new revision",
+            inc.hash,
+            ov,
+        )
+    if len(inc.words) < settings.collapse_ratio * len(old.words):
+        return _scored(
+            DecisionKind.UNCHANGED,
+            prior.id,
+            f"text collapsed from {len(old.words)} to {len(inc.words)} words "
+            "(extraction failure or paywall stub), not a revision",
+            inc.hash,
+            ov,
+        )
+    return _scored(DecisionKind.REVISION, prior.id, "same document, text changed", inc.hash, ov)
+
+
+def classify(
+    incoming: Incoming,
+    same_url_prior: Prior | None,
+    candidates: list[Candidate],
+    settings: DedupSettings,
+) -> Decision:
+    """Decide what ``incoming`` is, given the article at its URL and the index's candidates."""
+    inc = _prepare(incoming.text, settings)
+    prior = same_url_prior
+    if prior is None:
+        prior = next((c for c in candidates if _same_document(incoming, c)), None)
+    if prior is not None:
+        return _against_prior(inc, prior, settings)
+
+    scored = [
+        (cand, _prepare(cand.text, settings)) for cand in candidates[: settings.candidate_limit]
+    ]
+    for cand, prep in scored:
+        if prep.hash == inc.hash:
+            ov = overlap(inc.shingles, prep.shingles)
+            if cand.source == incoming.source:
+                reason = "same outlet, same text at another URL"
+                return _scored(DecisionKind.UNCHANGED, cand.id, reason, inc.hash, ov)
+            story = cand.story_id or cand.id
+            return _scored(DecisionKind.DUPLICATE, story, "identical normalised text", inc.hash, ov)
+
+    overlaps = [(cand, overlap(inc.shingles, prep.shingles)) for cand, prep in scored]
+    same_outlet = [
+        (cand, ov)
+        for cand, ov in overlaps
+        if cand.source == incoming.source and ov.jaccard >= settings.same_source_revision_jaccard
+    ]
+    if same_outlet:
+        cand, ov = max(same_outlet, key=lambda pair: pair[1].jaccard)
+        reason = f"same outlet, almost the same text (Jaccard {ov.jaccard:.2f}) at another URL"
+        return _scored(DecisionKind.REVISION, cand.id, reason, inc.hash, ov)
+
+    copies = [
+        (cand, ov)
+        for cand, ov in overlaps
+        if ov.containment >= settings.duplicate_containment
+        and ov.coverage >= settings.duplicate_min_overlap
+    ]
+    if copies:
+        cand, ov = max(copies, key=lambda pair: (pair[1].containment, pair[1].jaccard))
+        reason = (
+            f"republished text: {ov.containment:.0%} of the smaller text is in the other, "
+            f"covering {ov.coverage:.0%} of the larger"
+        )
+        return _scored(DecisionKind.DUPLICATE, cand.story_id or cand.id, reason, inc.hash, ov)
+
+    best = max((ov for _, ov in overlaps), key=lambda ov: ov.containment, default=None)
+    reason = "no candidate" if best is None else "no candidate passed verification"
+    return _scored(DecisionKind.NEW, None, reason, inc.hash, best)

@@ -1,0 +1,39 @@
+"""Thresholds of the dedup stage, as one frozen value (wired to ``[dedup]`` in the config).
+
+Every default is argued in ``docs/dedup.md``; change them there first, then here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DedupSettings:
+    """Parameters of signatures, the band index and the decision.
+
+    Changing ``shingle_size``, ``bands``, ``rows`` or ``seed`` changes every band key, so an
+    existing index must be rebuilt (``neardup_meta`` records them to detect that).
+    """
+
+    # Word n-grams: 5 words is long enough that two separately written stories rarely share
+    # one outside verbatim quotes, short enough that a one-word correction only touches 5.
+    shingle_size: int = 5
+    # MinHash LSH: bands x rows permutations. With rows=3 a pair is a candidate with
+    # probability 1 - (1 - J^3)^bands: 0.99 at J=0.5, 0.87 at J=0.4, 0.003 at J=0.05.
+    bands: int = 32
+    rows: int = 3
+    seed: int = 20240531
+    # Verification on the shingle sets, never on the sketch.
+    duplicate_containment: float = 0.80  # share of the smaller text found in the larger
+    duplicate_min_overlap: float = 0.20  # share of the larger text the smaller one covers
+    same_source_revision_jaccard: float = 0.60  # same outlet, other URL, "almost the same text"
+    collapse_ratio: float = 0.50  # new text shorter than this share of the prior: a collapse
+    candidate_limit: int = 20  # candidates verified per incoming article
+    per_key_cap: int = 200  # ids read per band key, so one hot key cannot stall a lookup
+    min_index_shingles: int = 8  # shorter texts (stubs) stay out of the index
+
+    @property
+    def num_perm(self) -> int:
+        """Number of MinHash permutations the signature holds."""
+        return self.bands * self.rows
