@@ -1,0 +1,167 @@
+"""Content decoding (gzip, deflate, br) with a hard cap on the decoded size.
+
+httpx would decode for us, but only all at once per chunk with no limit, so a 100 kB gzip bomb
+could expand into gigabytes before anything looks at it. Here every decompressor is asked for at
+most "what is left of the budget plus one byte" at a time, so memory stays bounded by the cap
+whatever the compression ratio.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Protocol
+
+import brotli  # type: ignore[import-untyped]
+
+from ingest.errors import FailureKind, FetchError
+
+__all__ = ["SUPPORTED_ENCODINGS", "BoundedDecoder"]
+
+# What we advertise in Accept-Encoding; a server answering with anything else is broken.
+SUPPORTED_ENCODINGS = "gzip, deflate, br"
+
+
+class _Stage(Protocol):
+    def feed(self, data: bytes) -> bytes: ...
+
+    def finish(self) -> bytes: ...
+
+
+class _Budget:
+    """Shared output counter of one stage; raises as soon as the cap is passed."""
+
+    def __init__(self, limit: int, url: str) -> None:
+        self.limit = limit
+        self.used = 0
+        self.url = url
+
+    def room(self) -> int:
+        # One byte more than allowed, so overshooting is detected rather than silently truncated.
+        return self.limit - self.used + 1
+
+    def take(self, chunk: bytes) -> bytes:
+        self.used += len(chunk)
+        if self.used > self.limit:
+            raise FetchError(
+                f"decoded body exceeds {self.limit} bytes", url=self.url, kind=FailureKind.TOO_LARGE
+            )
+        return chunk
+
+
+class _ZlibStage:
+    """gzip (RFC 1952, concatenated members allowed) or deflate (RFC 1950, or raw RFC 1951)."""
+
+    def __init__(self, coding: str, budget: _Budget) -> None:
+        self._gzip = coding == "gzip"
+        self._budget = budget
+        self._pending = b""
+        self._d: zlib._Decompress | None = (
+            zlib.decompressobj(16 + zlib.MAX_WBITS) if self._gzip else None
+        )
+
+    def _start_deflate(self, head: bytes) -> zlib._Decompress:
+        # RFC 9110 §8.4.1.2 says "deflate" means the zlib format, but some servers send a raw
+        # deflate stream; a zlib header is recognisable by CM=8 and a header checksum of 0 mod 31.
+        is_zlib = head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+        return zlib.decompressobj(zlib.MAX_WBITS if is_zlib else -zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> bytes:
+        if self._d is None:
+            self._pending += data
+            if len(self._pending) < 2:
+                return b""
+            self._d = self._start_deflate(self._pending)
+            data, self._pending = self._pending, b""
+        out: list[bytes] = []
+        buf = data
+        while buf:
+            if self._d.eof:
+                if not self._gzip or not buf.strip(b"\0"):
+                    break  # bytes after the stream end (or NUL padding): ignored, as browsers do
+                self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out.append(self._budget.take(self._d.decompress(buf, self._budget.room())))
+            buf = self._d.unused_data if self._d.eof else self._d.unconsumed_tail
+        return b"".join(out)
+
+    def finish(self) -> bytes:
+        if self._d is None:
+            if self._pending:
+                raise zlib.error("truncated deflate stream")
+            return b""
+        # Whatever zlib still holds is bounded by its window (32 kB), so flush() cannot explode.
+        tail = self._budget.take(self._d.flush())
+        if not self._d.eof:
+            raise zlib.error("truncated compressed stream")
+        return tail
+
+
+class _BrotliStage:
+    def __init__(self, budget: _Budget) -> None:
+        self._budget = budget
+        self._d = brotli.Decompressor()
+
+    def feed(self, data: bytes) -> bytes:
+        out = [self._budget.take(self._d.process(data, output_buffer_limit=self._budget.room()))]
+        # brotli >= 1.2: with the output limit reached, drain with empty input before feeding more.
+        while not self._d.can_accept_more_data():
+            out.append(
+                self._budget.take(self._d.process(b"", output_buffer_limit=self._budget.room()))
+            )
+        return b"".join(out)
+
+    def finish(self) -> bytes:
+        if not self._d.is_finished():
+            raise brotli.error("truncated brotli stream")
+        return b""
+
+
+class BoundedDecoder:
+    """Decode a body fed chunk by chunk, raising ``FetchError(TOO_LARGE)`` past ``limit`` bytes.
+
+    ``content_encoding`` is the header value; codings are undone in reverse order of application
+    (RFC 9110 §8.4). Unknown codings and corrupt streams raise ``FetchError(PROTOCOL)``.
+    """
+
+    def __init__(self, content_encoding: str | None, *, limit: int, url: str) -> None:
+        self._url = url
+        self._final = _Budget(limit, url)
+        self._stages: list[_Stage] = []
+        codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
+        for coding in reversed([c for c in codings if c and c != "identity"]):
+            # Intermediate stages get their own budget of the same size: a nested encoding
+            # cannot be larger than the final body in any sane response.
+            budget = _Budget(limit, url)
+            if coding in ("gzip", "x-gzip", "deflate"):  # x-gzip: RFC 9110 §8.4.1.3
+                self._stages.append(
+                    _ZlibStage("deflate" if coding == "deflate" else "gzip", budget)
+                )
+            elif coding == "br":
+                self._stages.append(_BrotliStage(budget))
+            else:
+                raise FetchError(
+                    f"unsupported Content-Encoding {coding!r}", url=url, kind=FailureKind.PROTOCOL
+                )
+        self._parts: list[bytes] = []
+
+    def feed(self, data: bytes) -> None:
+        """Decode one chunk of wire bytes."""
+        self._run(data, final=False)
+
+    def finish(self) -> bytes:
+        """Flush the decoders, check the streams were complete, return the whole body."""
+        self._run(b"", final=True)
+        return b"".join(self._parts)
+
+    def _run(self, data: bytes, *, final: bool) -> None:
+        try:
+            for stage in self._stages:
+                data = stage.feed(data)
+                if final:
+                    # Output flushed by one stage still has to pass through the next ones.
+                    data += stage.finish()
+        except (zlib.error, brotli.error) as exc:
+            raise FetchError(
+                f"corrupt compressed body: {exc}", url=self._url, kind=FailureKind.PROTOCOL
+            ) from exc
+        if data:
+            self._parts.append(self._final.take(data))

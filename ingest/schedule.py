@@ -1,0 +1,218 @@
+"""Schedule arithmetic: when to check a source next. Pure functions, no I/O.
+
+Every function takes ``now`` (and a random source where jitter is involved) as an argument, so the
+scheduler, the tests and a fake clock all get the same answers. Durations are ``timedelta``; points
+in time are timezone-aware UTC ``datetime``.
+
+The header parsers (Cache-Control ``max-age``, ``Expires``, ``Retry-After``) live here too,
+because their only use is to feed :func:`next_check`; the fetch layer calls them on each response.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from itertools import pairwise
+from statistics import median
+from typing import Protocol
+
+from ingest.errors import ConfigError
+
+__all__ = [
+    "DELTA_SECONDS_CAP",
+    "RandomSource",
+    "adaptive_interval",
+    "failure_backoff",
+    "next_check",
+    "parse_cache_control_max_age",
+    "parse_expires",
+    "parse_http_date",
+    "parse_retry_after",
+]
+
+# RFC 9111 §1.2.2: a delta-seconds too large to represent is replaced by 2^31.
+DELTA_SECONDS_CAP = 2**31
+
+# How many of the most recent entries describe a source's current posting rate. Older history
+# would make a feed that changed its rhythm (a blog turned news desk) adapt too slowly.
+_RATE_WINDOW = 20
+
+# Fraction of the backoff delay that jitter may take away. Jitter spreads the retries of sources
+# that failed together (one CDN outage) so they do not all return in the same tick.
+_JITTER = 0.25
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+class RandomSource(Protocol):
+    """What jitter needs from a random generator; ``random.Random`` satisfies it."""
+
+    def random(self) -> float: ...
+
+
+def _check_bounds(lo: timedelta, hi: timedelta, *, what: str) -> None:
+    if lo < timedelta(0):
+        raise ConfigError(f"{what}: minimum interval {lo} is negative")
+    if lo > hi:
+        raise ConfigError(f"{what}: minimum interval {lo} exceeds maximum interval {hi}")
+
+
+def _clamp(value: timedelta, lo: timedelta, hi: timedelta) -> timedelta:
+    return min(max(value, lo), hi)
+
+
+def next_check(
+    now: datetime,
+    *,
+    interval: timedelta,
+    feed_ttl: timedelta | None = None,
+    max_age: timedelta | None = None,
+    expires: datetime | None = None,
+    retry_after: timedelta | None = None,
+    min_interval: timedelta,
+    max_interval: timedelta,
+) -> datetime:
+    """Return ``now + clamp(max(interval, ttl, max-age, Expires, Retry-After), min, max)``.
+
+    Every hint the source gives only ever lengthens the wait (we poll no more often than the
+    publisher asks), and the clamp keeps a hostile hint (``Retry-After: 10 years``) from silently
+    dropping a source: it is retried at ``max_interval`` at the latest.
+    """
+    _check_bounds(min_interval, max_interval, what="next_check")
+    candidates = [interval]
+    if feed_ttl is not None:
+        candidates.append(feed_ttl)
+    if max_age is not None:
+        candidates.append(max_age)
+    elif expires is not None:
+        # RFC 9111 §5.3: with a max-age directive present, Expires MUST be ignored.
+        candidates.append(expires - now)
+    if retry_after is not None:
+        candidates.append(retry_after)
+    return now + _clamp(max(candidates), min_interval, max_interval)
+
+
+def adaptive_interval(
+    entry_times: Iterable[datetime],
+    *,
+    base: timedelta,
+    min_interval: timedelta,
+    max_interval: timedelta,
+    now: datetime | None = None,
+) -> timedelta:
+    """Return a polling interval that follows the source's observed posting rate.
+
+    The interval is half the median gap between the most recent entries: checking twice per
+    typical gap keeps the average delay before we see an entry at a quarter of a gap, without
+    polling a weekly blog every few minutes. The median, not the mean, so that one burst (five
+    posts in a minute) or one holiday does not swing the rate. With ``now`` given, a source that
+    has been silent for longer than its usual gap is checked less often (half the silence), and
+    entries dated in the future (bad clocks, bad feeds) are ignored. Fewer than two usable
+    entries say nothing about a rate, so ``base`` is used.
+    """
+    _check_bounds(min_interval, max_interval, what="adaptive_interval")
+    times = sorted({t for t in entry_times if now is None or t <= now})[-_RATE_WINDOW:]
+    if len(times) < 2:
+        return _clamp(base, min_interval, max_interval)
+    gap = timedelta(
+        seconds=median((later - earlier).total_seconds() for earlier, later in pairwise(times))
+    )
+    if now is not None:
+        gap = max(gap, now - times[-1])
+    return _clamp(gap / 2, min_interval, max_interval)
+
+
+def failure_backoff(
+    failures: int,
+    *,
+    base: timedelta,
+    max_interval: timedelta,
+    rng: RandomSource,
+) -> timedelta:
+    """Return the wait after ``failures`` consecutive failures: exponential, jittered, capped.
+
+    The ceiling doubles with each failure (``base``, ``2*base``, ``4*base`` ...) and the delay is
+    drawn from the top quarter below it. Once the ceiling reaches ``max_interval`` the delay *is*
+    ``max_interval``: a source that keeps failing is never dropped, it is retried at the slowest
+    rate (miniflux's weak spot is exactly that it drops such sources after three errors).
+    """
+    _check_bounds(base, max_interval, what="failure_backoff")
+    if failures <= 0:
+        return timedelta(0)
+    # Beyond 2**60 the ceiling has long passed any max_interval; capping the exponent avoids an
+    # OverflowError for a source that has failed for years.
+    ceiling_s = base.total_seconds() * 2.0 ** min(failures - 1, 60)
+    if ceiling_s >= max_interval.total_seconds():
+        return max_interval
+    return timedelta(seconds=ceiling_s * (1.0 - _JITTER * rng.random()))
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """Parse an HTTP-date (RFC 9110 §5.6.7, all three legacy forms) to aware UTC, or ``None``."""
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value.strip())
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return None
+    if parsed.tzinfo is None:
+        # RFC 9110 §5.6.7: HTTP dates are always GMT; asctime form carries no zone.
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def parse_cache_control_max_age(value: str | None) -> int | None:
+    """Return the ``max-age`` of a Cache-Control value in seconds, or ``None``.
+
+    RFC 9111 §5.2: directive names are case-insensitive, arguments may be quoted, and with
+    several ``max-age`` directives the first is used (§4.2.1). ``s-maxage`` is for shared caches
+    and does not apply to us. A malformed value is treated as absent.
+    """
+    if not value:
+        return None
+    for directive in value.split(","):
+        name, sep, arg = directive.partition("=")
+        if name.strip().lower() != "max-age" or not sep:
+            continue
+        arg = arg.strip().strip('"')
+        if not _DIGITS.fullmatch(arg):
+            return None
+        return min(int(arg), DELTA_SECONDS_CAP)
+    return None
+
+
+def parse_expires(value: str | None, *, date: str | None, now: datetime) -> datetime | None:
+    """Return when the response expires, on *our* clock, or ``None`` when absent or invalid.
+
+    RFC 9111 §4.2.1 computes the freshness lifetime as ``Expires - Date`` (both server clock), so
+    a server whose clock is off by an hour does not shift our schedule by an hour; we add that
+    lifetime to ``now``. Without a usable Date the Expires value is taken as is. An invalid
+    Expires ("0", "-1") means already expired (§5.3), which for scheduling is the same as absent.
+    """
+    expires = parse_http_date(value)
+    if expires is None:
+        return None
+    server_now = parse_http_date(date)
+    if server_now is None:
+        return expires
+    return now + (expires - server_now)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Return Retry-After as seconds from ``now``, or ``None`` when absent or malformed.
+
+    RFC 9110 §10.2.3: either delay-seconds or an HTTP-date. A date in the past means "now" (0).
+    """
+    if not value:
+        return None
+    text = value.strip()
+    if _DIGITS.fullmatch(text):
+        return float(min(int(text), DELTA_SECONDS_CAP))
+    when = parse_http_date(text)
+    if when is None:
+        return None
+    seconds = (when - now).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
