@@ -1,0 +1,260 @@
+"""``sources`` and ``articles``: what is watched and what was stored."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ingest.cli import main
+from ingest.cli.common import (
+    EXIT_ERROR,
+    app,
+    common_options,
+    handle_errors,
+    json_line,
+    print_jsonl,
+    print_table,
+)
+from ingest.models import ArticleRow, SourceState, to_iso
+
+
+def source_json(s: SourceState) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "url": s.url,
+        "status": s.status.value,
+        "last_checked": to_iso(s.last_checked),
+        "next_check": to_iso(s.next_check),
+        "failures": s.failures,
+        "last_error": s.last_error,
+        "entries": s.entries,
+        "enabled": s.enabled,
+        "last_error_kind": s.last_error_kind,
+        "last_status": s.last_status,
+        "last_success": to_iso(s.last_success),
+        "interval": s.interval,
+        "adaptive_interval": s.adaptive_interval,
+        "tags": list(s.tags),
+    }
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one source per line.")
+@common_options
+@click.pass_context
+@handle_errors
+def sources(click_ctx: click.Context, as_json: bool) -> None:
+    """List sources with their schedule state (status, last/next check, failures, errors).
+
+    \b
+    Example:
+        ingest sources
+        ingest sources --json | jq 'select(.status == "failing")'
+        ingest sources import feeds.opml
+    """
+    if click_ctx.invoked_subcommand:
+        return
+    rows = app().store.list_sources()
+    if as_json:
+        print_jsonl(source_json(s) for s in rows)
+        return
+    print_table(
+        ["name", "status", "entries", "failures", "last checked", "next check", "last error"],
+        [
+            [
+                s.name, s.status.value, str(s.entries), str(s.failures),
+                to_iso(s.last_checked) or "-", to_iso(s.next_check) or "now",
+                (s.last_error or "")[:60],
+            ]
+            for s in rows
+        ],
+    )  # fmt: skip
+
+
+@sources.command("import")
+@click.argument("opml_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--tag", "tags", multiple=True, help="Tag to add to every imported source.")
+@common_options
+@handle_errors
+def sources_import(opml_file: Path, tags: tuple[str, ...]) -> None:
+    """Add the feeds of an OPML file (the format every feed reader exports).
+
+    Feeds already known by name or URL are skipped, so importing twice adds nothing.
+
+    \b
+    Example:
+        ingest sources import ~/Downloads/feedly.opml --tag imported
+    """
+    from ingest.opml import parse_opml
+    from ingest.store import SourceSpec
+
+    try:
+        data = opml_file.read_bytes()
+    except OSError as exc:
+        click.echo(f"ingest: cannot read {opml_file}: {exc.strerror}", err=True)
+        sys.exit(EXIT_ERROR)
+    found = parse_opml(data, file=str(opml_file))
+    store = app().store
+    added = 0
+    for item in found:
+        spec = SourceSpec(
+            name=item.name, url=item.url, tags=(*item.tags, *tags), origin="opml"
+        )
+        if store.add_source(spec):
+            added += 1
+            click.echo(f"added {item.name} <{item.url}>")
+    click.echo(f"{added} added, {len(found) - added} already known ({opml_file})")
+
+
+def article_json(a: ArticleRow, *, with_text: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": a.id,
+        "url": a.url,
+        "canonical_url": a.canonical_url,
+        "title": a.title,
+        "published": to_iso(a.published),
+        "source": a.source,
+        "fetched_at": to_iso(a.fetched_at),
+        "text_length": a.text_length,
+        "extraction": a.extraction,
+        "duplicate_of": a.duplicate_of,
+        "revision": a.revision,
+        "appearances": a.appearances,
+        "language": a.language,
+        "author": a.author,
+    }
+    if with_text:
+        out["text"] = a.text
+    return out
+
+
+def _print_articles(rows: list[ArticleRow], as_json: bool) -> None:
+    if as_json:
+        print_jsonl(article_json(a) for a in rows)
+        return
+    print_table(
+        ["id", "fetched", "source", "dup of", "rev", "title"],
+        [
+            [
+                str(a.id), to_iso(a.fetched_at) or "", a.source or "-",
+                str(a.duplicate_of or ""), str(a.revision), (a.title or "")[:70],
+            ]
+            for a in rows
+        ],
+    )  # fmt: skip
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one article per line.")
+@click.option("--stories", is_flag=True, help="One line per story (duplicates folded in).")
+@click.option("--limit", default=50, show_default=True, help="How many, newest first.")
+@click.option("--source", help="Only articles from this source.")
+@common_options
+@click.pass_context
+@handle_errors
+def articles(
+    click_ctx: click.Context, as_json: bool, stories: bool, limit: int, source: str | None
+) -> None:
+    """List stored articles, one line per URL seen (newest first).
+
+    \b
+    Example:
+        ingest articles --limit 20
+        ingest articles --stories --json
+        ingest articles show 42
+        ingest articles search "cloud revenue"
+    """
+    if click_ctx.invoked_subcommand:
+        return
+    rows = app().store.list_articles(limit=limit, stories_only=stories, source=source)
+    _print_articles(rows, as_json)
+
+
+@articles.command("show")
+@click.argument("article_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object with the text.")
+@common_options
+@handle_errors
+def articles_show(article_id: int, as_json: bool) -> None:
+    """Show one article: metadata, text, and the other places it appeared.
+
+    \b
+    Example:
+        ingest articles show 42 --json | jq -r .text
+    """
+    store = app().store
+    article = store.get_article(article_id)
+    if article is None:
+        click.echo(f"ingest: no article {article_id}", err=True)
+        sys.exit(EXIT_ERROR)
+    story_id = article.duplicate_of or article.id
+    seen = store.appearances(story_id)
+    if as_json:
+        out = article_json(article, with_text=True)
+        out["appearances_list"] = [
+            {"id": a.id, "url": a.url, "source": a.source, "fetched_at": to_iso(a.fetched_at)}
+            for a in seen
+        ]
+        click.echo(json_line(out))
+        return
+    for key, value in article_json(article).items():
+        click.echo(f"{key:14} {value}")
+    if seen:
+        click.echo(f"\nalso appeared ({len(seen)}):")
+        for a in seen:
+            click.echo(f"  #{a.id} {to_iso(a.fetched_at)} {a.source or '-'} {a.url}")
+    click.echo("")
+    click.echo(article.text or "")
+
+
+@articles.command("history")
+@click.argument("article_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one revision per line.")
+@common_options
+@handle_errors
+def articles_history(article_id: int, as_json: bool) -> None:
+    """Every revision of an article, with a word-level diff against the one before.
+
+    \b
+    Example:
+        ingest articles history 42
+    """
+    revisions = app().store.history(article_id)
+    if not revisions:
+        click.echo(f"ingest: no article {article_id}", err=True)
+        sys.exit(EXIT_ERROR)
+    if as_json:
+        print_jsonl(
+            {
+                "revision": r.revision,
+                "fetched_at": to_iso(r.fetched_at),
+                "text_hash": r.text_hash,
+                "diff": r.diff,
+                "title": r.title,
+            }
+            for r in revisions
+        )
+        return
+    for r in revisions:
+        click.echo(f"revision {r.revision}  {to_iso(r.fetched_at)}  {r.text_hash[:12]}")
+        if r.diff:
+            click.echo(r.diff)
+
+
+@articles.command("search")
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one article per line.")
+@click.option("--limit", default=20, show_default=True)
+@common_options
+@handle_errors
+def articles_search(query: str, as_json: bool, limit: int) -> None:
+    """Full-text search over titles and texts (words are matched, not FTS syntax).
+
+    \b
+    Example:
+        ingest articles search "Qwen parameters"
+    """
+    _print_articles(app().store.search_articles(query, limit=limit), as_json)

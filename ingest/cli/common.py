@@ -1,0 +1,175 @@
+"""What every command shares: ``--config`` / ``--db``, error reporting, JSON Lines output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import click
+
+from ingest.errors import IngestError
+
+if TYPE_CHECKING:
+    from ingest.config import Config
+    from ingest.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Exit codes operators' scripts can rely on.
+EXIT_ERROR = 1  # the command ran into a problem (a failing source during `poll`, a bad file)
+EXIT_CONFIG = 2  # the configuration is wrong (also click's usage errors)
+EXIT_STORE = 3  # the database could not be opened or written
+
+
+@dataclass
+class AppContext:
+    """Lazily loaded config and store for one command invocation."""
+
+    config_path: str | None = None
+    db_path: str | None = None
+    verbose: int = 0
+    _config: Config | None = None
+    _store: Store | None = None
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            from ingest.config import load_config
+
+            self._config = load_config(Path(self.config_path) if self.config_path else None)
+        return self._config
+
+    @property
+    def db(self) -> Path:
+        from ingest.config import resolve_db_path
+
+        return resolve_db_path(self.config, self.db_path)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from ingest.daemon import open_store
+
+            self._store = open_store(self.config, self.db)
+            self.cleanups.append(self._store.close)
+        return self._store
+
+
+def _remember(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        app = ctx.ensure_object(AppContext)
+        if value is not None:
+            setattr(app, name, value)
+        return value
+
+    return callback
+
+
+def common_options(func: F) -> F:
+    """``--config FILE`` and ``--db FILE`` (also ``$INGEST_CONFIG`` / ``$INGEST_DB``)."""
+    func = click.option(
+        "--db",
+        "db_option",
+        metavar="FILE",
+        envvar="INGEST_DB",
+        expose_value=False,
+        callback=_remember("db_path"),
+        help="SQLite database file (default: [store] path of the config). Env: INGEST_DB.",
+    )(func)
+    func = click.option(
+        "--config",
+        "config_option",
+        metavar="FILE",
+        envvar="INGEST_CONFIG",
+        expose_value=False,
+        callback=_remember("config_path"),
+        help="Configuration file (default: ./config/ingest.toml). Env: INGEST_CONFIG.",
+    )(func)
+    func = click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=_remember("verbose"),
+        help="More log output (-vv for debug).",
+    )(func)
+    return func
+
+
+def handle_errors(func: F) -> F:
+    """Turn an IngestError into a one-line message on stderr and a documented exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ingest.errors import ConfigError, StoreError
+
+        app = click.get_current_context().ensure_object(AppContext)
+        setup_logging(app.verbose)
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"ingest: configuration error: {exc}", err=True)
+            sys.exit(EXIT_CONFIG)
+        except StoreError as exc:
+            click.echo(f"ingest: database error: {exc}", err=True)
+            sys.exit(EXIT_STORE)
+        except IngestError as exc:
+            click.echo(f"ingest: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+        finally:
+            for cleanup in reversed(app.cleanups):
+                cleanup()
+            app.cleanups.clear()
+
+    return cast(F, wrapper)
+
+
+def app() -> AppContext:
+    return click.get_current_context().ensure_object(AppContext)
+
+
+def setup_logging(verbose: int) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        )
+    root.setLevel(level)
+
+
+def _default(value: object) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def json_line(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=_default)
+
+
+def print_jsonl(rows: Iterable[object]) -> None:
+    for row in rows:
+        click.echo(json_line(row))
+
+
+def print_table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

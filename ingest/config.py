@@ -1,0 +1,433 @@
+"""Load and validate ``ingest.toml``.
+
+The loader is the only code that reads the environment: secrets are named in the file
+(``secret_env = "INGEST_WEBHOOK_SECRET"``) and resolved here, never written in the file.
+Every problem is reported as a :class:`ConfigError` naming the file and the dotted key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ingest.errors import ConfigError
+from ingest.fetch.settings import HttpSettings
+
+T = TypeVar("T")
+
+ENV_CONFIG = "INGEST_CONFIG"
+ENV_DB = "INGEST_DB"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$")
+_DURATION_UNITS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+_NAME = re.compile(r"^[\w .:/@&()'+-]{1,100}$")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    name: str
+    url: str
+    interval: float | None = None
+    tags: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StoreConfig:
+    path: Path = Path("data/ingest.db")
+    raw_html_retention_days: int = 90
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleConfig:
+    tick_seconds: float = 30.0
+    default_interval: float = 1800.0
+    min_interval: float = 300.0
+    max_interval: float = 86400.0
+    max_entries_per_poll: int = 200
+    max_parallel_sources: int = 8
+    adaptive: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TopicConfig:
+    include: tuple[str, ...] | None = None  # None: the built-in default terms
+    exclude: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractConfig:
+    # Below this share of the feed's own text, the page extraction is taken to have failed.
+    min_page_to_feed_ratio: float = 0.6
+    min_text_chars: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTarget:
+    url: str
+    secret_env: str | None = None
+    secret: str | None = field(default=None, repr=False)
+    mode: str = "standard"  # "standard" (Standard Webhooks JSON) or "slack" (text)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsConfig:
+    webhooks: tuple[WebhookTarget, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict)  # the rest, read by the alerts stage
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    file: str
+    store: StoreConfig
+    http: HttpSettings
+    schedule: ScheduleConfig
+    topic: TopicConfig
+    extract: ExtractConfig
+    sources: tuple[SourceConfig, ...]
+    alerts: AlertsConfig
+    sections: Mapping[str, Mapping[str, Any]]  # other stages' tables ([dedup], [figures], ...)
+
+
+def default_config_path() -> Path:
+    """``$INGEST_CONFIG``, else ``./config/ingest.toml``, else the copy bundled with the code."""
+    env = os.environ.get(ENV_CONFIG)
+    if env:
+        return Path(env)
+    local = Path("config/ingest.toml")
+    if local.is_file():
+        return local
+    return Path(__file__).resolve().parent.parent / "config" / "ingest.toml"
+
+
+def parse_duration(value: object, *, file: str, key: str) -> float:
+    """Seconds from ``900``, ``"15m"``, ``"2h"`` or ``"1d"``."""
+    if isinstance(value, bool):
+        raise ConfigError("expected a duration such as 900, '15m' or '2h'", file=file, key=key)
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (m := _DURATION.match(value)):
+        seconds = float(m.group(1)) * _DURATION_UNITS[m.group(2)]
+    else:
+        raise ConfigError(
+            f"expected a duration such as 900, '15m' or '2h', got {value!r}", file=file, key=key
+        )
+    if seconds <= 0:
+        raise ConfigError("a duration must be positive", file=file, key=key)
+    return seconds
+
+
+class _Table:
+    """A TOML table being read: typed getters that name the key on error, and a check
+    that nothing unknown was left (a typo is an error, not a silent default)."""
+
+    def __init__(self, data: Mapping[str, Any], *, file: str, prefix: str) -> None:
+        if not isinstance(data, Mapping):
+            raise ConfigError("expected a table", file=file, key=prefix or None)
+        self.data = data
+        self.file = file
+        self.prefix = prefix
+        self.seen: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def _get(self, name: str, types: type | tuple[type, ...], what: str, default: Any) -> Any:
+        self.seen.add(name)
+        if name not in self.data:
+            return default
+        value = self.data[name]
+        if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+            raise ConfigError(f"expected {what}, got {value!r}", file=self.file, key=self.key(name))
+        if not isinstance(value, types):
+            raise ConfigError(f"expected {what}, got {value!r}", file=self.file, key=self.key(name))
+        return value
+
+    def string(self, name: str, default: str | None = None, *, required: bool = False) -> Any:
+        if required and name not in self.data:
+            self.seen.add(name)
+            raise ConfigError("is required", file=self.file, key=self.key(name))
+        value = self._get(name, str, "a string", default)
+        if required and not str(value).strip():
+            raise ConfigError("must not be empty", file=self.file, key=self.key(name))
+        return value
+
+    def number(self, name: str, default: float, *, minimum: float = 0.0) -> float:
+        value = float(self._get(name, (int, float), "a number", default))
+        if value < minimum:
+            raise ConfigError(f"must be at least {minimum:g}", file=self.file, key=self.key(name))
+        return value
+
+    def integer(self, name: str, default: int, *, minimum: int = 0) -> int:
+        value = int(self._get(name, int, "a whole number", default))
+        if value < minimum:
+            raise ConfigError(f"must be at least {minimum}", file=self.file, key=self.key(name))
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        return bool(self._get(name, bool, "true or false", default))
+
+    def duration(self, name: str, default: float | None) -> float | None:
+        self.seen.add(name)
+        if name not in self.data:
+            return default
+        return parse_duration(self.data[name], file=self.file, key=self.key(name))
+
+    def strings(self, name: str, default: tuple[str, ...] | None = ()) -> tuple[str, ...] | None:
+        value = self._get(name, list, "a list of strings", None)
+        if value is None:
+            return default
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise ConfigError(
+                    f"expected a string, got {item!r}", file=self.file, key=f"{self.key(name)}[{i}]"
+                )
+        return tuple(value)
+
+    def table(self, name: str) -> _Table:
+        value = self._get(name, dict, "a table", {})
+        return _Table(value, file=self.file, prefix=self.key(name))
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.seen)
+        if unknown:
+            raise ConfigError(
+                f"unknown key (known: {', '.join(sorted(self.seen))})",
+                file=self.file,
+                key=self.key(unknown[0]),
+            )
+
+
+def _http_url(value: str, *, file: str, key: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ConfigError(f"expected an http:// or https:// URL, got {value!r}", file=file, key=key)
+    return value
+
+
+def _store(t: _Table) -> StoreConfig:
+    path = t.string("path", "data/ingest.db")
+    retention = t.integer("raw_html_retention_days", 90)
+    t.finish()
+    return StoreConfig(path=Path(path), raw_html_retention_days=retention)
+
+
+def _http(t: _Table) -> HttpSettings:
+    d = HttpSettings()
+    try:
+        cfg = HttpSettings(
+            contact_url=t.string("contact_url", d.contact_url),
+            connect_timeout=t.number("connect_timeout", d.connect_timeout, minimum=0.1),
+            read_timeout=t.number("read_timeout", d.read_timeout, minimum=0.1),
+            total_timeout=t.number("total_timeout", d.total_timeout, minimum=0.1),
+            max_body_bytes=t.integer("max_body_bytes", d.max_body_bytes, minimum=1024),
+            max_decoded_bytes=t.integer("max_decoded_bytes", d.max_decoded_bytes, minimum=1024),
+            max_redirects=t.integer("max_redirects", d.max_redirects),
+            per_host_concurrency=t.integer(
+                "per_host_concurrency", d.per_host_concurrency, minimum=1
+            ),
+            per_host_min_delay=t.number("per_host_min_delay", d.per_host_min_delay),
+            allow_networks=t.strings("allow_networks") or (),
+        )
+    except ConfigError as exc:
+        raise ConfigError(str(exc).split(": ", 1)[-1], file=t.file, key=exc.key) from exc
+    t.finish()
+    return cfg
+
+
+def _schedule(t: _Table) -> ScheduleConfig:
+    d = ScheduleConfig()
+    cfg = ScheduleConfig(
+        tick_seconds=t.duration("tick", d.tick_seconds) or d.tick_seconds,
+        default_interval=t.duration("default_interval", d.default_interval) or d.default_interval,
+        min_interval=t.duration("min_interval", d.min_interval) or d.min_interval,
+        max_interval=t.duration("max_interval", d.max_interval) or d.max_interval,
+        max_entries_per_poll=t.integer("max_entries_per_poll", d.max_entries_per_poll, minimum=1),
+        max_parallel_sources=t.integer("max_parallel_sources", d.max_parallel_sources, minimum=1),
+        adaptive=t.boolean("adaptive", d.adaptive),
+    )
+    if cfg.min_interval > cfg.max_interval:
+        raise ConfigError("must not exceed max_interval", file=t.file, key=t.key("min_interval"))
+    t.finish()
+    return cfg
+
+
+def _topic(t: _Table) -> TopicConfig:
+    cfg = TopicConfig(
+        include=t.strings("include", None),
+        exclude=t.strings("exclude") or (),
+        enabled=t.boolean("enabled", True),
+    )
+    t.finish()
+    return cfg
+
+
+def _extract(t: _Table) -> ExtractConfig:
+    d = ExtractConfig()
+    cfg = ExtractConfig(
+        min_page_to_feed_ratio=t.number("min_page_to_feed_ratio", d.min_page_to_feed_ratio),
+        min_text_chars=t.integer("min_text_chars", d.min_text_chars),
+    )
+    t.finish()
+    return cfg
+
+
+def _sources(raw: object, *, file: str) -> tuple[SourceConfig, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError("expected [[sources]] tables", file=file, key="sources")
+    out: list[SourceConfig] = []
+    names: set[str] = set()
+    for i, item in enumerate(raw):
+        t = _Table(item, file=file, prefix=f"sources[{i}]")
+        name = t.string("name", required=True).strip()
+        if not _NAME.match(name):
+            raise ConfigError(f"unsupported characters in {name!r}", file=file, key=t.key("name"))
+        if name in names:
+            raise ConfigError(f"duplicate source name {name!r}", file=file, key=t.key("name"))
+        names.add(name)
+        url = _http_url(t.string("url", required=True).strip(), file=file, key=t.key("url"))
+        out.append(
+            SourceConfig(
+                name=name,
+                url=url,
+                interval=t.duration("interval", None),
+                tags=t.strings("tags") or (),
+                enabled=t.boolean("enabled", True),
+            )
+        )
+        t.finish()
+    return tuple(out)
+
+
+def _alerts(t: _Table, environ: Mapping[str, str]) -> AlertsConfig:
+    raw_hooks = t.data.get("webhook", [])
+    t.seen.add("webhook")
+    if not isinstance(raw_hooks, list):
+        raise ConfigError("expected [[alerts.webhook]] tables", file=t.file, key=t.key("webhook"))
+    hooks = []
+    for i, item in enumerate(raw_hooks):
+        h = _Table(item, file=t.file, prefix=f"alerts.webhook[{i}]")
+        url = _http_url(h.string("url", required=True), file=t.file, key=h.key("url"))
+        secret_env = h.string("secret_env")
+        mode = h.string("mode", "standard")
+        if mode not in ("standard", "slack"):
+            raise ConfigError("expected 'standard' or 'slack'", file=t.file, key=h.key("mode"))
+        secret = None
+        if secret_env:
+            secret = environ.get(secret_env)
+            if not secret:
+                raise ConfigError(
+                    f"environment variable {secret_env} is not set",
+                    file=t.file,
+                    key=h.key("secret_env"),
+                )
+        hooks.append(WebhookTarget(url=url, secret_env=secret_env, secret=secret, mode=mode))
+        # Unknown keys inside a webhook table are left for the alerts stage to judge.
+        h.seen.update(h.data)
+        h.finish()
+    t.seen.update(t.data)
+    return AlertsConfig(webhooks=tuple(hooks), raw=dict(t.data))
+
+
+_KNOWN_SECTIONS = {"store", "http", "schedule", "topic", "extract", "sources", "alerts"}
+# Tables read by later stages; accepted here and handed on untouched.
+_STAGE_SECTIONS = {"dedup", "figures", "findings", "log", "server"}
+
+
+def parse_config(
+    data: Mapping[str, Any], *, file: str, environ: Mapping[str, str] | None = None
+) -> Config:
+    """Validate a parsed TOML document into a :class:`Config`."""
+    environ = os.environ if environ is None else environ
+    root = _Table(data, file=file, prefix="")
+    store = _store(root.table("store"))
+    http = _http(root.table("http"))
+    schedule = _schedule(root.table("schedule"))
+    topic = _topic(root.table("topic"))
+    extract = _extract(root.table("extract"))
+    root.seen.add("sources")
+    sources = _sources(data.get("sources", []), file=file)
+    alerts = _alerts(root.table("alerts"), environ)
+    sections: dict[str, Mapping[str, Any]] = {}
+    for name in _STAGE_SECTIONS:
+        root.seen.add(name)
+        if name in data:
+            if not isinstance(data[name], dict):
+                raise ConfigError("expected a table", file=file, key=name)
+            sections[name] = data[name]
+    root.finish()
+    return Config(
+        file=file,
+        store=store,
+        http=http,
+        schedule=schedule,
+        topic=topic,
+        extract=extract,
+        sources=sources,
+        alerts=alerts,
+        sections=sections,
+    )
+
+
+def stage_settings(config: Config, section: str, cls: type[T]) -> T:
+    """Build a stage's frozen settings dataclass from its config table (``[dedup]`` ...).
+
+    Keys are the dataclass's field names; a missing key keeps the default, an unknown key or a
+    value of the wrong type is a :class:`ConfigError` naming ``section.key``.
+    """
+    data = dict(config.sections.get(section, {}))
+    known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(
+                f"unknown key (known: {', '.join(sorted(known))})",
+                file=config.file,
+                key=f"{section}.{key}",
+            )
+        default = getattr(cls(), key)
+        if isinstance(default, bool) != isinstance(value, bool) or (
+            isinstance(default, int | float) and not isinstance(value, int | float)
+        ) or (isinstance(default, str) and not isinstance(value, str)):
+            raise ConfigError(
+                f"expected a value like {default!r}, got {value!r}",
+                file=config.file,
+                key=f"{section}.{key}",
+            )
+    try:
+        return cls(**data)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(exc), file=config.file, key=section) from exc
+
+
+def load_config(path: Path | None = None, *, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate a config file; raise :class:`ConfigError` saying where and what."""
+    path = path or default_config_path()
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ConfigError("file not found", file=file) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", file=file) from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError("not UTF-8 text", file=file) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", file=file) from exc
+    return parse_config(data, file=file, environ=environ)
+
+
+def resolve_db_path(config: Config, override: str | None) -> Path:
+    """The database file: ``--db`` / ``$INGEST_DB`` beat ``[store] path``."""
+    if override:
+        return Path(override)
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env)
+    return config.store.path

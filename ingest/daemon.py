@@ -1,0 +1,194 @@
+"""The running service: build the services once, then tick.
+
+APScheduler only drives the tick; what is due lives in the database (``sources.next_check``),
+so a restart resumes where it stopped and several daemons can share one store (each claims due
+sources with a lease). SIGTERM and SIGINT stop new ticks, let the one in hand finish, and exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from random import Random
+
+from ingest.config import Config, stage_settings
+from ingest.dedup import DedupSettings
+from ingest.errors import StoreError
+from ingest.fetch.client import Fetcher
+from ingest.models import CheckOutcome, utcnow
+from ingest.pipeline import Services, check_source
+from ingest.store import SourceSpec, Store
+from ingest.topic import TopicFilter, default_topic_filter
+
+log = logging.getLogger("ingest.daemon")
+
+# A claimed source is someone else's for this long; longer than any check can take
+# (total_timeout per request x entries is bounded by max_entries_per_poll).
+LEASE = timedelta(minutes=30)
+MAINTENANCE_EVERY = timedelta(hours=6)
+
+
+def topic_filter_for(config: Config) -> TopicFilter:
+    base = default_topic_filter()
+    if config.topic.include is None and not config.topic.exclude:
+        return base
+    return TopicFilter.from_terms(
+        include=config.topic.include if config.topic.include is not None else base.include,
+        exclude=config.topic.exclude,
+    )
+
+
+def open_store(config: Config, db_path: Path) -> Store:
+    store = Store(db_path)
+    changes = store.sync_sources(
+        SourceSpec(
+            name=s.name, url=s.url, tags=s.tags, interval=s.interval, enabled=s.enabled,
+            origin="config",
+        )
+        for s in config.sources
+    )  # fmt: skip
+    for change in changes:
+        log.info("sources: %s", change)
+    return store
+
+
+def build_services(
+    config: Config,
+    store: Store,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    rng: Random | None = None,
+) -> Services:
+    return Services(
+        config=config,
+        store=store,
+        fetcher=Fetcher(config.http, now=clock),
+        topic=topic_filter_for(config),
+        dedup=stage_settings(config, "dedup", DedupSettings),
+        clock=clock,
+        rng=rng or Random(),
+    )
+
+
+def owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def run_pass(
+    services: Services,
+    *,
+    only_due: bool,
+    owner: str | None = None,
+    stop: asyncio.Event | None = None,
+) -> list[CheckOutcome]:
+    """Check the due sources (or all enabled ones) once, in parallel up to the configured limit.
+
+    When ``stop`` is set, checks not yet started are skipped (their leases released) and the
+    ones in flight finish.
+    """
+    cfg = services.config.schedule
+    owner = owner or owner_id()
+    limit = 10_000 if not only_due else max(cfg.max_parallel_sources * 8, 64)
+    sources = services.store.claim_due_sources(
+        services.clock(), limit=limit, owner=owner, lease=LEASE, only_due=only_due
+    )
+    if not sources:
+        return []
+    gate = asyncio.Semaphore(cfg.max_parallel_sources)
+
+    async def one(source_index: int) -> CheckOutcome | None:
+        async with gate:
+            if stop is not None and stop.is_set():
+                return None
+            return await check_source(services, sources[source_index])
+
+    results = await asyncio.gather(*(one(i) for i in range(len(sources))))
+    if stop is not None and stop.is_set():
+        services.store.release_leases(owner)
+    return [r for r in results if r is not None]
+
+
+class Daemon:
+    """``ingest run``: ticks until told to stop."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.owner = owner_id()
+        self._stop = asyncio.Event()
+        self._tick_lock = asyncio.Lock()
+        self.last_tick: datetime | None = None
+        self.last_success: datetime | None = None
+        self._last_maintenance: datetime | None = None
+
+    async def tick(self) -> None:
+        """One scheduler tick: claim what is due and check it. Never raises."""
+        if self._tick_lock.locked() or self._stop.is_set():
+            return
+        async with self._tick_lock:
+            self.last_tick = self.services.clock()
+            try:
+                results = await run_pass(
+                    self.services, only_due=True, owner=self.owner, stop=self._stop
+                )
+                if any(r.outcome != "error" for r in results):
+                    self.last_success = self.services.clock()
+                self._maintenance()
+            except StoreError as exc:
+                # Locked or full database: nothing was half-written; the next tick tries again.
+                log.error("tick skipped: %s", exc)
+
+    def _maintenance(self) -> None:
+        now = self.services.clock()
+        if self._last_maintenance and now - self._last_maintenance < MAINTENANCE_EVERY:
+            return
+        self._last_maintenance = now
+        days = self.services.config.store.raw_html_retention_days
+        if days > 0:
+            removed = self.services.store.prune_raw_pages(now - timedelta(days=days))
+            if removed:
+                log.info("pruned %d raw pages older than %d days", removed, days)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop)
+        scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
+        scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self.services.config.schedule.tick_seconds,
+            next_run_time=utcnow(),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            id="tick",
+        )
+        scheduler.start()
+        log.info(
+            "ingest running: %d sources, tick every %gs, database %s",
+            len(self.services.store.list_sources()),
+            self.services.config.schedule.tick_seconds,
+            self.services.store.path,
+        )
+        try:
+            await self._stop.wait()
+        finally:
+            log.info("stopping: finishing the work in hand")
+            scheduler.shutdown(wait=False)
+            async with self._tick_lock:  # waits for a running tick to finish
+                pass
+            await self.services.fetcher.aclose()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+        log.info("stopped")

@@ -1,0 +1,139 @@
+"""Article extraction: page HTML -> text and metadata, with the feed's own text as fallback.
+
+Pure apart from the CPU it burns (callers run it in a worker thread). trafilatura does the
+heavy lifting; this module decides what to trust when page and feed disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+from ingest.config import ExtractConfig
+from ingest.errors import ExtractionError
+from ingest.models import ExtractedArticle
+from ingest.urls import canonicalise_url, is_http_url
+
+_HTML_LANG = re.compile(rb"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I)
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def _language(html: bytes, found: str | None) -> str | None:
+    if found:
+        return found.lower()
+    m = _HTML_LANG.search(html[:4096])
+    return m.group(1).decode("ascii").lower() if m else None
+
+
+def _published(date_text: str | None) -> datetime | None:
+    if not date_text:
+        return None
+    try:
+        moment = datetime.fromisoformat(date_text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _canonical(page_url: str, declared: str | None) -> str:
+    """The page's rel=canonical / og:url when it is believable, else the page URL.
+
+    Some sites declare their home page or another host as canonical for every article;
+    trusting that would merge every article of the site into one, so such claims are ignored.
+    """
+    if declared:
+        absolute = urljoin(page_url, declared.strip())
+        if is_http_url(absolute):
+            page, claim = urlsplit(page_url), urlsplit(absolute)
+            same_site = claim.hostname and page.hostname and (
+                claim.hostname.removeprefix("www.") == page.hostname.removeprefix("www.")
+            )
+            if same_site and claim.path.strip("/") or (not same_site and claim.path.count("/") > 1):
+                return canonicalise_url(absolute)
+    return canonicalise_url(page_url)
+
+
+def clean_text(text: str) -> str:
+    return _BLANK_LINES.sub("\n\n", text.replace("\r\n", "\n")).strip()
+
+
+def extract_page(html: bytes, *, url: str) -> ExtractedArticle | None:
+    """Run trafilatura on one page; None when it finds no article text."""
+    import trafilatura  # heavy: imported on first use
+
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            deduplicate=False,
+        )
+    except (ValueError, TypeError, RecursionError, LookupError) as exc:
+        raise ExtractionError(f"trafilatura failed on {url}: {exc}") from exc
+    if doc is None or not getattr(doc, "text", None):
+        return None
+    return ExtractedArticle(
+        url=url,
+        canonical_url=_canonical(url, getattr(doc, "url", None)),
+        title=getattr(doc, "title", None),
+        author=getattr(doc, "author", None),
+        published=_published(getattr(doc, "date", None)),
+        language=_language(html, getattr(doc, "language", None)),
+        text=clean_text(doc.text),
+        extraction="page",
+        raw_html=html,
+    )
+
+
+def choose_text(
+    page: ExtractedArticle | None,
+    *,
+    url: str,
+    feed_text: str | None,
+    feed_title: str | None,
+    feed_published: datetime | None,
+    settings: ExtractConfig,
+    page_error: str | None = None,
+) -> ExtractedArticle:
+    """Pick the page extraction or the feed's text, and say why when it is the feed.
+
+    The feed text wins when the page could not be fetched, yielded nothing, or is much shorter
+    than what the feed itself carries (a paywall stub, a consent wall, a failed extraction).
+    """
+    feed_text = clean_text(feed_text or "")
+    if page is not None:
+        short = len(page.text) < settings.min_page_to_feed_ratio * len(feed_text)
+        if not short:
+            return _with_feed_metadata(page, feed_title, feed_published)
+        note = f"page text ({len(page.text)} chars) much shorter than the feed's ({len(feed_text)})"
+    else:
+        note = page_error or "no article text found on the page"
+    if not feed_text:
+        raise ExtractionError(f"{note}; the feed entry has no text either ({url})")
+    return ExtractedArticle(
+        url=url,
+        canonical_url=page.canonical_url if page else canonicalise_url(url),
+        title=feed_title or (page.title if page else None),
+        author=page.author if page else None,
+        published=feed_published or (page.published if page else None),
+        language=page.language if page else None,
+        text=feed_text,
+        extraction="feed",
+        raw_html=page.raw_html if page else None,
+        note=note,
+    )
+
+
+def _with_feed_metadata(
+    page: ExtractedArticle, feed_title: str | None, feed_published: datetime | None
+) -> ExtractedArticle:
+    # The feed's timestamp has a time of day and zone; trafilatura's is often a bare date.
+    return replace(
+        page,
+        title=page.title or feed_title,
+        published=feed_published or page.published,
+    )

@@ -1,0 +1,119 @@
+"""Records that cross stage boundaries and come out of the store.
+
+Each stage has its own input/output types in its module (``FeedEntry`` in ``feeds``,
+``FetchResponse`` in ``http``, ``Figure`` in ``figures``); the ones here are the store's view of
+things, shared by the pipeline, the scheduler and the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with seconds, or None."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class SourceStatus(StrEnum):
+    NEW = "new"  # never checked
+    OK = "ok"
+    FAILING = "failing"  # last check failed; retried with backoff up to the max interval
+    DISABLED = "disabled"  # 410 Gone or switched off by the operator; reason in last_error
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """A source and its schedule, as the database holds it."""
+
+    id: int
+    name: str
+    url: str
+    tags: tuple[str, ...]
+    interval: float | None
+    enabled: bool
+    status: SourceStatus
+    last_checked: datetime | None
+    last_success: datetime | None
+    next_check: datetime | None
+    failures: int
+    last_error: str | None
+    last_error_kind: str | None
+    last_status: int | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    adaptive_interval: float | None
+    entries: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    """What one check of a source did; written to the fetch log and the source row."""
+
+    source_id: int
+    started_at: datetime
+    duration_ms: int
+    outcome: str  # ok | not_modified | unchanged | error | disabled
+    http_status: int | None = None
+    error_kind: str | None = None
+    error: str | None = None
+    new_entries: int = 0
+    new_articles: int = 0
+    rejected: int = 0
+    bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedArticle:
+    """An article's text and metadata as extraction produced it, before storage."""
+
+    url: str
+    canonical_url: str
+    title: str | None
+    author: str | None
+    published: datetime | None
+    language: str | None
+    text: str
+    extraction: str  # "page" or "feed"
+    raw_html: bytes | None = None
+    note: str | None = None  # why the feed text was used, when it was
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """One URL seen, as ``ingest articles`` lists it."""
+
+    id: int
+    url: str
+    canonical_url: str
+    title: str | None
+    published: datetime | None
+    source: str | None
+    fetched_at: datetime
+    text_length: int
+    extraction: str
+    duplicate_of: int | None
+    revision: int
+    appearances: int
+    text: str | None = None
+    language: str | None = None
+    author: str | None = None
+    guid: str | None = None

@@ -1,0 +1,324 @@
+"""Checking one source, end to end: fetch feed -> parse -> filter -> fetch page -> extract -> store.
+
+Miniflux's ``handler`` in shape. The per-source guard here is the one place that catches every
+:class:`IngestError`, so one broken source never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from random import Random
+
+from ingest.config import Config
+from ingest.corpus import Decision, save_article
+from ingest.dedup import DedupSettings
+from ingest.errors import (
+    ExtractionError,
+    FailureKind,
+    FeedParseError,
+    FetchError,
+    IngestError,
+    StoreError,
+)
+from ingest.extract import choose_text, extract_page
+from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
+from ingest.fetch.client import Fetcher
+from ingest.fetch.settings import ACCEPT_FEED, ACCEPT_HTML, FetchResponse
+from ingest.models import CheckOutcome, ExtractedArticle, SourceState, SourceStatus
+from ingest.schedule import adaptive_interval, failure_backoff, next_check
+from ingest.store import EntryRecord, ScheduleUpdate, Store
+from ingest.topic import TopicFilter
+
+log = logging.getLogger("ingest.pipeline")
+
+# How many times a page that failed (and had no feed text to fall back on) is tried again on
+# later polls while its entry is still in the feed.
+MAX_ENTRY_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything a check needs, built once at start-up and passed in."""
+
+    config: Config
+    store: Store
+    fetcher: Fetcher
+    topic: TopicFilter
+    dedup: DedupSettings
+    clock: Callable[[], datetime]
+    rng: Random
+
+
+@dataclass(frozen=True, slots=True)
+class EntryResult:
+    status: str  # skipped | rejected | stored | failed
+    decision: Decision | None = None
+    reason: str | None = None
+
+
+def entry_fingerprint(entry: FeedEntry) -> str:
+    """Changes when the feed's version of the entry changes (a hint the article was edited)."""
+    parts = (entry.title, entry.summary, entry.content, entry.updated and entry.updated.isoformat())
+    return hashlib.sha256("\x1f".join(p or "" for p in parts).encode()).hexdigest()[:32]
+
+
+def body_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def _feed_text(entry: FeedEntry) -> str:
+    return entry.content or entry.summary or ""
+
+
+async def fetch_article(
+    services: Services, source: SourceState, entry: FeedEntry
+) -> ExtractedArticle:
+    """Fetch and extract the entry's page, falling back to the feed's text."""
+    settings = services.config.extract
+    page: ExtractedArticle | None = None
+    error: str | None = None
+    assert entry.link is not None
+    try:
+        response = await services.fetcher.fetch(entry.link, accept=ACCEPT_HTML)
+        if response.body:
+            page = await asyncio.to_thread(extract_page, response.body, url=response.final_url)
+    except (FetchError, ExtractionError) as exc:
+        error = f"page not used: {exc}"
+        log.info("article fetch failed", extra={"source": source.name, "url": entry.link})
+    return choose_text(
+        page,
+        url=entry.link,
+        feed_text=_feed_text(entry),
+        feed_title=entry.title,
+        feed_published=entry.published,
+        settings=settings,
+        page_error=error,
+    )
+
+
+async def process_entry(services: Services, source: SourceState, entry: FeedEntry) -> EntryResult:
+    store, now = services.store, services.clock()
+    fingerprint = entry_fingerprint(entry)
+    seen = store.seen_entry(source.id, entry.entry_key)
+    if seen is not None:
+        if seen.status == "rejected":
+            return EntryResult("skipped")  # decided once, never fetched again
+        if seen.status == "stored" and seen.fingerprint == fingerprint:
+            return EntryResult("skipped")
+        if seen.status == "failed" and seen.attempts >= MAX_ENTRY_ATTEMPTS:
+            return EntryResult("skipped")
+    record = EntryRecord(
+        source_id=source.id,
+        entry_key=entry.entry_key,
+        guid=entry.guid,
+        link=entry.link,
+        title=entry.title,
+        published=entry.published,
+        fingerprint=fingerprint,
+        status="stored",
+    )
+    if seen is None and services.config.topic.enabled:
+        verdict = services.topic.match(" ".join(filter(None, (entry.title, entry.summary))))
+        if not verdict.accepted:
+            # The feed's title and summary are checked first so off-topic pages are never fetched.
+            reason = f"topic (feed text): {verdict.reason}"
+            store.upsert_entry(_as(record, "rejected", reason), now=now, article_id=None)
+            return EntryResult("rejected", reason=reason)
+    if not entry.link:
+        article = _feed_only(entry, source)
+    else:
+        try:
+            article = await fetch_article(services, source, entry)
+        except ExtractionError as exc:
+            store.upsert_entry(_as(record, "failed", str(exc)), now=now, article_id=None)
+            return EntryResult("failed", reason=str(exc))
+    if article is None:
+        reason = "entry has neither a link nor any text"
+        store.upsert_entry(_as(record, "rejected", reason), now=now, article_id=None)
+        return EntryResult("rejected", reason=reason)
+    if services.config.topic.enabled and seen is None:
+        verdict = services.topic.match(f"{article.title or ''}\n{article.text}")
+        if not verdict.accepted:
+            reason = f"topic (article text): {verdict.reason}"
+            store.upsert_entry(_as(record, "rejected", reason), now=now, article_id=None)
+            return EntryResult("rejected", reason=reason)
+    decision = save_article(
+        store, article, entry=record, source_id=source.id, now=now, settings=services.dedup
+    )
+    return EntryResult("stored", decision=decision)
+
+
+def _as(record: EntryRecord, status: str, reason: str) -> EntryRecord:
+    from dataclasses import replace
+
+    return replace(record, status=status, reason=reason)
+
+
+def _feed_only(entry: FeedEntry, source: SourceState) -> ExtractedArticle | None:
+    text = _feed_text(entry).strip()
+    if not text:
+        return None
+    from ingest.urls import canonicalise_url
+
+    key_url = f"urn:ingest:{source.id}:{entry.entry_key}"
+    return ExtractedArticle(
+        url=key_url,
+        canonical_url=canonicalise_url(key_url),
+        title=entry.title,
+        author=entry.author,
+        published=entry.published,
+        language=None,
+        text=text,
+        extraction="feed",
+        note="entry has no link",
+    )
+
+
+def _schedule_after_success(
+    services: Services, source: SourceState, response: FetchResponse, feed: ParsedFeed | None
+) -> tuple[datetime, float | None]:
+    cfg, now = services.config.schedule, services.clock()
+    base = source.interval or cfg.default_interval
+    adaptive: float | None = None
+    if cfg.adaptive and source.interval is None:
+        adaptive = adaptive_interval(
+            services.store.entry_times(source.id),
+            base=timedelta(seconds=base),
+            min_interval=timedelta(seconds=cfg.min_interval),
+            max_interval=timedelta(seconds=cfg.max_interval),
+            now=now,
+        ).total_seconds()
+        base = adaptive
+    ttl = feed.ttl if feed is not None else None
+    when = next_check(
+        now,
+        interval=timedelta(seconds=base),
+        feed_ttl=timedelta(seconds=ttl) if ttl else None,
+        max_age=(
+            timedelta(seconds=response.cache_control_max_age)
+            if response.cache_control_max_age is not None
+            else None
+        ),
+        expires=response.expires,
+        retry_after=None,
+        min_interval=timedelta(seconds=cfg.min_interval),
+        max_interval=timedelta(seconds=cfg.max_interval),
+    )
+    return when, adaptive
+
+
+def _failure_update(services: Services, source: SourceState, exc: IngestError) -> ScheduleUpdate:
+    cfg, now = services.config.schedule, services.clock()
+    failures = source.failures + 1
+    kind = exc.kind.value if isinstance(exc, FetchError) else FailureKind.PARSE.value
+    status_code = exc.status if isinstance(exc, FetchError) else None
+    if isinstance(exc, FetchError) and exc.kind is FailureKind.GONE:
+        log.warning("source disabled: 410 Gone", extra={"source": source.name, "url": source.url})
+        return ScheduleUpdate(
+            status=SourceStatus.DISABLED, next_check=now, failures=failures,
+            last_error=f"disabled: the server answered 410 Gone for {exc.url}",
+            last_error_kind=kind, last_status=status_code, disable=True,
+        )  # fmt: skip
+    wait = failure_backoff(
+        failures,
+        base=timedelta(seconds=cfg.min_interval),
+        max_interval=timedelta(seconds=cfg.max_interval),
+        rng=services.rng,
+    )
+    if isinstance(exc, FetchError) and exc.retry_after is not None:
+        wait = min(
+            max(wait, timedelta(seconds=exc.retry_after)), timedelta(seconds=cfg.max_interval)
+        )
+    return ScheduleUpdate(
+        status=SourceStatus.FAILING, next_check=now + wait, failures=failures,
+        last_error=str(exc), last_error_kind=kind, last_status=status_code,
+    )  # fmt: skip
+
+
+async def check_source(services: Services, source: SourceState) -> CheckOutcome:
+    """One check of one source. Never raises an IngestError: failures go in the outcome."""
+    started, t0 = services.clock(), time.perf_counter()
+    store, cfg = services.store, services.config.schedule
+    new_articles = rejected = new_entries = 0
+    status_code: int | None = None
+    size = 0
+
+    def elapsed_ms() -> int:
+        return int((time.perf_counter() - t0) * 1000)
+
+    try:
+        response = await services.fetcher.fetch(
+            source.url, etag=source.etag, last_modified=source.last_modified,
+            accept=ACCEPT_FEED,
+        )  # fmt: skip
+        status_code, size = response.status, len(response.body)
+        new_url = response.permanent_redirect
+        if new_url:
+            log.warning("feed moved permanently", extra={"source": source.name, "url": new_url})
+        digest = body_hash(response.body) if response.body else None
+        if response.not_modified or (digest is not None and digest == source.body_hash):
+            when, adaptive = _schedule_after_success(services, source, response, None)
+            outcome = "not_modified" if response.not_modified else "unchanged"
+            update = ScheduleUpdate(
+                status=SourceStatus.OK, next_check=when, failures=0, last_status=status_code,
+                etag=response.etag, last_modified=response.last_modified, body_hash=digest,
+                adaptive_interval=adaptive, new_url=new_url, success=True,
+            )  # fmt: skip
+            result = CheckOutcome(
+                source.id, started, elapsed_ms(), outcome, status_code, bytes=size
+            )
+            store.record_check(result, update, url=source.url)
+            return result
+        feed = parse_feed(
+            response.body, url=response.final_url, content_type=response.content_type,
+            max_entries=cfg.max_entries_per_poll,
+        )  # fmt: skip
+        for entry in feed.entries:
+            result_entry = await process_entry(services, source, entry)
+            if result_entry.status != "skipped":
+                new_entries += 1
+            if result_entry.status == "stored":
+                assert result_entry.decision is not None
+                if result_entry.decision.kind in ("new", "duplicate", "revision"):
+                    new_articles += 1
+            elif result_entry.status == "rejected":
+                rejected += 1
+        when, adaptive = _schedule_after_success(services, source, response, feed)
+        # The validators are saved only now, after every entry is stored: a kill mid-poll
+        # leaves the old ETag, so the next poll fetches the feed again and loses nothing.
+        update = ScheduleUpdate(
+            status=SourceStatus.OK, next_check=when, failures=0, last_status=status_code,
+            etag=response.etag, last_modified=response.last_modified, body_hash=digest,
+            adaptive_interval=adaptive, new_url=new_url, success=True,
+            last_error=f"feed truncated to {cfg.max_entries_per_poll} entries"
+            if feed.truncated else (f"tolerated malformed feed: {feed.bozo_reason}"
+                                    if feed.bozo else None),
+        )  # fmt: skip
+        result = CheckOutcome(
+            source.id, started, elapsed_ms(), "ok", status_code, new_entries=new_entries,
+            new_articles=new_articles, rejected=rejected, bytes=size,
+        )  # fmt: skip
+        store.record_check(result, update, url=source.url)
+        return result
+    except StoreError:
+        raise  # the database itself failed: the caller retries the whole tick later
+    except (FetchError, FeedParseError, ExtractionError) as exc:
+        update = _failure_update(services, source, exc)
+        log.warning(
+            "source check failed: %s", exc, extra={"source": source.name, "url": source.url}
+        )
+        result = CheckOutcome(
+            source.id, started, elapsed_ms(),
+            "disabled" if update.disable else "error",
+            exc.status if isinstance(exc, FetchError) else status_code,
+            error_kind=update.last_error_kind, error=str(exc), new_entries=new_entries,
+            new_articles=new_articles, rejected=rejected, bytes=size,
+        )  # fmt: skip
+        store.record_check(result, update, url=source.url)
+        return result

@@ -1,0 +1,26 @@
+"""The store: the only code that speaks SQL.
+
+One :class:`Store` per process, built at start-up and passed to whoever needs it. Query methods
+are grouped by table family in mixins (``sources``, ``articles``, ...); the migrations are one
+append-only list in ``migrations``.
+"""
+
+from __future__ import annotations
+
+from ingest.store.articles import ArticleQueries, EntryRecord, KnownArticle, Revision, SeenEntry
+from ingest.store.sources import ScheduleUpdate, SourceQueries, SourceSpec
+
+
+class Store(SourceQueries, ArticleQueries):
+    """SQLite store (WAL) with every query the daemon and the CLI run."""
+
+
+__all__ = [
+    "EntryRecord",
+    "KnownArticle",
+    "Revision",
+    "ScheduleUpdate",
+    "SeenEntry",
+    "SourceSpec",
+    "Store",
+]

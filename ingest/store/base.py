@@ -1,0 +1,123 @@
+"""Opening the database, transactions, and mapping sqlite3 errors to :class:`StoreError`."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from ingest.errors import StoreError
+from ingest.store.migrations import migrations
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def _describe(exc: sqlite3.Error, path: str) -> str:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return f"database is locked by another process ({path}); retrying later is safe"
+    if "disk is full" in text or "database or disk is full" in text:
+        return f"disk full while writing {path}; nothing was half-written"
+    if "readonly" in text:
+        return f"database file is read-only ({path})"
+    return f"{text} ({path})"
+
+
+class StoreBase:
+    """Connection handling shared by the query mixins."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves (see transaction()).
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is durable across process crashes in WAL mode; only an OS crash can
+            # lose the last transactions, never corrupt the file.
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self.conn = conn
+            self.db = Database(conn)
+            migrations.apply(self.db)
+        except sqlite3.Error as exc:
+            raise StoreError(_describe(exc, self.path)) from exc
+        self._depth = 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit: everything inside is written, or none of it is.
+
+        BEGIN IMMEDIATE takes the write lock up front, so two processes never deadlock
+        upgrading read locks; nested calls join the outer transaction.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(_describe(exc, self.path)) from exc
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise StoreError(_describe(exc, self.path)) from exc
+
+    def _execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise StoreError(_describe(exc, self.path)) from exc
+
+    def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        return list(self._execute(sql, params).fetchall())
+
+    def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self._execute(sql, params).fetchone()
+        return row
+
+    def _write(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run one write; on its own it is its own transaction. Returns lastrowid."""
+        if self._depth:
+            return self._execute(sql, params).lastrowid or 0
+        with self.transaction():
+            return self._execute(sql, params).lastrowid or 0
+
+    def integrity_check(self) -> str:
+        row = self._one("PRAGMA integrity_check")
+        return str(row[0]) if row else "no answer"
+
+    def backup(self, target: Path) -> None:
+        """Online backup (SQLite's backup API): safe while the daemon writes."""
+        try:
+            dest = sqlite3.connect(str(target))
+            with dest:
+                self.conn.backup(dest)
+            dest.close()
+        except sqlite3.Error as exc:
+            raise StoreError(_describe(exc, str(target))) from exc

@@ -1,0 +1,135 @@
+"""Append-only schema migrations. Never edit a released migration: add a new one below.
+
+Plain SQL kept close to what PostgreSQL accepts (TEXT timestamps in ISO 8601 UTC, INTEGER
+primary keys) so the store can move there; the SQLite-only parts (FTS5) are isolated.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("ingest")
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            url TEXT NOT NULL,                          -- where it is fetched (follows 301/308)
+            declared_url TEXT NOT NULL,                 -- what the operator wrote
+            origin TEXT NOT NULL DEFAULT 'config',      -- config | opml | cli
+            tags TEXT NOT NULL DEFAULT '[]',            -- JSON list
+            interval_s REAL,                            -- operator's interval; NULL = default
+            enabled INTEGER NOT NULL DEFAULT 1,
+            status TEXT NOT NULL DEFAULT 'new',
+            last_checked TEXT,
+            last_success TEXT,
+            next_check TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_error_kind TEXT,
+            last_status INTEGER,
+            etag TEXT,
+            last_modified TEXT,
+            body_hash TEXT,
+            adaptive_interval_s REAL,
+            lease_owner TEXT,                           -- which daemon is checking it now
+            lease_until TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX sources_due ON sources (enabled, next_check);
+
+        CREATE TABLE fetch_log (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER REFERENCES sources (id),
+            url TEXT NOT NULL,
+            kind TEXT NOT NULL,                         -- feed | article
+            started_at TEXT NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            http_status INTEGER,
+            error_kind TEXT,
+            error TEXT,
+            new_entries INTEGER NOT NULL DEFAULT 0,
+            bytes INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX fetch_log_source ON fetch_log (source_id, started_at);
+
+        CREATE TABLE entries (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources (id),
+            entry_key TEXT NOT NULL,
+            guid TEXT,
+            link TEXT,
+            title TEXT,
+            published TEXT,
+            fingerprint TEXT,                           -- hash of the entry as the feed gave it
+            status TEXT NOT NULL,                       -- stored | rejected | failed
+            reason TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,        -- fetches tried (failed pages retry)
+            article_id INTEGER REFERENCES articles (id),
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            UNIQUE (source_id, entry_key)
+        );
+        CREATE INDEX entries_guid ON entries (guid);
+
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            canonical_url TEXT NOT NULL UNIQUE,
+            guid TEXT,
+            source_id INTEGER REFERENCES sources (id),
+            title TEXT,
+            author TEXT,
+            published TEXT,
+            language TEXT,
+            fetched_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            text TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            text_length INTEGER NOT NULL,
+            extraction TEXT NOT NULL,                   -- page | feed
+            extraction_note TEXT,
+            duplicate_of INTEGER REFERENCES articles (id),
+            revision INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX articles_text_hash ON articles (text_hash);
+        CREATE INDEX articles_guid ON articles (guid);
+        CREATE INDEX articles_duplicate_of ON articles (duplicate_of);
+        CREATE INDEX articles_fetched_at ON articles (fetched_at);
+
+        CREATE TABLE revisions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles (id),
+            revision INTEGER NOT NULL,
+            fetched_at TEXT NOT NULL,
+            title TEXT,
+            text TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            diff TEXT,
+            UNIQUE (article_id, revision)
+        );
+
+        CREATE TABLE raw_pages (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles (id),
+            revision INTEGER NOT NULL,
+            fetched_at TEXT NOT NULL,
+            encoding TEXT NOT NULL DEFAULT 'zlib',
+            html BLOB NOT NULL
+        );
+        CREATE INDEX raw_pages_fetched_at ON raw_pages (fetched_at);
+        CREATE INDEX raw_pages_article ON raw_pages (article_id);
+        """
+    )
+
+
+@migrations()
+def m002_article_search(db: Database) -> None:
+    # FTS5 is SQLite's; a PostgreSQL store would use a tsvector column instead.
+    db["articles"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True)
