@@ -48,7 +48,7 @@ class RecordedRequest:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CannedResponse:
-    """A response to serve. ``headers`` may repeat names; Content-Length is always set."""
+    """A response to serve. ``headers`` may repeat names; Content-Length is set unless chunked."""
 
     status: int = 200
     body: bytes = b""
@@ -62,9 +62,13 @@ class CannedResponse:
     """Seconds to wait between body bytes (a server that drips one byte at a time)."""
     precompressed: str | None = None
     """``body`` is already encoded with this Content-Encoding (e.g. a prepared bomb)."""
+    chunked: bool = False
+    """Send ``Transfer-Encoding: chunked`` and no Content-Length, so size is unknown upfront."""
 
 
 Handler = Callable[[RecordedRequest], CannedResponse]
+
+_CHUNK = 64 * 1024
 
 
 @dataclass(slots=True)
@@ -161,7 +165,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if response.delay and stopping.wait(response.delay):
             return
         body = gzip.compress(response.body, mtime=0) if response.gzip else response.body
-        self.send_response(response.status)
+        # send_response_only: a route that sets its own Date (clock-skew tests) must not get two.
+        self.send_response_only(response.status)
+        self.send_header("Server", self.version_string())
+        if not any(name.lower() == "date" for name, _ in response.headers):
+            self.send_header("Date", self.date_time_string())
         if response.content_type is not None:
             self.send_header("Content-Type", response.content_type)
         if response.gzip:
@@ -170,9 +178,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Encoding", response.precompressed)
         for name, value in response.headers:
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        if response.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if not send_body or response.status in (204, 304):
+            return
+        if response.chunked:
+            for start in range(0, len(body), _CHUNK):
+                piece = body[start : start + _CHUNK]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
             return
         if not response.trickle:
             self.wfile.write(body)

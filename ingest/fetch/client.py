@@ -126,6 +126,13 @@ def _status_error(hop: _Hop, retry_after: float | None) -> FetchError:
     )
 
 
+def _first(headers: httpx.Headers, name: str) -> str | None:
+    # httpx joins repeated fields with ", ", which mangles HTTP dates (they contain commas).
+    # RFC 9111 §4.2.1: with several values for a field like Expires, use the first.
+    values = headers.get_list(name)
+    return values[0] if values else None
+
+
 def _media_type(value: str | None) -> tuple[str | None, str | None]:
     if not value:
         return None, None
@@ -222,7 +229,7 @@ class Fetcher:
             hop = await self._request(current, headers)
             if hop.status not in _REDIRECTS:
                 return self._finish(url, hop, permanent, etag, last_modified, started)
-            location = hop.headers.get("location")
+            location = _first(hop.headers, "location")
             if not location:
                 raise _status_error(hop, None)
             # RFC 9110 §10.2.2: Location may be relative to the URL that answered.
@@ -254,11 +261,11 @@ class Fetcher:
     ) -> FetchResponse:
         now = self._now()
         h = hop.headers
-        retry_after = parse_retry_after(h.get("retry-after"), now)
+        retry_after = parse_retry_after(_first(h, "retry-after"), now)
         not_modified = hop.status == 304
         if not (200 <= hop.status < 300 or not_modified):
             raise _status_error(hop, retry_after)
-        media, charset = _media_type(h.get("content-type"))
+        media, charset = _media_type(_first(h, "content-type"))
         return FetchResponse(
             url=url,
             final_url=hop.url,
@@ -269,10 +276,10 @@ class Fetcher:
             content_type=media,
             charset=charset,
             # RFC 9111 §4.3.4: a 304 updates the stored metadata it carries and leaves the rest.
-            etag=h.get("etag") or (etag if not_modified else None),
-            last_modified=h.get("last-modified") or (last_modified if not_modified else None),
+            etag=_first(h, "etag") or (etag if not_modified else None),
+            last_modified=_first(h, "last-modified") or (last_modified if not_modified else None),
             cache_control_max_age=parse_cache_control_max_age(h.get("cache-control")),
-            expires=parse_expires(h.get("expires"), date=h.get("date"), now=now),
+            expires=parse_expires(_first(h, "expires"), date=_first(h, "date"), now=now),
             retry_after=retry_after,
             elapsed=self._clock() - started,
             peer_address=hop.peer,

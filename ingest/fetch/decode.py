@@ -124,13 +124,16 @@ class BoundedDecoder:
 
     def __init__(self, content_encoding: str | None, *, limit: int, url: str) -> None:
         self._url = url
-        self._final = _Budget(limit, url)
+        self._final = _Budget(limit, url)  # also bounds a body with no content coding at all
         self._stages: list[_Stage] = []
         codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
-        for coding in reversed([c for c in codings if c and c != "identity"]):
-            # Intermediate stages get their own budget of the same size: a nested encoding
-            # cannot be larger than the final body in any sane response.
-            budget = _Budget(limit, url)
+        stacked = [c for c in codings if c and c != "identity"]
+        for depth, coding in enumerate(reversed(stacked)):
+            # The last stage yields the body and gets the cap. An inner stage yields the body
+            # still compressed, which for incompressible data is the body plus a little framing
+            # (deflate and brotli expand by well under 1% + 1 kB at worst), hence the slack.
+            last = depth == len(stacked) - 1
+            budget = _Budget(limit if last else limit + limit // 100 + 1024, url)
             if coding in ("gzip", "x-gzip", "deflate"):  # x-gzip: RFC 9110 §8.4.1.3
                 self._stages.append(
                     _ZlibStage("deflate" if coding == "deflate" else "gzip", budget)
