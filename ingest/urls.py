@@ -12,6 +12,7 @@ links chosen by strangers and must never raise (``urlsplit`` raises on ``http://
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Final
 
@@ -145,10 +146,9 @@ def _remove_dot_segments(path: str) -> str:
 def _normalise_host(host: str) -> str:
     host = host.lower()
     if not host.isascii():
-        try:
+        # An invalid internationalised name stays as it is and is percent-encoded below.
+        with contextlib.suppress(idna.IDNAError, UnicodeError, ValueError):
             host = idna.encode(host, uts46=True).decode("ascii")
-        except (idna.IDNAError, UnicodeError, ValueError):
-            pass  # Not a valid internationalised name: percent-encoded below instead.
     # Decode before lower-casing so "%41" and "a" meet; escape what a host may not contain
     # (spaces, controls), which also keeps the result free of characters strip() would eat.
     host = _normalise_percent(host, _HOST_SAFE).lower()
