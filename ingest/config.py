@@ -143,7 +143,9 @@ class _Table:
         if name not in self.data:
             return default
         value = self.data[name]
-        if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+        if isinstance(value, bool) and bool not in (
+            types if isinstance(types, tuple) else (types,)
+        ):
             raise ConfigError(f"expected {what}, got {value!r}", file=self.file, key=self.key(name))
         if not isinstance(value, types):
             raise ConfigError(f"expected {what}, got {value!r}", file=self.file, key=self.key(name))
@@ -390,9 +392,11 @@ def stage_settings(config: Config, section: str, cls: type[T]) -> T:
                 key=f"{section}.{key}",
             )
         default = getattr(cls(), key)
-        if isinstance(default, bool) != isinstance(value, bool) or (
-            isinstance(default, int | float) and not isinstance(value, int | float)
-        ) or (isinstance(default, str) and not isinstance(value, str)):
+        if (
+            isinstance(default, bool) != isinstance(value, bool)
+            or (isinstance(default, int | float) and not isinstance(value, int | float))
+            or (isinstance(default, str) and not isinstance(value, str))
+        ):
             raise ConfigError(
                 f"expected a value like {default!r}, got {value!r}",
                 file=config.file,

@@ -29,11 +29,14 @@ from ingest.store import EntryRecord, KnownArticle, Store
 __all__ = ["Decision", "outlet_of", "save_article"]
 
 
-def outlet_of(url: str) -> str:
-    """The outlet an article belongs to, for "same outlet" decisions: its host without www.
+def outlet_of(url: str, source_id: int | None) -> str:
+    """The outlet an article belongs to, for "same outlet" decisions.
 
-    A host, not the feed's name: one outlet often has several feeds carrying the same article.
+    The source (feed) it came through when there is one; for imported documents, the host.
+    An outlet with several feeds carrying one article is caught earlier, by its canonical URL.
     """
+    if source_id is not None:
+        return f"source:{source_id}"
     host = urlsplit(url).hostname or url
     return host.removeprefix("www.")
 
@@ -43,7 +46,7 @@ def _candidate(known: KnownArticle) -> Candidate:
         id=known.id,
         text=known.text,
         url=known.canonical_url,
-        source=outlet_of(known.canonical_url),
+        source=outlet_of(known.canonical_url, known.source_id),
         guid=known.guid,
         story_id=known.duplicate_of,
         revision_hashes=known.revision_hashes,
@@ -63,13 +66,14 @@ def save_article(
     incoming = Incoming(
         text=article.text,
         url=article.canonical_url,
-        source=outlet_of(article.canonical_url),
+        source=outlet_of(article.canonical_url, source_id),
         guid=entry.guid if entry else None,
         title=article.title or "",
         published=article.published,
     )
     sig = signature(article.text, settings)
-    keys = band_keys(sig)
+    # Stubs (too few shingles) stay out of the index: they would match everything short.
+    keys = band_keys(sig) if sig.indexable else []
     with store.transaction():
         prior_row = store.article_by_url_or_guid(
             article.canonical_url, incoming.guid, source_id=source_id
@@ -77,7 +81,9 @@ def save_article(
         prior = _candidate(prior_row) if prior_row else None
         candidate_ids: list[int] = []
         if prior is None:
-            candidate_ids = store.neardup_candidates(keys, limit=settings.candidate_limit)
+            candidate_ids = store.neardup_candidates(
+                keys, limit=settings.candidate_limit, per_key_cap=settings.per_key_cap
+            )
         known = store.known_articles(candidate_ids)
         decision = classify(incoming, prior, [_candidate(k) for k in known], settings)
         article_id = _apply(
@@ -124,5 +130,5 @@ def _apply(
             decision.target_id, revised, text_hash=decision.text_hash,
             diff=word_diff(old_text, article.text), now=now,
         )  # fmt: skip
-        store.neardup_replace(decision.target_id, keys)
+        store.neardup_add(decision.target_id, keys)
     return decision.target_id

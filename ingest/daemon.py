@@ -38,10 +38,7 @@ def topic_filter_for(config: Config) -> TopicFilter:
     base = default_topic_filter()
     if config.topic.include is None and not config.topic.exclude:
         return base
-    return TopicFilter.from_terms(
-        include=config.topic.include if config.topic.include is not None else base.include,
-        exclude=config.topic.exclude,
-    )
+    return base.with_terms(include=config.topic.include, exclude=config.topic.exclude)
 
 
 def open_store(config: Config, db_path: Path) -> Store:
@@ -55,6 +52,8 @@ def open_store(config: Config, db_path: Path) -> Store:
     )  # fmt: skip
     for change in changes:
         log.info("sources: %s", change)
+    for owner in release_dead_leases(store):
+        log.warning("released the leases of %s, which is no longer running", owner)
     return store
 
 
@@ -65,12 +64,14 @@ def build_services(
     clock: Callable[[], datetime] = utcnow,
     rng: Random | None = None,
 ) -> Services:
+    dedup = stage_settings(config, "dedup", DedupSettings)
+    store.neardup_check(dedup)
     return Services(
         config=config,
         store=store,
         fetcher=Fetcher(config.http, now=clock),
         topic=topic_filter_for(config),
-        dedup=stage_settings(config, "dedup", DedupSettings),
+        dedup=dedup,
         clock=clock,
         rng=rng or Random(),
     )
@@ -78,6 +79,32 @@ def build_services(
 
 def owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def release_dead_leases(store: Store) -> list[str]:
+    """Free the leases of processes on this host that no longer run (killed mid-check).
+
+    Without this a daemon restarted after a crash would wait for its predecessor's leases to
+    expire. Leases of other hosts are left to expire on their own.
+    """
+    host = socket.gethostname()
+    freed = []
+    for owner in store.lease_owners():
+        name, _, pid = owner.rpartition(":")
+        if name == host and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            store.release_leases(owner)
+            freed.append(owner)
+    return freed
 
 
 async def run_pass(

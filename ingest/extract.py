@@ -40,17 +40,18 @@ def _published(date_text: str | None) -> datetime | None:
 def _canonical(page_url: str, declared: str | None) -> str:
     """The page's rel=canonical / og:url when it is believable, else the page URL.
 
-    Some sites declare their home page or another host as canonical for every article;
-    trusting that would merge every article of the site into one, so such claims are ignored.
+    Only a same-site claim with a real path is believed. Some sites declare their home page as
+    canonical for every article, and a syndicating site may point at the original outlet:
+    trusting either would fold different articles, or another outlet's copy, into one URL.
+    Syndicated copies are recognised by their text instead (the dedup stage).
     """
     if declared:
         absolute = urljoin(page_url, declared.strip())
         if is_http_url(absolute):
             page, claim = urlsplit(page_url), urlsplit(absolute)
-            same_site = claim.hostname and page.hostname and (
-                claim.hostname.removeprefix("www.") == page.hostname.removeprefix("www.")
-            )
-            if same_site and claim.path.strip("/") or (not same_site and claim.path.count("/") > 1):
+            page_host = (page.hostname or "").removeprefix("www.")
+            claim_host = (claim.hostname or "").removeprefix("www.")
+            if claim_host and claim_host == page_host and claim.path.strip("/"):
                 return canonicalise_url(absolute)
     return canonicalise_url(page_url)
 

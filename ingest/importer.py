@@ -21,7 +21,7 @@ from ingest.urls import canonicalise_url, is_http_url
 SUFFIXES = (".html", ".htm", ".txt", ".jsonl", ".ndjson")
 
 
-class ImportError_(IngestError):  # noqa: N801 - the builtin ImportError means something else
+class ImportError_(IngestError):
     """A file or line that cannot be imported; carries where."""
 
 
@@ -59,7 +59,9 @@ def _parse_published(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _from_text(text: str, *, url: str, title: str | None, published: datetime | None) -> ExtractedArticle:
+def _from_text(
+    text: str, *, url: str, title: str | None, published: datetime | None
+) -> ExtractedArticle:
     text = clean_text(text)
     if not text:
         raise ExtractionError("empty text")
@@ -73,7 +75,9 @@ def _from_text(text: str, *, url: str, title: str | None, published: datetime | 
     )  # fmt: skip
 
 
-def _from_html(html: bytes, *, url: str, title: str | None, published: datetime | None) -> ExtractedArticle:
+def _from_html(
+    html: bytes, *, url: str, title: str | None, published: datetime | None
+) -> ExtractedArticle:
     page = extract_page(html, url=url)
     if page is None:
         raise ExtractionError("no article text found in the HTML")

@@ -124,7 +124,7 @@ async def process_entry(services: Services, source: SourceState, entry: FeedEntr
         status="stored",
     )
     if seen is None and services.config.topic.enabled:
-        verdict = services.topic.match(" ".join(filter(None, (entry.title, entry.summary))))
+        verdict = services.topic.match_entry(entry.title, entry.summary)
         if not verdict.accepted:
             # The feed's title and summary are checked first so off-topic pages are never fetched.
             reason = f"topic (feed text): {verdict.reason}"

@@ -24,5 +24,10 @@ def main() -> None:
 
 
 # Command modules register themselves on import; keep this list in sync with docs/cli.md.
-from ingest.cli import commands_figures  # noqa: E402,F401
-from ingest.cli import commands_core, commands_corpus, commands_import  # noqa: E402,F401
+from ingest.cli import (  # noqa: E402,F401
+    commands_core,
+    commands_corpus,
+    commands_demo,
+    commands_figures,
+    commands_import,
+)

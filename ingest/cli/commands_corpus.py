@@ -100,9 +100,7 @@ def sources_import(opml_file: Path, tags: tuple[str, ...]) -> None:
     store = app().store
     added = 0
     for item in found:
-        spec = SourceSpec(
-            name=item.name, url=item.url, tags=(*item.tags, *tags), origin="opml"
-        )
+        spec = SourceSpec(name=item.name, url=item.url, tags=(*item.tags, *tags), origin="opml")
         if store.add_source(spec):
             added += 1
             click.echo(f"added {item.name} <{item.url}>")

@@ -93,7 +93,7 @@ def common_options(func: F) -> F:
         callback=_remember("config_path"),
         help="Configuration file (default: ./config/ingest.toml). Env: INGEST_CONFIG.",
     )(func)
-    func = click.option(
+    return click.option(
         "-v",
         "--verbose",
         count=True,
@@ -101,7 +101,6 @@ def common_options(func: F) -> F:
         callback=_remember("verbose"),
         help="More log output (-vv for debug).",
     )(func)
-    return func
 
 
 def handle_errors(func: F) -> F:

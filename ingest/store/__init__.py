@@ -8,10 +8,11 @@ append-only list in ``migrations``.
 from __future__ import annotations
 
 from ingest.store.articles import ArticleQueries, EntryRecord, KnownArticle, Revision, SeenEntry
+from ingest.store.index import IndexQueries
 from ingest.store.sources import ScheduleUpdate, SourceQueries, SourceSpec
 
 
-class Store(SourceQueries, ArticleQueries):
+class Store(SourceQueries, ArticleQueries, IndexQueries):
     """SQLite store (WAL) with every query the daemon and the CLI run."""
 
 

@@ -230,7 +230,9 @@ class ArticleQueries(StoreBase):
         self._save_raw(article_id, revision, article.raw_html, stamp)
         return revision
 
-    def _save_raw(self, article_id: int, revision: int, html: bytes | None, stamp: str | None) -> None:
+    def _save_raw(
+        self, article_id: int, revision: int, html: bytes | None, stamp: str | None
+    ) -> None:
         if html:
             self._execute(
                 "INSERT INTO raw_pages (article_id, revision, fetched_at, encoding, html)"
@@ -274,9 +276,7 @@ class ArticleQueries(StoreBase):
         return _article(row, with_text=True) if row else None
 
     def appearances(self, story_id: int) -> list[ArticleRow]:
-        rows = self._rows(
-            _ARTICLE_SELECT + " WHERE a.duplicate_of = ? ORDER BY a.id", (story_id,)
-        )
+        rows = self._rows(_ARTICLE_SELECT + " WHERE a.duplicate_of = ? ORDER BY a.id", (story_id,))
         return [_article(r) for r in rows]
 
     def history(self, article_id: int) -> list[Revision]:
@@ -295,8 +295,7 @@ class ArticleQueries(StoreBase):
         if not phrase:
             return []
         rows = self._rows(
-            _ARTICLE_SELECT
-            + " JOIN articles_fts f ON f.rowid = a.id WHERE articles_fts MATCH ?"
+            _ARTICLE_SELECT + " JOIN articles_fts f ON f.rowid = a.id WHERE articles_fts MATCH ?"
             " ORDER BY f.rank LIMIT ?",
             (phrase, limit),
         )

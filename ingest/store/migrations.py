@@ -133,3 +133,10 @@ def m001_core(db: Database) -> None:
 def m002_article_search(db: Database) -> None:
     # FTS5 is SQLite's; a PostgreSQL store would use a tsvector column instead.
     db["articles"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True)
+
+
+@migrations()
+def m003_neardup_index(db: Database) -> None:
+    from ingest.store.neardup import create_neardup_tables
+
+    create_neardup_tables(db.conn)

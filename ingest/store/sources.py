@@ -134,15 +134,13 @@ class SourceQueries(StoreBase):
         """Add one source unless its name or URL is already known; True when added."""
         now = to_iso(utcnow())
         with self.transaction():
-            if self._one(
-                "SELECT 1 FROM sources WHERE name = ? OR url = ?", (spec.name, spec.url)
-            ):
+            if self._one("SELECT 1 FROM sources WHERE name = ? OR url = ?", (spec.name, spec.url)):
                 return False
             self._execute(
                 "INSERT INTO sources (name, url, declared_url, origin, tags, interval_s, enabled,"
                 " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)",
-                (spec.name, spec.url, spec.url, spec.origin, json.dumps(list(spec.tags)), spec.interval,
-                 int(spec.enabled), now, now),
+                (spec.name, spec.url, spec.url, spec.origin, json.dumps(list(spec.tags)),
+                 spec.interval, int(spec.enabled), now, now),
             )  # fmt: skip
         return True
 
@@ -166,7 +164,8 @@ class SourceQueries(StoreBase):
         due = "AND (s.next_check IS NULL OR s.next_check <= :now)" if only_due else ""
         with self.transaction():
             rows = self._rows(
-                _SELECT + f"""
+                _SELECT
+                + f"""
                 WHERE s.enabled = 1 {due}
                   AND (s.lease_until IS NULL OR s.lease_until <= :now OR s.lease_owner = :owner)
                 ORDER BY s.next_check IS NOT NULL, s.next_check, s.id
@@ -222,6 +221,10 @@ class SourceQueries(StoreBase):
             (owner,),
         )
 
+    def lease_owners(self) -> list[str]:
+        rows = self._rows("SELECT DISTINCT lease_owner FROM sources WHERE lease_owner IS NOT NULL")
+        return [str(r[0]) for r in rows]
+
     def entry_times(self, source_id: int, limit: int = 50) -> list[datetime]:
         """Publication (or first-seen) times of a source's latest entries, newest first."""
         rows = self._rows(
@@ -239,4 +242,3 @@ class SourceQueries(StoreBase):
             (int(enabled), enabled, now, name),
         )
         return cur.rowcount > 0
-
