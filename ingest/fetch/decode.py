@@ -21,10 +21,14 @@ __all__ = ["SUPPORTED_ENCODINGS", "BoundedDecoder"]
 SUPPORTED_ENCODINGS = "gzip, deflate, br"
 
 
-class _Stage(Protocol):
-    def feed(self, data: bytes) -> bytes: ...
+_STEP = 256 * 1024
 
-    def finish(self) -> bytes: ...
+
+class _Stage(Protocol):
+    # Lists of chunks rather than one joined bytes: joining would briefly hold the output twice.
+    def feed(self, data: bytes) -> list[bytes]: ...
+
+    def finish(self) -> list[bytes]: ...
 
 
 class _Budget:
@@ -36,8 +40,10 @@ class _Budget:
         self.url = url
 
     def room(self) -> int:
-        # One byte more than allowed, so overshooting is detected rather than silently truncated.
-        return self.limit - self.used + 1
+        # One byte more than allowed, so overshooting is detected rather than silently truncated;
+        # and never more than _STEP per call, because the decompressors build each call's output
+        # in blocks and then copy it into one bytes object, briefly holding it twice.
+        return min(self.limit - self.used + 1, _STEP)
 
     def take(self, chunk: bytes) -> bytes:
         self.used += len(chunk)
@@ -65,11 +71,11 @@ class _ZlibStage:
         is_zlib = head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
         return zlib.decompressobj(zlib.MAX_WBITS if is_zlib else -zlib.MAX_WBITS)
 
-    def feed(self, data: bytes) -> bytes:
+    def feed(self, data: bytes) -> list[bytes]:
         if self._d is None:
             self._pending += data
             if len(self._pending) < 2:
-                return b""
+                return []
             self._d = self._start_deflate(self._pending)
             data, self._pending = self._pending, b""
         out: list[bytes] = []
@@ -81,18 +87,18 @@ class _ZlibStage:
                 self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
             out.append(self._budget.take(self._d.decompress(buf, self._budget.room())))
             buf = self._d.unused_data if self._d.eof else self._d.unconsumed_tail
-        return b"".join(out)
+        return out
 
-    def finish(self) -> bytes:
+    def finish(self) -> list[bytes]:
         if self._d is None:
             if self._pending:
                 raise zlib.error("truncated deflate stream")
-            return b""
+            return []
         # Whatever zlib still holds is bounded by its window (32 kB), so flush() cannot explode.
         tail = self._budget.take(self._d.flush())
         if not self._d.eof:
             raise zlib.error("truncated compressed stream")
-        return tail
+        return [tail]
 
 
 class _BrotliStage:
@@ -100,19 +106,19 @@ class _BrotliStage:
         self._budget = budget
         self._d = brotli.Decompressor()
 
-    def feed(self, data: bytes) -> bytes:
+    def feed(self, data: bytes) -> list[bytes]:
         out = [self._budget.take(self._d.process(data, output_buffer_limit=self._budget.room()))]
         # brotli >= 1.2: with the output limit reached, drain with empty input before feeding more.
         while not self._d.can_accept_more_data():
             out.append(
                 self._budget.take(self._d.process(b"", output_buffer_limit=self._budget.room()))
             )
-        return b"".join(out)
+        return out
 
-    def finish(self) -> bytes:
+    def finish(self) -> list[bytes]:
         if not self._d.is_finished():
             raise brotli.error("truncated brotli stream")
-        return b""
+        return []
 
 
 class BoundedDecoder:
@@ -156,15 +162,15 @@ class BoundedDecoder:
         return b"".join(self._parts)
 
     def _run(self, data: bytes, *, final: bool) -> None:
+        chunks = [data]
         try:
             for stage in self._stages:
-                data = stage.feed(data)
+                chunks = [out for chunk in chunks for out in stage.feed(chunk)]
                 if final:
                     # Output flushed by one stage still has to pass through the next ones.
-                    data += stage.finish()
+                    chunks.extend(stage.finish())
         except (zlib.error, brotli.error) as exc:
             raise FetchError(
                 f"corrupt compressed body: {exc}", url=self._url, kind=FailureKind.PROTOCOL
             ) from exc
-        if data:
-            self._parts.append(self._final.take(data))
+        self._parts.extend(self._final.take(chunk) for chunk in chunks if chunk)
