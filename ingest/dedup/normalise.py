@@ -33,9 +33,14 @@ _TRANSLATE = str.maketrans(
     }
 )
 
-# A word: letters/digits, optionally joined by . , ' - inside it ("1.5", "1,200", "alibaba's",
-# "tongyi-qianwen"). A symbol that carries meaning next to a figure. A sign right before a digit.
-_TOKEN = re.compile(r"[^\W_]+(?:[.,'\-/][^\W_]+)*|[$€£¥%]|(?<![^\s(])[-+](?=\d)")
+# CJK has no spaces between words: each ideograph / kana / hangul syllable is a token, so
+# Chinese coverage gets shingles of 5 characters rather than one token per clause.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+# A word: letters/digits, optionally joined by . , ' - / inside it ("1.5", "1,200",
+# "alibaba's", "tongyi-qianwen"), with a sign kept when it starts a number ("-3"). A symbol
+# that carries meaning next to a figure. A CJK character.
+_WORD = f"[^\\W_{_CJK}]"
+_TOKEN = re.compile(f"(?:(?<![^\\s(])[-+](?=\\d))?{_WORD}+(?:[.,'\\-/]{_WORD}+)*|[$€£¥%]|[{_CJK}]")
 
 # Whole lines that are page furniture and change between two fetches of an unchanged article.
 # Kept deliberately narrow: a line is dropped only when all of it matches.
@@ -60,7 +65,9 @@ def tokens(text: str) -> list[str]:
     """The normalised word tokens of ``text``, the unit every other dedup function works on."""
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
     kept = [line for line in text.splitlines() if not _VOLATILE_LINE.match(line.strip())]
-    return _TOKEN.findall("\n".join(kept).casefold())
+    # NFKC again after casefold: casefolding can yield sequences NFKC would rewrite, and the
+    # result must be a fixed point (normalising normalised text changes nothing).
+    return _TOKEN.findall(unicodedata.normalize("NFKC", "\n".join(kept).casefold()))
 
 
 def normalise_text(text: str) -> str:
