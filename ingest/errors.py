@@ -2,6 +2,7 @@
 
     IngestError
     ├── ConfigError          a config file, key or value is wrong (carries file and key)
+    │   └── OpmlError        an OPML file to import is unreadable or names a bad feed
     ├── FetchError           an HTTP fetch failed; ``kind`` classifies it (dns, tls, timeout, ...)
     ├── FeedParseError       bytes that should be a feed are not one
     ├── ExtractionError      a page yielded no usable article text
@@ -66,6 +67,10 @@ class FetchError(IngestError):
         self.status = status
         self.retry_after = retry_after
         super().__init__(f"{kind.value}: {message} ({url})")
+
+
+class OpmlError(ConfigError):
+    """An OPML file cannot be imported; ``key`` locates the outline when there is one."""
 
 
 class FeedParseError(IngestError):
