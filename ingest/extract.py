@@ -18,6 +18,38 @@ from ingest.urls import canonicalise_url, is_http_url
 
 _HTML_LANG = re.compile(rb"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I)
 _BLANK_LINES = re.compile(r"\n{3,}")
+# <link rel="canonical" href="..."> and <meta property="og:url" content="...">, attributes in
+# any order; only the document head is searched.
+_LINK_TAG = re.compile(rb"<link\b[^>]*>", re.I)
+_META_TAG = re.compile(rb"<meta\b[^>]*>", re.I)
+_ATTR = re.compile(rb"""([a-zA-Z:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+
+
+def _attributes(tag: bytes) -> dict[str, str]:
+    return {
+        m.group(1).decode("ascii", "replace").lower(): (
+            m.group(2) or m.group(3) or m.group(4) or b""
+        )
+        .decode("utf-8", "replace")
+        .strip()
+        for m in _ATTR.finditer(tag)
+    }
+
+
+def declared_canonical(html: bytes) -> str | None:
+    """The page's own claim of its URL: rel=canonical, else og:url (head only)."""
+    head = html[: html.lower().find(b"</head>") if b"</head>" in html.lower() else 65536]
+    for tag in _LINK_TAG.findall(head):
+        attrs = _attributes(tag)
+        if "canonical" in attrs.get("rel", "").lower().split() and attrs.get("href"):
+            return attrs["href"]
+    for tag in _META_TAG.findall(head):
+        attrs = _attributes(tag)
+        if attrs.get("property", attrs.get("name", "")).lower() == "og:url" and attrs.get(
+            "content"
+        ):
+            return attrs["content"]
+    return None
 
 
 def _language(html: bytes, found: str | None) -> str | None:
@@ -75,16 +107,17 @@ def extract_page(html: bytes, *, url: str) -> ExtractedArticle | None:
         )
     except (ValueError, TypeError, RecursionError, LookupError) as exc:
         raise ExtractionError(f"trafilatura failed on {url}: {exc}") from exc
-    if doc is None or not getattr(doc, "text", None):
+    text = getattr(doc, "text", None)
+    if not isinstance(text, str) or not text.strip():
         return None
     return ExtractedArticle(
         url=url,
-        canonical_url=_canonical(url, getattr(doc, "url", None)),
+        canonical_url=_canonical(url, declared_canonical(html)),
         title=getattr(doc, "title", None),
         author=getattr(doc, "author", None),
         published=_published(getattr(doc, "date", None)),
         language=_language(html, getattr(doc, "language", None)),
-        text=clean_text(doc.text),
+        text=clean_text(text),
         extraction="page",
         raw_html=html,
     )
@@ -106,7 +139,10 @@ def choose_text(
     than what the feed itself carries (a paywall stub, a consent wall, a failed extraction).
     """
     feed_text = clean_text(feed_text or "")
-    if page is not None:
+    if page is not None and len(page.text) < settings.min_text_chars:
+        # A few words of navigation or a "please enable JavaScript" line is not an article.
+        note = f"page text too short ({len(page.text)} chars): extraction failed"
+    elif page is not None:
         short = len(page.text) < settings.min_page_to_feed_ratio * len(feed_text)
         if not short:
             return _with_feed_metadata(page, feed_title, feed_published)

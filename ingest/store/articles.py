@@ -256,7 +256,8 @@ class ArticleQueries(StoreBase):
         self, *, limit: int = 50, stories_only: bool = False, source: str | None = None,
         since: datetime | None = None,
     ) -> list[ArticleRow]:  # fmt: skip
-        where, params = ["1 = 1"], []
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
         if stories_only:
             where.append("a.duplicate_of IS NULL")
         if source:

@@ -132,7 +132,7 @@ def m001_core(db: Database) -> None:
 @migrations()
 def m002_article_search(db: Database) -> None:
     # FTS5 is SQLite's; a PostgreSQL store would use a tsvector column instead.
-    db["articles"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True)
+    db.table("articles").enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True)
 
 
 @migrations()

@@ -1,0 +1,136 @@
+"""The command line: help texts, exit codes, and the JSON contracts operators' scripts use."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from ingest.cli import main
+from ingest.cli.commands_demo import demo_config
+from ingest.demo_site import PLEDGE, serve_demo_site
+from ingest.loopback_server import LoopbackServer
+
+ARTICLE_FIELDS = {
+    "id", "url", "canonical_url", "title", "published", "source", "fetched_at", "text_length",
+    "extraction", "duplicate_of", "revision", "appearances",
+}  # fmt: skip
+SOURCE_FIELDS = {
+    "name", "url", "status", "last_checked", "next_check", "failures", "last_error", "entries",
+}  # fmt: skip
+
+
+def all_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    out = []
+    for name, cmd in group.commands.items():
+        out.append((f"{prefix}{name}", cmd))
+        if isinstance(cmd, click.Group):
+            out.extend(all_commands(cmd, f"{prefix}{name} "))
+    return out
+
+
+@pytest.mark.parametrize(("name", "command"), all_commands(main))
+def test_every_command_has_help_with_example(name: str, command: click.Command) -> None:
+    """Each command's --help works, shows an example and offers --config and --db."""
+    result = CliRunner().invoke(main, [*name.split(), "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.output, f"{name} --help has no example"
+    assert "--config" in result.output and "--db" in result.output
+
+
+@pytest.fixture
+def site(tmp_path: Path, loopback: LoopbackServer) -> Path:
+    """A config pointing at the demo site on the loopback server."""
+    feeds = serve_demo_site(loopback)
+    config = tmp_path / "ingest.toml"
+    config.write_text(demo_config(feeds, tmp_path / "ingest.db"), encoding="utf-8")
+    return config
+
+
+def run(*args: str, config: Path | None = None) -> tuple[int, str, str]:
+    env = {"INGEST_CONFIG": str(config)} if config else {}
+    result = CliRunner().invoke(main, list(args), env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_config_reports_file_and_key(tmp_path: Path) -> None:
+    """A wrong config exits 2 and names the file and the key; a right one says OK."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[sources]]\nname = "x"\nurl = "gopher://x"\n', encoding="utf-8")
+    code, _, err = run("check-config", "--config", str(bad))
+    assert code == 2
+    assert f"{bad}: sources[0].url:" in err
+    code, out, _ = run("check-config", "--config", str(Path("config/ingest.toml").resolve()))
+    assert code == 0 and "OK" in out
+
+
+def test_poll_then_json_contracts(site: Path) -> None:
+    """After a poll, sources/articles/show/history print the documented JSON fields."""
+    code, out, err = run("poll", config=site)
+    assert code == 0, err
+    code, out, _ = run("sources", "--json", config=site)
+    sources = [json.loads(line) for line in out.splitlines()]
+    assert len(sources) == 2 and all(set(s) >= SOURCE_FIELDS for s in sources)
+    assert {s["status"] for s in sources} == {"ok"}
+    code, out, _ = run("articles", "--json", config=site)
+    articles = [json.loads(line) for line in out.splitlines()]
+    assert len(articles) == 4 and all(set(a) >= ARTICLE_FIELDS for a in articles)
+    story = next(a for a in articles if a["title"] == PLEDGE.title and a["duplicate_of"] is None)
+    assert story["appearances"] == 2 and story["revision"] == 1 and story["extraction"] == "page"
+    code, out, _ = run("articles", "--stories", "--json", config=site)
+    assert len(out.splitlines()) == 3
+    code, out, _ = run("articles", "show", str(story["id"]), "--json", config=site)
+    shown = json.loads(out)
+    assert ARTICLE_FIELDS | {"text"} <= set(shown) and "480 billion yuan" in shown["text"]
+    assert len(shown["appearances_list"]) == 1
+    code, out, _ = run("articles", "history", str(story["id"]), "--json", config=site)
+    (rev,) = [json.loads(line) for line in out.splitlines()]
+    assert rev["revision"] == 1 and len(rev["text_hash"]) == 64 and rev["diff"] is None
+    code, out, _ = run("articles", "search", "infrastructure pledge", "--json", config=site)
+    assert story["id"] in {json.loads(line)["id"] for line in out.splitlines()}
+    code, out, _ = run("status", config=site)
+    assert code == 0 and "2 ok" in out
+
+
+def test_poll_exit_code_when_a_source_fails(tmp_path: Path, loopback: LoopbackServer) -> None:
+    """`poll` exits 1 and names the source when a check fails."""
+    config = tmp_path / "c.toml"
+    feeds = {"broken": loopback.url("/nothing-here")}
+    config.write_text(demo_config(feeds, tmp_path / "x.db"), encoding="utf-8")
+    code, _, err = run("poll", config=config)
+    assert code == 1 and "broken: error: http_4xx" in err
+
+
+def test_missing_article_is_an_error(site: Path) -> None:
+    """Asking for an article that does not exist exits 1 with a message."""
+    code, _, err = run("articles", "show", "999", config=site)
+    assert code == 1 and "no article 999" in err
+
+
+def test_import_twice_adds_nothing(tmp_path: Path, site: Path) -> None:
+    """Backfilled files are stored once; importing them again adds nothing; bad lines are reported."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text(
+        "Alibaba Cloud opens two data centres\n\nAlibaba Cloud said it opened data centres in "
+        "Mexico and Thailand, taking its footprint to 31 regions worldwide.", encoding="utf-8"
+    )  # fmt: skip
+    lines = [
+        {"url": "https://news.example/qwen-1", "title": "Qwen 4 released",
+         "published": "2026-10-01T08:00:00Z",
+         "text": "Alibaba released Qwen 4, a large language model family, on Thursday."},
+        {"url": "https://news.example/other", "text": "Ferry timetable changes on Monday."},
+        {"title": "no url"},
+    ]  # fmt: skip
+    (docs / "b.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\nnot json\n")
+    code, out, err = run("import", str(docs), config=site)
+    assert code == 1, "bad lines make the exit code 1"
+    assert "2 new" in out and "1 off-topic" in out
+    assert "b.jsonl:3: missing or non-http 'url'" in err and "b.jsonl:4: invalid JSON" in err
+    code, out, _ = run("import", str(docs), config=site)
+    assert "2 unchanged" in out
+    code, out, _ = run("articles", "--json", config=site)
+    assert len(out.splitlines()) == 2

@@ -1,0 +1,81 @@
+"""The daemon: ticks store articles, SIGTERM/SIGINT exit 0, dead leases are freed on start."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from ingest.cli.commands_demo import demo_config
+from ingest.daemon import owner_id, release_dead_leases
+from ingest.demo_site import serve_demo_site
+from ingest.loopback_server import LoopbackServer
+from ingest.models import utcnow
+from ingest.store import SourceSpec, Store
+
+
+def stored_articles(db: Path) -> int:
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db, timeout=5)
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_run_polls_then_stops_cleanly(
+    tmp_path: Path, loopback: LoopbackServer, stop_signal: signal.Signals
+) -> None:
+    """`ingest run` stores articles on its first tick and exits 0 on SIGTERM or SIGINT."""
+    config = tmp_path / "c.toml"
+    db = tmp_path / "d.db"
+    config.write_text(demo_config(serve_demo_site(loopback), db), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "run", "--config", str(config)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while stored_articles(db) < 4:
+            assert proc.poll() is None, proc.communicate()[1].decode()
+            assert time.monotonic() < deadline, "the daemon stored nothing"
+            time.sleep(0.05)
+        proc.send_signal(stop_signal)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err.decode()
+    store = Store(db)
+    assert all(s.status.value == "ok" for s in store.list_sources())
+    assert store.lease_owners() == [], "a clean stop leaves no lease behind"
+    store.close()
+
+
+def test_release_dead_leases(tmp_path: Path) -> None:
+    """Leases of a dead process on this host are freed; live ones and other hosts' are kept."""
+    store = Store(tmp_path / "s.db")
+    store.sync_sources([SourceSpec("a", "https://a/f"), SourceSpec("b", "https://b/f")])
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    host = owner_id().rpartition(":")[0]
+    dead_owner = f"{host}:{dead.stdout.strip()}"
+    now = utcnow()
+    store.claim_due_sources(now, limit=1, owner=dead_owner, lease=timedelta(hours=1))
+    store.claim_due_sources(now, limit=1, owner="elsewhere:1", lease=timedelta(hours=1))
+    assert release_dead_leases(store) == [dead_owner]
+    assert store.lease_owners() == ["elsewhere:1"]
+    store.close()
