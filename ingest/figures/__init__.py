@@ -1,0 +1,23 @@
+"""Figures stage: every numeric claim in an article as a structured :class:`Figure` record.
+
+Public API: :class:`Figure`, :func:`figure_to_dict`, :class:`FigureSettings`,
+:func:`load_figure_settings` and :func:`extract_figures`.
+"""
+
+from __future__ import annotations
+
+from ingest.figures.catalogue import DEFAULT_CONFIG_DIR, load_figure_settings
+from ingest.figures.extractor import extract_figures
+from ingest.figures.model import Entity, Figure, FigureSettings, FxRates, Metric, figure_to_dict
+
+__all__ = [
+    "DEFAULT_CONFIG_DIR",
+    "Entity",
+    "Figure",
+    "FigureSettings",
+    "FxRates",
+    "Metric",
+    "extract_figures",
+    "figure_to_dict",
+    "load_figure_settings",
+]

@@ -1,0 +1,135 @@
+"""Records the figures stage hands on: :class:`Figure`, and the settings it runs with."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+Qualifier = Literal["exact", "approx", "min", "max", "range"]
+UnitKind = Literal["money", "%", "pp", "x", "count"]
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One numeric claim in a text, with the span it was read from.
+
+    ``value`` is the stated number in plain units (for a range, its lower end; ``low``/``high``
+    carry both ends). ``equivalent_of`` is the index, in the same tuple, of the figure this one
+    converts into another currency ("380 billion yuan (~$53 billion)": the dollar figure points at
+    the yuan one).
+    """
+
+    text: str
+    start: int
+    end: int
+    sentence: str
+    value: float
+    unit: str
+    noun: str | None = None
+    qualifier: Qualifier = "exact"
+    low: float | None = None
+    high: float | None = None
+    subject: str | None = None
+    metric: str | None = None
+    period: str | None = None
+    equivalent_of: int | None = None
+    value_usd: float | None = None
+
+
+def figure_to_dict(fig: Figure) -> dict[str, Any]:
+    """The record as a JSON-ready dict, keys in field order."""
+    return asdict(fig)
+
+
+def unit_kind(unit: str) -> UnitKind:
+    """Which family a unit belongs to: money (any ISO code), %, pp, x or count."""
+    if unit in ("%", "pp", "x", "count"):
+        return unit  # type: ignore[return-value]
+    return "money"
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """A catalogue entry: a figure gets this key when every keyword group matches near it."""
+
+    key: str
+    label: str
+    units: tuple[UnitKind, ...]
+    groups: tuple[tuple[str, ...], ...]
+    max_value: float | None = None
+    # Per group: (strong pattern, weak pattern); keywords written "~word" in the catalogue are
+    # weak (verbs like "spend") and count as farther away than nouns like "capital expenditure".
+    patterns: tuple[tuple[re.Pattern[str] | None, re.Pattern[str] | None], ...] = field(
+        default=(), compare=False, repr=False
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A company or product a figure can be about, with the names it goes by."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FxRates:
+    """USD per one unit of each currency, valid from ``valid_from``."""
+
+    valid_from: date
+    usd_per_unit: tuple[tuple[str, float], ...]
+
+    def rate(self, code: str) -> float | None:
+        for cur, value in self.usd_per_unit:
+            if cur == code:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class FigureSettings:
+    """Everything the extractor is configured with; build once, share freely."""
+
+    metrics: tuple[Metric, ...]
+    entities: tuple[Entity, ...]
+    fx: tuple[FxRates, ...]
+    versioned_names: tuple[str, ...] = ()
+    entity_re: re.Pattern[str] = field(init=False, compare=False, repr=False)
+    versioned_re: re.Pattern[str] = field(init=False, compare=False, repr=False)
+    alias_to_entity: dict[str, str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Compiled once here because settings are built once and used for every article.
+        alias_map: dict[str, str] = {}
+        for entity in self.entities:
+            for alias in (entity.name, *entity.aliases):
+                alias_map.setdefault(alias.lower(), entity.name)
+        names = sorted(alias_map, key=len, reverse=True)
+        pattern = (
+            r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])"
+            if names
+            else r"(?!x)x"
+        )
+        object.__setattr__(self, "alias_to_entity", alias_map)
+        object.__setattr__(self, "entity_re", re.compile(pattern, re.IGNORECASE))
+        versioned = sorted(self.versioned_names, key=len, reverse=True)
+        vpattern = (
+            r"(?:" + "|".join(re.escape(n) for n in versioned) + r")[ -]?\Z"
+            if versioned
+            else r"(?!x)x"
+        )
+        object.__setattr__(self, "versioned_re", re.compile(vpattern))
+
+    def usd_rate(self, code: str, on: date | None) -> float | None:
+        """USD per unit of ``code`` from the newest table valid on ``on`` (or the newest)."""
+        if code == "USD":
+            return 1.0
+        tables = sorted(self.fx, key=lambda t: t.valid_from)
+        chosen = [t for t in tables if on is None or t.valid_from <= on] or tables[:1]
+        for table in reversed(chosen):
+            rate = table.rate(code)
+            if rate is not None:
+                return rate
+        return None
