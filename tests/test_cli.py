@@ -111,7 +111,7 @@ def test_missing_article_is_an_error(site: Path) -> None:
 
 
 def test_import_twice_adds_nothing(tmp_path: Path, site: Path) -> None:
-    """Backfilled files are stored once; importing them again adds nothing; bad lines are reported."""
+    """Backfilled files are stored once; a second import adds nothing; bad lines are reported."""
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text(
@@ -134,3 +134,21 @@ def test_import_twice_adds_nothing(tmp_path: Path, site: Path) -> None:
     assert "2 unchanged" in out
     code, out, _ = run("articles", "--json", config=site)
     assert len(out.splitlines()) == 2
+
+
+def test_sources_import_opml_is_idempotent(site: Path) -> None:
+    """An OPML export adds its feeds once; a second import adds nothing; a broken file exits 2."""
+    opml = Path(__file__).parent / "data" / "opml" / "feedly.opml"
+    code, out, err = run("sources", "import", str(opml), "--tag", "imported", config=site)
+    assert code == 0, err
+    added = [line for line in out.splitlines() if line.startswith("added ")]
+    assert len(added) >= 4
+    code, out, _ = run("sources", "import", str(opml), config=site)
+    assert code == 0 and out.startswith("0 added")
+    code, out, _ = run("sources", "--json", config=site)
+    imported = [json.loads(line) for line in out.splitlines()]
+    assert sum("imported" in s["tags"] for s in imported) == len(added)
+    broken = site.parent / "broken.opml"
+    broken.write_text("<opml><body><outline", encoding="utf-8")
+    code, _, err = run("sources", "import", str(broken), config=site)
+    assert code == 2 and "broken.opml" in err, "OPML is source configuration: exit 2"
