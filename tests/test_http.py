@@ -436,6 +436,21 @@ def test_peer_check_refusal_blocks_before_any_request(loopback: LoopbackServer) 
     assert loopback.requests == []
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["http://[::1", "http://a:99999/", "http://", "http:///path", "http://xn--/", "http://\x00/"],
+)
+def test_malformed_urls_fail_as_protocol_errors(url: str) -> None:
+    """Broken links from feeds raise FetchError(protocol), never a bare ValueError."""
+    assert fetch_error(url).kind is FailureKind.PROTOCOL
+
+
+def test_malformed_location_is_a_protocol_error(loopback: LoopbackServer) -> None:
+    """A redirect to an unparseable URL fails as protocol."""
+    loopback.redirect("/r", "http://[::1")
+    assert fetch_error(loopback.url("/r")).kind is FailureKind.PROTOCOL
+
+
 def test_non_http_scheme_is_blocked() -> None:
     """ftp:// and friends are refused without any I/O."""
     assert fetch_error("ftp://127.0.0.1/feed").kind is FailureKind.BLOCKED

@@ -233,7 +233,12 @@ class Fetcher:
             if not location:
                 raise _status_error(hop, None)
             # RFC 9110 §10.2.2: Location may be relative to the URL that answered.
-            target = urldefrag(urljoin(current, location.strip())).url
+            try:
+                target = urldefrag(urljoin(current, location.strip())).url
+            except ValueError as exc:  # e.g. "http://[::1" from a hostile Location
+                raise FetchError(
+                    f"unusable Location {location!r}", url=url, kind=FailureKind.PROTOCOL
+                ) from exc
             if chain_permanent and hop.status in _PERMANENT:
                 permanent = target
             else:
@@ -286,7 +291,11 @@ class Fetcher:
         )
 
     async def _request(self, url: str, headers: dict[str, str]) -> _Hop:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535
+        except ValueError as exc:
+            raise FetchError(f"invalid URL: {exc}", url=url, kind=FailureKind.PROTOCOL) from exc
         if parts.scheme.lower() not in _SCHEMES:
             raise FetchError(
                 f"scheme {parts.scheme!r} is not fetched", url=url, kind=FailureKind.BLOCKED
@@ -312,6 +321,10 @@ class Fetcher:
                 raise FetchError(str(exc), url=url, kind=exc.kind) from exc
             except (httpx.HTTPError, httpx.InvalidURL, httpcore.ConnectionNotAvailable) as exc:
                 raise classify_transport_error(exc, url) from exc
+            except ValueError as exc:
+                # httpx's IDNA encoding raises UnicodeError (a ValueError) for hosts such as
+                # "xn--", which feeds do contain.
+                raise FetchError(f"invalid URL: {exc}", url=url, kind=FailureKind.PROTOCOL) from exc
 
     async def _exchange(self, url: str, headers: dict[str, str]) -> _Hop:
         request = self._client.build_request("GET", url, headers=headers)
