@@ -23,7 +23,8 @@ from ingest.dedup import (
     signature,
     word_diff,
 )
-from ingest.models import ExtractedArticle
+from ingest.figures import Figure, FigureSettings, extract_figures
+from ingest.models import ExtractedArticle, utcnow
 from ingest.store import EntryRecord, KnownArticle, Store
 
 __all__ = ["Decision", "outlet_of", "save_article"]
@@ -61,8 +62,17 @@ def save_article(
     source_id: int | None,
     now: datetime,
     settings: DedupSettings,
+    figure_settings: FigureSettings | None = None,
 ) -> Decision:
-    """Classify ``article`` against the corpus and store the outcome atomically."""
+    """Classify ``article`` against the corpus and store the outcome atomically.
+
+    The figures of the stored text are extracted before the transaction (CPU work does not
+    hold the write lock) and written inside it, with the article or its new revision.
+    """
+    figures: tuple[Figure, ...] = ()
+    if figure_settings is not None:
+        published = article.published.date() if article.published else None
+        figures = extract_figures(article.text, figure_settings, published=published)
     incoming = Incoming(
         text=article.text,
         url=article.canonical_url,
@@ -86,9 +96,12 @@ def save_article(
             )
         known = store.known_articles(candidate_ids)
         decision = classify(incoming, prior, [_candidate(k) for k in known], settings)
-        article_id = _apply(
+        article_id, revision = _apply(
             store, decision, article, prior_row, known, source_id, incoming.guid, now, keys
         )
+        if revision is not None and article_id is not None and figure_settings is not None:
+            store.add_figures(article_id, revision, figures, now=now)
+            store.mark_figures_extracted(article_id, revision, len(figures))
         if entry is not None:
             store.upsert_entry(entry, now=now, article_id=article_id)
     return decision
@@ -104,20 +117,22 @@ def _apply(
     guid: str | None,
     now: datetime,
     keys: list[int],
-) -> int | None:
+) -> tuple[int | None, int | None]:
+    """Write the decision; returns the article id and the revision that was stored (if any)."""
     if decision.kind is DecisionKind.NEW:
         article_id = store.insert_article(
             article, source_id=source_id, guid=guid, text_hash=decision.text_hash, now=now,
             duplicate_of=None,
         )  # fmt: skip
         store.neardup_add(article_id, keys)
-        return article_id
+        return article_id, 1
     if decision.kind is DecisionKind.DUPLICATE:
         assert decision.target_id is not None
-        return store.insert_article(
+        copy_id = store.insert_article(
             article, source_id=source_id, guid=guid, text_hash=decision.text_hash, now=now,
             duplicate_of=decision.target_id,
         )  # fmt: skip
+        return copy_id, 1
     assert decision.target_id is not None
     if decision.kind is DecisionKind.REVISION:
         target = prior if prior and prior.id == decision.target_id else None
@@ -126,9 +141,29 @@ def _apply(
         # The article keeps its first URL; a revision found at another URL of the same outlet
         # (slug edited with the headline) is the same article.
         revised = replace(article, url=target.canonical_url) if target else article
-        store.add_revision(
+        revision = store.add_revision(
             decision.target_id, revised, text_hash=decision.text_hash,
             diff=word_diff(old_text, article.text), now=now,
         )  # fmt: skip
         store.neardup_add(decision.target_id, keys)
-    return decision.target_id
+        return decision.target_id, revision
+    return decision.target_id, None
+
+
+def backfill_figures(store: Store, settings: FigureSettings, *, batch: int = 200) -> int:
+    """Extract figures for stored revisions that never went through the extractor.
+
+    Articles stored before the figures stage existed, or while it was switched off, get their
+    figures here; each article is its own transaction. Returns how many were processed.
+    """
+    done = 0
+    while ids := store.articles_without_figures(limit=batch):
+        for known in store.known_articles(ids):
+            row = store.get_article(known.id)
+            published = row.published.date() if row and row.published else None
+            figures = extract_figures(known.text, settings, published=published)
+            with store.transaction():
+                store.add_figures(known.id, known.revision, figures, now=utcnow())
+                store.mark_figures_extracted(known.id, known.revision, len(figures))
+            done += 1
+    return done

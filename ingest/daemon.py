@@ -18,8 +18,10 @@ from pathlib import Path
 from random import Random
 
 from ingest.config import Config, stage_settings
+from ingest.corpus import backfill_figures
 from ingest.dedup import DedupSettings
 from ingest.errors import StoreError
+from ingest.figures import FigureSettings, load_figure_settings
 from ingest.fetch.client import Fetcher
 from ingest.models import CheckOutcome, utcnow
 from ingest.pipeline import Services, check_source
@@ -57,6 +59,13 @@ def open_store(config: Config, db_path: Path) -> Store:
     return store
 
 
+def figure_settings_for(config: Config) -> FigureSettings:
+    """The metric catalogue, entities and FX table: next to the config file when it has them
+    (``metrics.toml``, ``fx.toml``), else the bundled ones."""
+    beside = Path(config.file).parent
+    return load_figure_settings(beside if (beside / "metrics.toml").is_file() else None)
+
+
 def build_services(
     config: Config,
     store: Store,
@@ -72,6 +81,7 @@ def build_services(
         fetcher=Fetcher(config.http, now=clock),
         topic=topic_filter_for(config),
         dedup=dedup,
+        figures=figure_settings_for(config),
         clock=clock,
         rng=rng or Random(),
     )
@@ -175,6 +185,9 @@ class Daemon:
         if self._last_maintenance and now - self._last_maintenance < MAINTENANCE_EVERY:
             return
         self._last_maintenance = now
+        backfilled = backfill_figures(self.services.store, self.services.figures)
+        if backfilled:
+            log.info("extracted figures for %d articles stored without them", backfilled)
         days = self.services.config.store.raw_html_retention_days
         if days > 0:
             removed = self.services.store.prune_raw_pages(now - timedelta(days=days))

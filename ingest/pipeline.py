@@ -18,6 +18,7 @@ from random import Random
 from ingest.config import Config
 from ingest.corpus import Decision, save_article
 from ingest.dedup import DedupSettings
+from ingest.figures import FigureSettings
 from ingest.errors import (
     ExtractionError,
     FailureKind,
@@ -51,6 +52,7 @@ class Services:
     fetcher: Fetcher
     topic: TopicFilter
     dedup: DedupSettings
+    figures: FigureSettings
     clock: Callable[[], datetime]
     rng: Random
 
@@ -149,8 +151,9 @@ async def process_entry(services: Services, source: SourceState, entry: FeedEntr
             store.upsert_entry(_as(record, "rejected", reason), now=now, article_id=None)
             return EntryResult("rejected", reason=reason)
     decision = save_article(
-        store, article, entry=record, source_id=source.id, now=now, settings=services.dedup
-    )
+        store, article, entry=record, source_id=source.id, now=now, settings=services.dedup,
+        figure_settings=services.figures,
+    )  # fmt: skip
     return EntryResult("stored", decision=decision)
 
 

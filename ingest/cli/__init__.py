@@ -28,6 +28,7 @@ from ingest.cli import (  # noqa: E402,F401
     commands_core,
     commands_corpus,
     commands_demo,
+    commands_figure_list,
     commands_figures,
     commands_import,
 )

@@ -32,7 +32,7 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
     """
     from ingest.config import stage_settings
     from ingest.corpus import save_article
-    from ingest.daemon import topic_filter_for
+    from ingest.daemon import figure_settings_for, topic_filter_for
     from ingest.dedup import DedupSettings
     from ingest.importer import expand_paths, read_items
     from ingest.models import utcnow
@@ -41,6 +41,7 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
     store, config = ctx.store, ctx.config
     dedup = stage_settings(config, "dedup", DedupSettings)
     topic = topic_filter_for(config)
+    figures = figure_settings_for(config)
     files = expand_paths(list(paths))
     counts: dict[str, int] = {}
     errors: list[str] = []
@@ -60,8 +61,9 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
                         counts["off-topic"] = counts.get("off-topic", 0) + 1
                         continue
                 decision = save_article(
-                    store, article, entry=None, source_id=None, now=utcnow(), settings=dedup
-                )
+                    store, article, entry=None, source_id=None, now=utcnow(), settings=dedup,
+                    figure_settings=figures,
+                )  # fmt: skip
                 counts[decision.kind.value] = counts.get(decision.kind.value, 0) + 1
     for line in errors:
         click.echo(f"ingest: import: {line}", err=True)

@@ -8,11 +8,12 @@ append-only list in ``migrations``.
 from __future__ import annotations
 
 from ingest.store.articles import ArticleQueries, EntryRecord, KnownArticle, Revision, SeenEntry
+from ingest.store.figures import FigureQueries, StoredFigure
 from ingest.store.index import IndexQueries
 from ingest.store.sources import ScheduleUpdate, SourceQueries, SourceSpec
 
 
-class Store(SourceQueries, ArticleQueries, IndexQueries):
+class Store(SourceQueries, ArticleQueries, IndexQueries, FigureQueries):
     """SQLite store (WAL) with every query the daemon and the CLI run."""
 
 
@@ -24,4 +25,5 @@ __all__ = [
     "SeenEntry",
     "SourceSpec",
     "Store",
+    "StoredFigure",
 ]

@@ -140,3 +140,44 @@ def m003_neardup_index(db: Database) -> None:
     from ingest.store.neardup import create_neardup_tables
 
     create_neardup_tables(db.conn)
+
+
+@migrations()
+def m004_figures(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE figures (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles (id),
+            revision INTEGER NOT NULL,
+            position INTEGER NOT NULL,                  -- order in the text; equivalent_of uses it
+            text TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            sentence TEXT NOT NULL,
+            value REAL NOT NULL,
+            unit TEXT NOT NULL,
+            noun TEXT,
+            qualifier TEXT NOT NULL,
+            low REAL,
+            high REAL,
+            subject TEXT,
+            metric TEXT,
+            period TEXT,
+            equivalent_of INTEGER,
+            value_usd REAL,
+            created_at TEXT NOT NULL,
+            UNIQUE (article_id, revision, position)
+        );
+        CREATE INDEX figures_metric ON figures (metric, subject);
+        CREATE INDEX figures_article ON figures (article_id, revision);
+
+        -- Which revisions went through the extractor, so none is skipped and none done twice.
+        CREATE TABLE figure_runs (
+            article_id INTEGER NOT NULL REFERENCES articles (id),
+            revision INTEGER NOT NULL,
+            figures INTEGER NOT NULL,
+            PRIMARY KEY (article_id, revision)
+        );
+        """
+    )

@@ -1,0 +1,78 @@
+"""``figures``: the figures stored with the articles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from ingest.cli import main
+from ingest.cli.common import app, common_options, handle_errors, print_jsonl, print_table
+from ingest.models import to_iso
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"expected a date like 2026-11-01, got {value!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@main.command()
+@click.option("--article", "article_id", type=int, help="Only the figures of this article.")
+@click.option("--metric", help="Only this metric key (see config/metrics.toml).")
+@click.option("--subject", help="Only figures about this company or product.")
+@click.option("--since", help="Only articles published (or fetched) since this date.")
+@click.option("--limit", default=1000, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one figure per line.")
+@common_options
+@handle_errors
+def figures(
+    article_id: int | None, metric: str | None, subject: str | None, since: str | None,
+    limit: int, as_json: bool,
+) -> None:  # fmt: skip
+    """List the figures extracted from stored articles (their current text).
+
+    JSON fields: the figure record (text, start, end, sentence, value, unit, noun, qualifier,
+    low, high, subject, metric, period, equivalent_of, value_usd) plus article_id, article_url,
+    published, revision and source.
+
+    \b
+    Example:
+        ingest figures --metric ai_investment_commitment --json
+        ingest figures --subject Alibaba --since 2026-11-01
+    """
+    from ingest.figures import figure_to_dict
+
+    rows = app().store.list_figures(
+        article_id=article_id, metric=metric, subject=subject, since=_since(since), limit=limit
+    )
+    if as_json:
+
+        def record(row: Any) -> dict[str, Any]:
+            out = figure_to_dict(row.figure)
+            out.update(
+                article_id=row.article_id,
+                article_url=row.article_url,
+                published=to_iso(row.published),
+                revision=row.revision,
+                source=row.source,
+                duplicate_of=row.duplicate_of,
+            )
+            return out
+
+        print_jsonl(record(r) for r in rows)
+        return
+    print_table(
+        ["article", "figure", "value", "unit", "qualifier", "subject", "metric", "period"],
+        [
+            [str(r.article_id), r.figure.text[:30], f"{r.figure.value:g}", r.figure.unit,
+             r.figure.qualifier, r.figure.subject or "", r.figure.metric or "",
+             r.figure.period or ""]
+            for r in rows
+        ],
+    )  # fmt: skip
