@@ -21,8 +21,8 @@ from ingest.config import Config, stage_settings
 from ingest.corpus import backfill_figures
 from ingest.dedup import DedupSettings
 from ingest.errors import StoreError
-from ingest.figures import FigureSettings, load_figure_settings
 from ingest.fetch.client import Fetcher
+from ingest.figures import FigureSettings, load_figure_settings
 from ingest.models import CheckOutcome, utcnow
 from ingest.pipeline import Services, check_source
 from ingest.store import SourceSpec, Store

@@ -18,7 +18,6 @@ from random import Random
 from ingest.config import Config
 from ingest.corpus import Decision, save_article
 from ingest.dedup import DedupSettings
-from ingest.figures import FigureSettings
 from ingest.errors import (
     ExtractionError,
     FailureKind,
@@ -31,6 +30,7 @@ from ingest.extract import choose_text, extract_page
 from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.fetch.client import Fetcher
 from ingest.fetch.settings import ACCEPT_FEED, ACCEPT_HTML, FetchResponse
+from ingest.figures import FigureSettings
 from ingest.models import CheckOutcome, ExtractedArticle, SourceState, SourceStatus
 from ingest.schedule import adaptive_interval, failure_backoff, next_check
 from ingest.store import EntryRecord, ScheduleUpdate, Store
