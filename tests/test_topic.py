@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -185,3 +187,33 @@ def test_match_is_total_and_consistent(text: str) -> None:
 def test_strong_term_in_any_text_is_accepted(before: str, term: str, after: str) -> None:
     """A strong term set apart by spaces is accepted in any surrounding text."""
     assert DEFAULT.match(f"{before} {term} {after}").accepted
+
+
+def test_shorter_term_found_where_longer_one_fails_its_boundary() -> None:
+    """When "Alibaba Cloud" is cut by a longer word, "Alibaba" at the same place still counts."""
+    assert DEFAULT.match("Alibaba Cloudy skies").matched == ("Alibaba",)
+
+
+_fragments = st.lists(
+    st.sampled_from(
+        [*DEFAULT_INCLUDE, *DEFAULT_CONTEXT, " ", "-", "x", "s", "2", "é", "里", "\n", "Cloudy"]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@given(_fragments)
+def test_fast_scan_equals_plain_finditer(text: str) -> None:
+    """The candidate scanner finds exactly what one pass of the full regex finds."""
+    regex = DEFAULT._regex
+    assert regex is not None
+    reference: dict[str, dict[str, None]] = {"include": {}, "context": {}, "exclude": {}}
+    for m in regex.finditer(unicodedata.normalize("NFKC", text)):
+        kind, term = DEFAULT._kinds[(m.lastindex or 1) - 1]
+        reference[kind].setdefault(term, None)
+    matched, context, excluded = DEFAULT._scan(text)
+    assert (matched, context, excluded) == (
+        list(reference["include"]),
+        list(reference["context"]),
+        list(reference["exclude"]),
+    )
