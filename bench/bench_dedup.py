@@ -97,9 +97,14 @@ def run(size: int, queries: int, workdir: Path) -> dict[str, float]:
     # not the index's); the signature rate per core is measured on its own below.
     insert_s = 0.0
     batch = 1000
+    spans = [(a, min(size, a + batch)) for a in range(0, size, batch)]
+    window = 4  # chunks in flight: results must not pile up in this process's memory
     with multiprocessing.Pool() as pool:
-        chunks = pool.imap(_keys_for, [(a, min(size, a + batch)) for a in range(0, size, batch)])
-        for keyed in chunks:
+        pending = [pool.apply_async(_keys_for, (span,)) for span in spans[:window]]
+        for n in range(len(spans)):
+            keyed = pending.pop(0).get()
+            if n + window < len(spans):
+                pending.append(pool.apply_async(_keys_for, (spans[n + window],)))
             t1 = time.perf_counter()
             conn.execute("BEGIN")
             for article_id, keys in keyed:

@@ -192,3 +192,45 @@ def test_any_text_against_itself_is_unchanged(text: str) -> None:
     """Whatever the text, seeing it again at its URL is unchanged."""
     decision = classify(incoming(text), stored(text), [], SETTINGS)
     assert decision.kind == DecisionKind.UNCHANGED
+
+
+_FIGURE = st.one_of(
+    st.integers(min_value=1, max_value=999).map(lambda n: f"{n}%"),
+    st.decimals(min_value=1, max_value=999, places=1).map(lambda d: f"{d} billion yuan"),
+    st.integers(min_value=2, max_value=400).map(lambda n: f"${n} million"),
+)
+
+# Two outlets' own ways of writing up the same numbers.
+_WIRE = (
+    "Alibaba said on Friday that revenue at its cloud unit rose {0} in the quarter.",
+    "The unit reported sales of {1}, beating analyst forecasts compiled by a data provider.",
+    "Spending on servers and data centres reached {2}, the company said in a filing.",
+    "Its shares closed {3} higher in Hong Kong after the results were released.",
+    "Chief executive Eddie Wu said AI products would drive growth, citing {4} of new demand.",
+)
+_FEATURE = (
+    "For investors waiting on the cloud business, the quarter finally delivered {0} growth.",
+    "Behind that number sit {1} of sales, more than most analysts had pencilled in.",
+    "Building the infrastructure is costly: {2} went on hardware and buildings this time.",
+    "Traders liked what they saw, sending the stock up {3} by the close of trading.",
+    "Management pointed to {4} of fresh AI demand as proof that the strategy is working.",
+)
+
+
+@given(st.lists(_FIGURE, min_size=5, max_size=5))
+def test_stories_sharing_every_figure_never_merge(figures: list[str]) -> None:
+    """Two separately worded stories stating exactly the same figures are never merged."""
+    wire = " ".join(t.format(*figures) for t in _WIRE)
+    feature = " ".join(t.format(*figures) for t in _FEATURE)
+    cand = stored(wire)
+    inc = incoming(feature, url="https://feature.example/x", source="Feature")
+    assert classify(inc, None, [cand], SETTINGS).kind == DecisionKind.NEW
+
+
+def test_copy_of_an_earlier_revision_is_a_duplicate() -> None:
+    """A copy taken before a correction is still recognised exactly, via the revision hashes."""
+    v2 = STORY.replace("rose 89%", "rose 86%")
+    cand = stored(v2, revision_hashes=(text_hash(STORY), text_hash(v2)))
+    inc = incoming(STORY, url="https://other.example/a", source="Other")
+    decision = classify(inc, None, [cand], SETTINGS)
+    assert (decision.kind, decision.reason) == (DecisionKind.DUPLICATE, "identical normalised text")

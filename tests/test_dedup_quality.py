@@ -205,7 +205,6 @@ def _story_pairs(i: int, s: Story, stories: list[Story]) -> list[Pair]:
     """The labelled pairs derived from story ``s`` (the ``i``-th)."""
     pairs: list[Pair] = []
     corpus = _others(stories)
-    same_place = {"url": s.url, "source": s.source}
 
     def add(
         label: str,
@@ -233,8 +232,14 @@ def _story_pairs(i: int, s: Story, stories: list[Story]) -> list[Pair]:
     lead_only = Incoming(text="\n\n".join(lead), url=pattern.format(slug=_slug(s)), source=name)
     add("truncated copy, lead only (2 paragraphs)", lead_only, DUP)
     add("copy with added note", _with_note(s, i), DUP)
-    add("correction: figure", Incoming(text=_change_figure(s.text), **same_place), REV)
-    add("correction: sentence", Incoming(text=_change_sentence(s.text), **same_place), REV)
+    add(
+        "correction: figure", Incoming(text=_change_figure(s.text), url=s.url, source=s.source), REV
+    )
+    add(
+        "correction: sentence",
+        Incoming(text=_change_sentence(s.text), url=s.url, source=s.source),
+        REV,
+    )
     slug_url = s.url.rstrip("/") + "-updated"
     edited = (
         _change_figure(s.text, 1)
@@ -249,15 +254,21 @@ def _story_pairs(i: int, s: Story, stories: list[Story]) -> list[Pair]:
         "re-extraction (no change)",
         Incoming(
             text=_typography(s.text) + "\n\nUpdated 2 hours ago\n\nShare this article",
-            **same_place,
+            url=s.url,
+            source=s.source,
         ),
         SAME,
     )
     v2 = _change_figure(s.text)
     flipped = replace(s.as_candidate(text=v2), revision_hashes=(text_hash(s.text), text_hash(v2)))
     flip_corpus = (*_others(stories, s.id), flipped)
-    add("flip-flop to earlier revision", Incoming(text=s.text, **same_place), SAME, flip_corpus)
-    add("collapse (paywall stub)", Incoming(text=_stub(s), **same_place), SAME)
+    add(
+        "flip-flop to earlier revision",
+        Incoming(text=s.text, url=s.url, source=s.source),
+        SAME,
+        flip_corpus,
+    )
+    add("collapse (paywall stub)", Incoming(text=_stub(s), url=s.url, source=s.source), SAME)
     for other in stories:
         if other.event == s.event and other.id != s.id:
             incoming = Incoming(text=other.text, url=other.url, source=other.source)

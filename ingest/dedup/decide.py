@@ -201,7 +201,9 @@ def classify(
         (cand, _prepare(cand.text, settings)) for cand in candidates[: settings.candidate_limit]
     ]
     for cand, prep in scored:
-        if prep.hash == inc.hash:
+        # An earlier revision's text counts too: a copy made before a correction, or the
+        # outlet's own page flip-flopping under a second URL.
+        if inc.hash == prep.hash or inc.hash in cand.revision_hashes:
             ov = overlap(inc.shingles, prep.shingles)
             if cand.source == incoming.source:
                 reason = "same outlet, same text at another URL"
