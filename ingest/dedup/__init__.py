@@ -25,7 +25,7 @@ from ingest.dedup.decide import (
 )
 from ingest.dedup.diff import word_diff
 from ingest.dedup.normalise import normalise_text, text_hash, tokens
-from ingest.dedup.settings import DedupSettings
+from ingest.dedup.settings import DedupSettings, settings_from_mapping
 from ingest.dedup.sketch import (
     Signature,
     band_keys,
@@ -50,6 +50,7 @@ __all__ = [
     "estimated_jaccard",
     "normalise_text",
     "overlap",
+    "settings_from_mapping",
     "shingles",
     "signature",
     "signature_of_shingles",

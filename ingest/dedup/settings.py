@@ -5,7 +5,11 @@ Every default is argued in ``docs/dedup.md``; change them there first, then here
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ingest.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,3 +44,37 @@ class DedupSettings:
     def num_perm(self) -> int:
         """Number of MinHash permutations the signature holds."""
         return self.bands * self.rows
+
+
+_FRACTIONS = (
+    "duplicate_containment",
+    "duplicate_min_overlap",
+    "same_source_revision_jaccard",
+    "collapse_ratio",
+)
+
+
+def settings_from_mapping(table: Mapping[str, object], *, file: str | None = None) -> DedupSettings:
+    """Build settings from the ``[dedup]`` config table, refusing unknown keys and bad values.
+
+    Raises :class:`ConfigError` naming the key (``dedup.<name>``) and what is wrong.
+    """
+    known = {f.name: f for f in fields(DedupSettings)}
+    values: dict[str, Any] = {}
+    for name, value in table.items():
+        key = f"dedup.{name}"
+        if name not in known:
+            raise ConfigError(f"unknown key; known: {', '.join(sorted(known))}", file=file, key=key)
+        if name in _FRACTIONS:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"must be a number, got {value!r}", file=file, key=key)
+            if not 0.0 < float(value) <= 1.0:
+                raise ConfigError(f"must be in (0, 1], got {value}", file=file, key=key)
+            values[name] = float(value)
+        else:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"must be an integer, got {value!r}", file=file, key=key)
+            if value < (0 if name == "seed" else 1):
+                raise ConfigError(f"must be positive, got {value}", file=file, key=key)
+            values[name] = value
+    return DedupSettings(**values)
