@@ -36,7 +36,7 @@ from urllib.parse import urljoin
 import feedparser
 
 # lxml ships no type information; its use here is two calls, checked by the tests.
-from lxml import etree  # type: ignore[import-untyped]
+from lxml import etree
 from lxml import html as lxml_html
 
 from ingest.errors import FeedParseError

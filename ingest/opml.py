@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 # lxml ships no type information; the calls used here are covered by the tests.
-from lxml import etree  # type: ignore[import-untyped]
+from lxml import etree
 
 from ingest.errors import OpmlError
 from ingest.urls import canonicalise_url, is_http_url
