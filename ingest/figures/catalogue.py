@@ -71,7 +71,9 @@ def _metric(raw: object, index: int, file: str) -> Metric:
     ):
         raise ConfigError("max_value must be a number", file=file, key=f"{where}.max_value")
     kinds: tuple[UnitKind, ...] = tuple(units)  # type: ignore[arg-type]
+    anchors = tuple(_anchors(group) for group in groups)
     return Metric(
+        anchors=anchors,
         key=key,
         label=label,
         units=kinds,
@@ -79,6 +81,21 @@ def _metric(raw: object, index: int, file: str) -> Metric:
         max_value=float(max_value) if max_value is not None else None,
         patterns=tuple(patterns),
     )
+
+
+def _anchors(group: tuple[str, ...]) -> tuple[str, ...]:
+    out = []
+    for keyword in group:
+        body = keyword.lstrip("~")
+        literal = re.match(r"[A-Za-z0-9 '’-]*", body)
+        prefix = literal.group() if literal else ""
+        # A trailing "s?" or "\w*" makes the last letter optional only in the "s?" case.
+        if body[len(prefix) : len(prefix) + 1] == "?" and prefix:
+            prefix = prefix[:-1]
+        if len(prefix) < 2:
+            return ()
+        out.append(prefix.lower())
+    return tuple(out)
 
 
 def _compile(keywords: list[str]) -> re.Pattern[str] | None:

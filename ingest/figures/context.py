@@ -15,10 +15,10 @@ from ingest.figures.model import FigureSettings, Metric, UnitKind
 # A sentence ends at . ! ? followed by space and a capital/digit/quote, or at a line break. The
 # lookbehinds keep "U.S. exports" and "Sept. 30" in one sentence.
 _SENTENCE_END: Final = re.compile(
-    r"(?<!\bU\.S)(?<!\bInc)(?<!\bCorp)(?<!\bCo)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bNo)(?<!\bvs)"
-    r"(?<!\bSept)(?<!\bJan)(?<!\bFeb)(?<!\bAug)(?<!\bOct)(?<!\bNov)(?<!\bDec)(?<!\be\.g)"
-    r"(?<!\bi\.e)(?<!\bLtd)(?<!\bSt)"
-    r"[.!?。][\"”’')\]]*(?:\s+(?=[A-Z0-9\"“‘(€$£¥•*-])|\s*\n)|\s*\n\s*"
+    r"[.!?。](?<!\bU\.S\.)(?<!\bInc\.)(?<!\bCorp\.)(?<!\bCo\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)"
+    r"(?<!\bNo\.)(?<!\bvs\.)(?<!\bSept\.)(?<!\bJan\.)(?<!\bFeb\.)(?<!\bAug\.)(?<!\bOct\.)"
+    r"(?<!\bNov\.)(?<!\bDec\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bLtd\.)(?<!\bSt\.)"
+    r"[\"”’')\]]*(?:[ \t]+(?=[A-Z0-9\"“‘(€$£¥•*-])|[ \t]*\n\s*)|\n\s*"
 )
 # Clause breaks: a figure's metric keywords must sit in its own clause.
 _CLAUSE_BREAK: Final = re.compile(
@@ -70,6 +70,8 @@ class TextContext:
     entity_names: list[str] = field(default_factory=list)
     entity_ends: list[int] = field(default_factory=list)
     _clause_cache: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    _lower_cache: dict[int, str] = field(default_factory=dict)
+    _period_cache: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, text: str, settings: FigureSettings) -> TextContext:
@@ -142,14 +144,21 @@ class TextContext:
 
     def period(self, start: int, end: int) -> str | None:
         """The time expression nearest the figure in its clause, as written (lower case)."""
-        s_start, s_end = self.clause_span(start, end)
+        c_start, c_end = self.clause_span(start, end)
+        found = self._period_cache.get(c_start)
+        if found is None:
+            found = [
+                (m.start(), m.end(), " ".join(m.group().lower().split()))
+                for m in _PERIOD.finditer(self.text, c_start, c_end)
+            ]
+            self._period_cache[c_start] = found
         best: tuple[int, str] | None = None
-        for m in _PERIOD.finditer(self.text, s_start, s_end):
-            if m.start() < end and m.end() > start:
+        for p_start, p_end, words in found:
+            if p_start < end and p_end > start:
                 continue
-            dist = start - m.end() if m.end() <= start else m.start() - end
+            dist = start - p_end if p_end <= start else p_start - end
             if best is None or dist < best[0]:
-                best = (dist, " ".join(m.group().lower().split()))
+                best = (dist, words)
         return best[1] if best else None
 
     def metric(
@@ -162,11 +171,17 @@ class TextContext:
         counted noun only takes a count metric whose keywords name that noun.
         """
         c_start, c_end = self.clause_span(start, end)
+        lowered = self._lower_cache.get(c_start)
+        if lowered is None:
+            lowered = self.text[c_start:c_end].lower()
+            self._lower_cache[c_start] = lowered
         candidates: list[tuple[int, int, int, Metric]] = []
         for order, metric in enumerate(self.settings.metrics):
             if kind not in metric.units:
                 continue
             if metric.max_value is not None and abs(value) > metric.max_value:
+                continue
+            if any(a and not any(x in lowered for x in a) for a in metric.anchors):
                 continue
             if (
                 kind == "count"
@@ -178,12 +193,16 @@ class TextContext:
                 )
             ):
                 continue
-            found = [self._group_hits(pair, c_start, c_end, start, end) for pair in metric.patterns]
-            if not all(found):
-                continue
-            dist = self._metric_distance(found)
-            if dist is not None and dist <= _MAX_METRIC_DISTANCE:
-                candidates.append((dist, -len(metric.patterns), order, metric))
+            found = []
+            for pair in metric.patterns:
+                hits = self._group_hits(pair, c_start, c_end, start, end)
+                if not hits:
+                    break
+                found.append(hits)
+            else:
+                dist = self._metric_distance(found)
+                if dist is not None and dist <= _MAX_METRIC_DISTANCE:
+                    candidates.append((dist, -len(metric.patterns), order, metric))
         if not candidates:
             return None
         closest = min(c[0] for c in candidates)

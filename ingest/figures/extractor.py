@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 from datetime import date
@@ -16,25 +15,29 @@ _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
-# Spans that contain digits but no figure: URLs, e-mail, dates, times of day, phone numbers,
-# stock codes. A candidate overlapping one is dropped.
-_BLOCKED: Final = re.compile(
-    r"(?i:https?://|ftp://|www\.)\S+"
-    r"|[\w.+-]+@[\w-]+\.[\w.]+"
-    r"|\b[\w-]+\.(?:com|org|net|ai|io|cn|hk|co|gov|edu)(?:/\S*)?(?![\w])"
-    r"|\b" + _MONTH + r"\.?\s+\d{1,2}(?:st|nd|rd|th)?(?![\d,]\d)(?:,?\s+\d{4})?\b"
-    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?i:" + _MONTH + r")\b\.?(?:,?\s+\d{4})?"
-    r"|\b" + _MONTH + r"\.?\s+(?:19|20)\d{2}\b"
-    r"|\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b"
-    r"|\b\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?"
-    r"|\b\d{1,2}\s?(?:[ap]\.m\.|(?i:am|pm)\b)"
-    r"|(?<![\w,.])\+?\(?\d{1,4}\)?(?:[ \-/.]\(?\d{2,4}\)?){2,4}(?![\w,])"
-    r"|\b(?:HKEX|HK|SEHK|NYSE|NASDAQ|Nasdaq|SSE|SZSE|TSE|KRX|stock\s+code)\s*:?\s*\d+"
-    r"|\b\d{3,6}\.(?:HK|SS|SZ|T|KS)\b"
-    r"|(?:\bNo\.|#|\bNumber)\s?\d+"
-    r"|\b(?:[Tt]op|[Pp]hase|[Ss]tage|[Ll]evel|[Tt]ier|[Ff]orm|[Ss]ection|[Aa]rticle|[Cc]hapter"
-    r"|[Pp]age|[Ff]igure|[Tt]able|[Rr]ound|[Ss]eason|[Ee]pisode|[Gg]en|[Ii]tem|[Rr]ule|[Ll]ine"
-    r"|[Rr]oom|[Gg]ate|[Rr]oute)\s\d+(?![\d,.]\d)"
+_MONTHS: Final[frozenset[str]] = frozenset(
+    """Jan Jan. January Feb Feb. February Mar Mar. March Apr Apr. April May June Jun Jun. July Jul
+    Jul. Aug Aug. August Sep Sep. Sept Sept. September Oct Oct. October Nov Nov. November Dec Dec.
+    December""".split()
+)
+_MONTHS_LOWER: Final[frozenset[str]] = frozenset(m.lower() for m in _MONTHS) - {"may"}
+# A word right before the number that makes it a label, not a quantity ("No. 1", "Top 10",
+# "Phase 2", "HKEX: 9988").
+_LABEL_WORDS: Final[frozenset[str]] = frozenset(
+    """no. # number top phase stage level tier form section article chapter page figure table
+    round season episode gen item rule line room gate route hkex: hk: sehk: nyse: nasdaq: sse:
+    szse: tse: krx: code""".split()
+)
+_CLOCK_WORDS: Final[frozenset[str]] = frozenset({"a.m.", "p.m.", "am", "pm", "a.m", "p.m"})
+# Checked on the whitespace-free token around the number: URL, e-mail, domain, time of day,
+# numeric date, dashed phone number, exchange suffix ("9988.HK").
+_TOKEN_BLOCK: Final = re.compile(
+    r"(?i:https?://|ftp://|www\.)|@|\.(?:com|org|net|ai|io|cn|hk|co|gov|edu)(?:\b|/)"
+    r"|\d{1,2}:\d{2}|^\(?\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}[.,;:)]?$|^(?:19|20)\d{2}-[01]\d[.,;:)]?$"
+    r"|^\(?\+?\d{1,4}\)?(?:[-./]\(?\d{2,4}\)?){2,}[.,;:)]?$|\.(?:HK|SS|SZ|KS|T)\b"
+)
+_SPACED_PHONE: Final = re.compile(
+    r"(?<![\w,.])\+?\(?\d{1,4}\)?(?:[ \-/.]\(?\d{2,4}\)?){2,4}(?![\w,%]|\.\d)"
 )
 # Text that tells "¥" means yuan rather than yen.
 _CHINA: Final = re.compile(
@@ -53,25 +56,42 @@ _NAME_DASH: Final = re.compile(r"[A-Za-z][\w.]*-\Z")
 
 
 def _yen(text: str) -> str:
+    if "¥" not in text and "￥" not in text:
+        return "JPY"  # unused: no yen sign to resolve
     china = len(_CHINA.findall(text, 0, 20000))
     japan = len(_JAPAN.findall(text, 0, 20000))
     return "CNY" if china > japan else "JPY"
 
 
-def _blocked_spans(text: str) -> tuple[list[int], list[int]]:
-    starts: list[int] = []
-    ends: list[int] = []
-    for m in _BLOCKED.finditer(text):
-        if any(ch.isdigit() for ch in m.group()):
-            starts.append(m.start())
-            ends.append(m.end())
-    return starts, ends
+def _token_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whitespace-free run around text[start:end] (a URL can be long: find, don't walk)."""
+    lo = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start), text.rfind("\t", 0, start)) + 1
+    ends = [i for i in (text.find(" ", end), text.find("\n", end), text.find("\t", end)) if i >= 0]
+    return lo, min(ends) if ends else len(text)
 
 
-def _is_blocked(starts: list[int], ends: list[int], start: int, end: int) -> bool:
-    i = bisect.bisect_right(starts, end - 1) - 1
-    # Blocked spans do not overlap each other much; checking the two nearest is enough.
-    return any(0 <= j < len(starts) and starts[j] < end and ends[j] > start for j in (i, i - 1))
+def _is_blocked(text: str, start: int, end: int, unit: str) -> bool:
+    """True when the number is part of a URL, date, time, phone number, label or stock code."""
+    lo, hi = _token_bounds(text, start, end)
+    if _TOKEN_BLOCK.search(text, lo, hi):
+        return True
+    before = text[max(0, lo - 12) : lo].split()
+    prev = before[-1] if before else ""
+    if prev in _MONTHS or (unit == "count" and prev.lower() in _LABEL_WORDS):
+        return True
+    if len(before) >= 2 and f"{before[-2]} {prev}".lower() == "stock code":
+        return True
+    after = text[hi : hi + 12].split()
+    nxt = after[0].rstrip(".,;:") if after else ""
+    if nxt in _MONTHS or nxt.lower() in _MONTHS_LOWER:
+        return True
+    if after and after[0].lower() in _CLOCK_WORDS:
+        return True
+    window_lo = max(0, start - 20)
+    for m in _SPACED_PHONE.finditer(text, window_lo, min(len(text), end + 20)):
+        if m.start() < end and m.end() > start and m.group().count(" ") + m.group().count("-") >= 2:
+            return True
+    return False
 
 
 def _plural(word: str) -> str:
@@ -95,11 +115,10 @@ def extract_figures(
     raws = scan(text, _yen(text))
     if not raws:
         return ()
-    b_starts, b_ends = _blocked_spans(text)
     ctx = TextContext.build(text, settings)
     figures: list[Figure] = []
     for raw in raws:
-        if _is_blocked(b_starts, b_ends, raw.start, raw.end):
+        if _is_blocked(text, raw.core_start, raw.core_end, raw.unit):
             continue
         if not math.isfinite(raw.value):
             continue

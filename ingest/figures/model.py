@@ -64,6 +64,10 @@ class Metric:
     patterns: tuple[tuple[re.Pattern[str] | None, re.Pattern[str] | None], ...] = field(
         default=(), compare=False, repr=False
     )
+    # Per group: lower-case literal beginnings of its keywords; a group whose anchors are all
+    # absent from a clause cannot match there, which spares most regex searches. Empty = no
+    # usable anchor (always search).
+    anchors: tuple[tuple[str, ...], ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +112,7 @@ class FigureSettings:
                 alias_map.setdefault(alias.lower(), entity.name)
         names = sorted(alias_map, key=len, reverse=True)
         pattern = (
-            r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])"
+            r"\b(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])"
             if names
             else r"(?!x)x"
         )

@@ -71,11 +71,12 @@ ABBR_RE: Final[str] = r"(?:bn|Bn|bln|mn|mln|mil|MM|tn|tln|trn|[kKmMbBT])"
 # Number words: "one trillion", "twenty-one", "one hundred and six", "a dozen", "half a million".
 # "and" may only follow a scale word so "between three and five" stays two numbers.
 WORDS_RE: Final[str] = (
-    r"(?:(?:(?:a|an|one|half(?:\s+a)?|a\s+quarter(?:\s+of\s+a)?|three\s+quarters(?:\s+of\s+a)?)"
+    r"(?:(?:(?:a|an|one|half(?:\s+a)?|(?:a\s+)?quarter(?:\s+of\s+a)?|three\s+quarters(?:\s+of\s+a)?)"
     r"\s+(?:" + _WORD_SCALE + r")|(?:" + _WORD_UNIT + r"))"
     r"(?:(?:\s*-\s*|\s+)(?:(?:" + _WORD_UNIT + r")|(?:" + _WORD_SCALE + r")s?)"
     r"|(?:(?<=hundred)|(?<=thousand)|(?<=million)|(?<=billion)|(?<=trillion))\s+and\s+"
-    r"(?:" + _WORD_UNIT + r"))*)(?![\w-])"
+    r"(?:" + _WORD_UNIT + r"))*)(?!\w)(?!-(?!(?:yen|yuan|dollars?|cents?|euros?|pounds?|pence"
+    r"|percent|fold|times)\b))"
 )
 
 _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?")

@@ -7,6 +7,7 @@ Everything here is about the surface form; meaning (subject, metric) is in ``con
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -14,6 +15,8 @@ from ingest.figures.numbers import (
     ABBR_RE,
     DIGITS_RE,
     SCALE_WORD_RE,
+    SMALL,
+    TENS,
     WORDS_RE,
     parse_digits,
     parse_words,
@@ -53,7 +56,7 @@ _MULT_WORDS: Final[dict[str, float]] = {
 CORE: Final = re.compile(
     r"(?:(?P<pre>" + PREFIX_RE + r")\s?)?"
     r"(?P<sign>(?<![\w\-−])[-−](?=\d)|(?i:minus|negative)\s+(?=\d))?"
-    r"(?:(?<![\w.,])(?<![A-Za-z]-)(?P<dig>" + DIGITS_RE + r")"
+    r"(?:(?(pre)|(?<![\w.,])(?<![A-Za-z]-))(?P<dig>" + DIGITS_RE + r")"
     r"(?:(?:\s?-\s?|\s)(?P<scale>" + SCALE_WORD_RE + r")(?![\w])"
     r"|(?P<abbr>" + ABBR_RE + r")(?![A-Za-z0-9]))?"
     r"|(?<![\w-])(?P<digit>(?i:double|triple))[- ]digits?(?![\w])"
@@ -74,21 +77,6 @@ _RIGHT_UNIT: Final = re.compile(
     r"|(?P<ordinal>(?:st|nd|rd|th)(?![\w]))"
 )
 
-_LEFT: Final = re.compile(
-    r"(?:(?P<neg>(?i:outflow|loss|losses|deficit|shortfall|wiping|wiped|wipe|erasing|erased"
-    r"|burn|burning|burned|burnt|weakened|weakening|eased|retreated|decline|declined|declines|drop"
-    r"|dropped|drops|fall|fell|falls|down|slid|slipped|shrank|shrunk|lost|tumbled|plunged"
-    r"|plummeted|sank|contracted|decreased|decrease|slump|slumped|negative|minus|decreasing"
-    r"|falling|dropping|declining|sliding|shrinking))\s+(?:(?P<conn>by|of|at|to|was|were)\s+)?"
-    r"(?:(?:a|an)\s+)?)?"
-    r"(?P<q>(?i:about|around|approximately|approx\.|roughly|nearly|almost|some|close\s+to"
-    r"|an\s+estimated|estimated|circa|more\s+than|over|at\s+least|beyond|upwards\s+of"
-    r"|in\s+excess\s+of|exceeding|exceeds|exceeded|exceed|above|north\s+of|no\s+less\s+than"
-    r"|up\s+to|less\s+than|under|at\s+most|below|fewer\s+than|no\s+more\s+than|as\s+much\s+as"
-    r"|as\s+many\s+as|as\s+high\s+as|between|top|surpass(?:ed|ing)?|just\s+under|just\s+over"
-    r"|well\s+over|well\s+above|more\s+than\s+double|more\s+than\s+triple|only|just)\s*"
-    r"|[~≈]\s?|(?:(?<=\s)|^)[<>]=?\s?)?\Z"
-)
 _QUALIFIER_OF: Final[dict[str, str]] = {
     "about": "approx",
     "around": "approx",
@@ -139,6 +127,8 @@ _QUALIFIER_OF: Final[dict[str, str]] = {
     "just under": "max",
     "<": "max",
     "<=": "max",
+    "more than double": "min",
+    "more than triple": "min",
     "only": "exact",
     "just": "exact",
 }
@@ -180,6 +170,8 @@ class Raw:
     bare_words: bool  # number words with no scale and no unit ("three")
     times: bool = False  # "downloaded 600 million times": occurrences, not a multiplier
     size_suffix: bool = False  # "72B" glued upper-case scale with no currency
+    core_start: int = 0  # the number itself, without qualifier words
+    core_end: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,15 +309,128 @@ def read_core(text: str, m: re.Match[str], yen: str) -> _Core | None:
     )
 
 
+_TOKEN: Final = re.compile(r"[A-Za-z]+|\d+")
+_WORD_TRIGGERS: Final[frozenset[str]] = frozenset(
+    [*SMALL, *TENS, *_MULT_WORDS, "double", "triple", "half", "quarter"]
+)
+_SCALE_TRIGGERS: Final[frozenset[str]] = frozenset(
+    "hundred thousand million billion trillion dozen lakh crore".split()
+)
+_PREFIX_BEFORE: Final = re.compile(
+    r"(?:" + PREFIX_RE + r")\s?(?:[-−]|(?i:minus|negative)\s+)?\Z|(?<![\w\-−])[-−]\Z"
+    r"|(?<![\w])(?i:minus|negative)\s+\Z|(?<![\w.,])\.\Z"
+)
+_SCALE_LEAD: Final = re.compile(
+    r"(?i)(?<![\w])(?:a|an|half(?:\s+a)?|(?:a\s+)?quarter(?:\s+of\s+a)?"
+    r"|three\s+quarters(?:\s+of\s+a)?)\s+\Z"
+)
+
+
+def _candidates(text: str) -> Iterator[tuple[re.Match[str], int]]:
+    """CORE matches, found from cheap triggers (digit runs, number words) instead of trying the
+    big CORE pattern at every character; this is what makes the extractor fast."""
+    for tm in _TOKEN.finditer(text):
+        p = tm.start()
+        tok = tm.group()
+        if tok[0].isdigit():
+            # The currency prefix or sign sits just before the digits ("HK$ 4.8", "-3%").
+            pm = _PREFIX_BEFORE.search(text, max(0, p - 14), p) if p else None
+            m = CORE.match(text, pm.start()) if pm is not None else None
+            if m is None or m.end() <= p:
+                m = CORE.match(text, p)
+            if m is not None and m.end() > p:
+                yield m, p
+            continue
+        low = tok.lower()
+        if low in _SCALE_TRIGGERS:
+            lead = _SCALE_LEAD.search(text, max(0, p - 24), p)
+            m = CORE.match(text, lead.start()) if lead is not None else None
+            if m is None:
+                m = CORE.match(text, p)
+            if m is not None and m.end() > m.start():
+                yield m, p
+        elif low in _WORD_TRIGGERS:
+            m = CORE.match(text, p)
+            if m is not None and m.end() > m.start():
+                yield m, p
+
+
+_QUAL_MAX_WORDS: Final = 4
+_ARTICLES: Final[frozenset[str]] = frozenset({"a", "an"})
+_CONNECTORS: Final[frozenset[str]] = frozenset({"by", "of", "at", "to", "was", "were"})
+_NEG_WORDS: Final[frozenset[str]] = frozenset(
+    """outflow loss losses deficit shortfall wiping wiped wipe erasing erased burn burning burned
+    burnt weakened weakening eased retreated decline declined declines drop dropped drops fall
+    fell falls down slid slipped shrank shrunk lost tumbled plunged plummeted sank contracted
+    decreased decrease slump slumped negative minus decreasing falling dropping declining sliding
+    shrinking""".split()
+)
+_WORDS_BEFORE: Final = re.compile(r"\S+")
+
+
+def _left_context(text: str, start: int) -> tuple[str | None, int, str | None, str | None] | None:
+    """(qualifier phrase, its start, negating word, connector) written just before ``start``."""
+    q_start = start
+    key: str | None = None
+    if start and text[start - 1] in "~≈":
+        key = text[start - 1]
+        q_start = start - 1
+    elif (start and text[start - 1] in "<>") or text[max(0, start - 2) : start] in ("<=", ">="):
+        sym = (
+            text[start - 2 : start] if text[start - 2 : start] in ("<=", ">=") else text[start - 1]
+        )
+        # A comparison sign counts only as a word of its own ("x >30"), not inside "<>30".
+        if start - len(sym) == 0 or text[start - len(sym) - 1].isspace():
+            key = sym
+            q_start = start - len(sym)
+    lo = max(0, q_start - 60)
+    if q_start == lo or not text[q_start - 1].isspace():
+        return (key, q_start, None, None) if key else None
+    words = [(m.start(), m.group()) for m in _WORDS_BEFORE.finditer(text, lo, q_start)]
+    if lo > 0 and words and words[0][0] == lo:
+        words = words[1:]  # cut in the middle of a word
+    used = 0
+    if key is None:
+        for k in range(min(_QUAL_MAX_WORDS, len(words)), 0, -1):
+            chunk = words[-k:]
+            phrase = " ".join(w for _, w in chunk).lower().lstrip("(\"“'")
+            if phrase in _QUALIFIER_OF or phrase == "between":
+                key = phrase
+                first_pos, first = chunk[0]
+                q_start = first_pos + (len(first) - len(first.lstrip("(\"“'")))
+                used = k
+                break
+    rest = words[: len(words) - used]
+    neg: str | None = None
+    conn: str | None = None
+    if rest and rest[-1][1].lower() in _ARTICLES:
+        rest = rest[:-1]
+    if rest and rest[-1][1].lower() in _CONNECTORS:
+        conn = rest[-1][1].lower()
+        rest = rest[:-1]
+    if rest and rest[-1][1].lower() in _NEG_WORDS:
+        neg = rest[-1][1].lower()
+    if key is None and neg is None:
+        return None
+    return key, q_start, neg, conn
+
+
 def scan(text: str, yen: str) -> list[Raw]:
     """All figure candidates in ``text``, left to right, with ranges merged."""
     out: list[Raw] = []
     consumed = 0
-    for m in CORE.finditer(text):
-        if m.start() < consumed or m.end() == m.start():
-            continue
+    for m, trigger in _candidates(text):
+        if m.start() < consumed:
+            # "10 $ 30 $": the "$" before 30 already belongs to the first figure.
+            retry = CORE.match(text, trigger) if trigger >= consumed else None
+            if retry is None or retry.end() == retry.start():
+                continue
+            m = retry
         core = read_core(text, m, yen)
         if core is None or core.glued or core.is_time:
+            # Consume the rejected number so its inner digit runs ("960" of "25,960", "3" of
+            # "Qwen3") are not tried again on their own.
+            consumed = max(consumed, m.end())
             continue
         start, end = core.start, core.end
         value, unit = core.value, core.unit
@@ -333,28 +438,24 @@ def scan(text: str, yen: str) -> list[Raw]:
         low: float | None = None
         high: float | None = None
         negate = False
-        lm = _LEFT.search(text, max(0, start - 60), start)
         between = False
-        if lm is not None and lm.end() > lm.start():
-            q = lm.group("q")
-            if q:
-                key = " ".join(q.strip().lower().split())
-                if key == "between":
-                    between = True
-                else:
-                    qualifier = _QUALIFIER_OF.get(key, "exact")
-                    if key.startswith("more than double") or key.startswith("more than triple"):
-                        qualifier = "min"
-                start = lm.start("q")
-            neg = lm.group("neg")
+        left = _left_context(text, start)
+        if left is not None:
+            key, q_start, neg, conn = left
+            if key == "between":
+                between = True
+            elif key is not None:
+                qualifier = _QUALIFIER_OF.get(key, "exact")
+                if key.startswith(("more than double", "more than triple")):
+                    qualifier = "min"
+            if key is not None:
+                start = q_start
             if neg and unit != "x" and unit != "count":
                 # Direction verbs ("fell 3%") sign changes of money and rates; nouns like
                 # "outflow of" and "loss of" sign any amount.
-                verb = neg.lower() in _NEG_PERCENT_ONLY
+                verb = neg in _NEG_PERCENT_ONLY
                 # "fell to $5" states a level; "fell 3%" and "a loss to 1.8 billion" a change.
-                negate = (not verb or unit is not None) and not (
-                    verb and (lm.group("conn") or "").lower() == "to"
-                )
+                negate = (not verb or unit is not None) and not (verb and conn == "to")
         # A range: "15-20%", "five to six", "$3bn-$5bn", "between 3 and 5".
         rm = _RANGE_SEP.match(text, end) if not core.is_year_like else None
         if (
@@ -383,8 +484,6 @@ def scan(text: str, yen: str) -> list[Raw]:
                     unit = unit or core2.unit
                     end = core2.end
                     qualifier = "range"
-        elif core.is_year_like:
-            continue
         if between and qualifier != "range":
             qualifier = "exact"
         if core.implied_min and qualifier == "exact":
@@ -393,9 +492,8 @@ def scan(text: str, yen: str) -> list[Raw]:
         if sq is not None and qualifier == "exact":
             qualifier = "min" if sq.group("min") else "max"
             end = sq.end()
-        if core.is_year_like and qualifier != "range":
-            continue
-        if qualifier == "range" and core.is_year_like:
+        if core.is_year_like:
+            consumed = max(consumed, end)
             continue
         if unit not in (None, "%", "pp", "x") and _RIGHT_NEG.match(text, end):
             negate = True
@@ -431,6 +529,8 @@ def scan(text: str, yen: str) -> list[Raw]:
                 bare_words=core.bare_words and unit is None,
                 times=core.times,
                 size_suffix=core.size_suffix,
+                core_start=core.start,
+                core_end=core.end,
             )
         )
     return out

@@ -190,7 +190,7 @@ SUFFIX_RE: Final[str] = (
     r"|M?(?:" + "|".join(_UPPER_CODES) + r")(?![A-Za-z])"
     r"|(?:" + "|".join(sorted(LOWERCASE_OK)) + r")(?![A-Za-z])"
     r"|(?i:(?:" + _alt(list(SUBUNITS)) + r"))(?![A-Za-z])"
-    r"|(?:" + _alt([*_SYMBOL_KEYS, "元"]) + r"))"
+    r"|(?:" + _alt([*_SYMBOL_KEYS, "元", "ரூ"]) + r"))"
 )
 
 _PREFIX_LOOKUP: Final[dict[str, str]] = {

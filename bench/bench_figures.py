@@ -1,0 +1,70 @@
+"""Throughput of extract_figures in MB of article text per second on one core.
+
+Usage: .venv/bin/python bench/bench_figures.py [--mb 2] [--repeat 3]
+
+Articles are built from the hand-labelled texts in tests/data/figures/labelled.txt (our own
+writing) and, when $INGEST_SHARED/seeds exists, from the seed articles (read at run time, never
+copied). Each article is extracted separately, as the pipeline does. Alongside, the time of a bare
+``re.finditer(r"\\d+")`` pass over the same text is printed as a floor for any regex extractor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ingest.figures import extract_figures, load_figure_settings  # noqa: E402
+
+
+def corpus() -> list[str]:
+    """Article-sized texts (2-14 KB) to extract from."""
+    labelled = (REPO / "tests" / "data" / "figures" / "labelled.txt").read_text(encoding="utf-8")
+    blocks = [b.partition("\n")[2].partition("\n---\n")[0] for b in labelled.split("\n### ")[1:]]
+    articles = ["\n\n".join(blocks[i : i + 8]) for i in range(0, len(blocks), 8)]
+    shared = Path(os.environ.get("INGEST_SHARED", REPO.parent / "shared")) / "seeds"
+    if shared.is_dir():
+        articles += [p.read_text(encoding="utf-8") for p in sorted(shared.glob("*.txt"))]
+    return articles
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=2.0, help="MB of text per run")
+    parser.add_argument("--repeat", type=int, default=3, help="runs; the best is reported")
+    args = parser.parse_args()
+    settings = load_figure_settings()
+    base = corpus()
+    docs: list[str] = []
+    size = 0
+    while size < args.mb * 1e6:
+        for doc in base:
+            docs.append(doc)
+            size += len(doc.encode("utf-8"))
+    mb = size / 1e6
+    digits = re.compile(r"\d+")
+    best = best_floor = float("inf")
+    figures = 0
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        figures = sum(len(extract_figures(doc, settings)) for doc in docs)
+        best = min(best, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for doc in docs:
+            for _m in digits.finditer(doc):
+                pass
+        best_floor = min(best_floor, time.perf_counter() - t0)
+    print(f"articles: {len(docs)} ({len(base)} distinct), text: {mb:.2f} MB, figures: {figures}")
+    print(f"extract_figures: {best:.3f} s -> {mb / best:.2f} MB/s (target >= 1 MB/s)")
+    print(f"bare digit scan: {best_floor:.3f} s -> {mb / best_floor:.1f} MB/s")
+    print(f"ratio extract/bare scan: {best / best_floor:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
