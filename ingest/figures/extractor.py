@@ -37,7 +37,7 @@ _TOKEN_BLOCK: Final = re.compile(
     r"|^\(?\+?\d{1,4}\)?(?:[-./]\(?\d{2,4}\)?){2,}[.,;:)]?$|\.(?:HK|SS|SZ|KS|T)\b"
 )
 _SPACED_PHONE: Final = re.compile(
-    r"(?<![\w,.])\+?\(?\d{1,4}\)?(?:[ \-/.]\(?\d{2,4}\)?){2,4}(?![\w,%]|\.\d)"
+    r"(?<![\w,.])\+?\(?\d{1,4}\)?(?:[ \-/.]\(?\d{2,4}\)?){2,4}(?![\w%]|[.,]\d)"
 )
 # Text that tells "¥" means yuan rather than yen.
 _CHINA: Final = re.compile(

@@ -1,0 +1,47 @@
+"""ingest extract-figures: plain text and JSON Lines in, one JSON object per figure out."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from ingest.cli import main
+
+
+def test_plain_text_from_stdin() -> None:
+    """Plain text on stdin gives one JSON object per figure."""
+    result = CliRunner().invoke(
+        main, ["extract-figures", "-"], input="Alibaba pledged 380 billion yuan (~$53 billion).\n"
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["value"], r["unit"], r["equivalent_of"]) for r in rows] == [
+        (380e9, "CNY", None),
+        (53e9, "USD", 0),
+    ]
+
+
+def test_jsonl_carries_id() -> None:
+    """With --jsonl each output line carries the input record's id."""
+    lines = "\n".join(
+        json.dumps(r) for r in [{"id": "a", "text": "Shares rose 9%."}, {"id": 7, "text": "None."}]
+    )
+    result = CliRunner().invoke(main, ["extract-figures", "--jsonl"], input=lines + "\n")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["id"], r["value"], r["unit"]) for r in rows] == [("a", 9.0, "%")]
+
+
+def test_jsonl_bad_line_is_an_error() -> None:
+    """A line that is not JSON fails with its line number."""
+    result = CliRunner().invoke(main, ["extract-figures", "--jsonl"], input="{oops\n")
+    assert result.exit_code != 0
+    assert "line 1" in result.output
+
+
+def test_help_has_example() -> None:
+    """The command's help shows an example."""
+    result = CliRunner().invoke(main, ["extract-figures", "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output and "ingest extract-figures --jsonl" in result.output

@@ -1,0 +1,43 @@
+"""Context helpers: sentences, clauses, subject, period, counted noun."""
+
+from __future__ import annotations
+
+from ingest.figures import load_figure_settings
+from ingest.figures.context import TextContext, counted_noun
+
+SETTINGS = load_figure_settings()
+
+
+def test_sentences_keep_abbreviations() -> None:
+    """ "U.S." and "Sept." do not end a sentence; a full stop before a capital does."""
+    text = "The U.S. firm met on Sept. 30 in Hangzhou. Alibaba then spoke."
+    ctx = TextContext.build(text, SETTINGS)
+    assert ctx.sentence_span(text.index("Hangzhou")) == (0, text.index(" Alibaba"))
+
+
+def test_subject_prefers_same_sentence_then_dominant_entity() -> None:
+    """The nearest entity before the figure wins; later sentences fall back to the main one."""
+    text = "Alibaba said sales rose. Alibaba grew. Nvidia was mentioned. The firm gained 5%."
+    ctx = TextContext.build(text, SETTINGS)
+    pos = text.index("5%")
+    assert ctx.subject(pos, pos + 2) == "Alibaba"
+    assert ctx.subject(text.index("was"), text.index("was") + 3) == "Nvidia"
+
+
+def test_period_is_nearest_in_clause() -> None:
+    """The period is the time expression nearest the figure in its clause."""
+    text = "Revenue rose 5% year-on-year; it will invest $1 billion over three years."
+    ctx = TextContext.build(text, SETTINGS)
+    five = text.index("5%")
+    billion = text.index("$1")
+    assert ctx.period(five, five + 2) == "year-on-year"
+    assert ctx.period(billion, billion + 10) == "over three years"
+
+
+def test_counted_noun_takes_the_head() -> None:
+    """The head noun after adjectives and names is what is counted."""
+    text = "2.3 million direct and indirect jobs; two ARK Invest funds; 12 new AI research centers"
+    assert counted_noun(text, len("2.3 million"))[0] == "jobs"
+    assert counted_noun(text, text.index(" ARK"))[0] == "funds"
+    assert counted_noun(text, text.index(" new"))[0] == "centers"
+    assert counted_noun("one of the biggest", 3)[0] is None
