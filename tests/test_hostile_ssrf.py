@@ -149,7 +149,14 @@ def _fetch(settings: HttpSettings, url: str) -> FetchResponse:
     return asyncio.run(go())
 
 
-FAST = {"per_host_min_delay": 0, "total_timeout": 5, "connect_timeout": 2, "read_timeout": 2}
+def fast(*allow: str) -> HttpSettings:
+    return HttpSettings(
+        per_host_min_delay=0,
+        total_timeout=5,
+        connect_timeout=2,
+        read_timeout=2,
+        allow_networks=allow,
+    )
 
 
 @pytest.fixture
@@ -163,7 +170,7 @@ def test_default_policy_refuses_loopback_before_any_request(loopback: LoopbackSe
     """Without an allowlist the loopback server is refused and never receives a request."""
     loopback.route("/", CannedResponse(body=b"secret"))
     with pytest.raises(FetchError) as caught:
-        _fetch(HttpSettings(**FAST), loopback.url("/"))
+        _fetch(fast(), loopback.url("/"))
     assert caught.value.kind is FailureKind.BLOCKED
     assert "loopback" in str(caught.value)
     assert loopback.requests == []
@@ -172,7 +179,7 @@ def test_default_policy_refuses_loopback_before_any_request(loopback: LoopbackSe
 def test_a_name_is_judged_by_the_address_connected_to(loopback: LoopbackServer) -> None:
     """'localhost' is refused by its connected address even though only 127.0.0.2 is allowed."""
     loopback.route("/", CannedResponse(body=b"secret"))
-    settings = HttpSettings(**FAST, allow_networks=("127.0.0.2/32",))
+    settings = fast("127.0.0.2/32")
     with pytest.raises(FetchError) as caught:
         _fetch(settings, f"http://localhost:{loopback.port}/")
     assert caught.value.kind is FailureKind.BLOCKED
@@ -182,7 +189,7 @@ def test_a_name_is_judged_by_the_address_connected_to(loopback: LoopbackServer) 
 def test_allowlisted_loopback_is_fetched(loopback: LoopbackServer) -> None:
     """allow_networks = ["127.0.0.1/32"] (tests, demo) lets the loopback server through."""
     loopback.route("/", CannedResponse(body=b"hello"))
-    settings = HttpSettings(**FAST, allow_networks=("127.0.0.1/32",))
+    settings = fast("127.0.0.1/32")
     assert _fetch(settings, loopback.url("/")).body == b"hello"
 
 
@@ -192,7 +199,7 @@ def test_redirect_to_a_refused_address_is_cut_at_that_hop(
     """An allowed server redirecting to a non-allowed address: the second server sees nothing."""
     second_loopback.route("/admin", CannedResponse(body=b"internal"))
     loopback.redirect("/go", second_loopback.url("/admin"))
-    settings = HttpSettings(**FAST, allow_networks=("127.0.0.1/32",))
+    settings = fast("127.0.0.1/32")
     with pytest.raises(FetchError) as caught:
         _fetch(settings, loopback.url("/go"))
     assert caught.value.kind is FailureKind.BLOCKED
