@@ -71,7 +71,7 @@ def _metric(raw: object, index: int, file: str) -> Metric:
     ):
         raise ConfigError("max_value must be a number", file=file, key=f"{where}.max_value")
     kinds: tuple[UnitKind, ...] = tuple(units)  # type: ignore[arg-type]
-    anchors = tuple(_anchors(group) for group in groups)
+    anchors = tuple(frozenset(_anchors(group)) for group in groups)
     return Metric(
         anchors=anchors,
         key=key,

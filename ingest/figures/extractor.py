@@ -45,6 +45,10 @@ _CHINA: Final = re.compile(
     r"|baidu|bytedance)\b"
 )
 _JAPAN: Final = re.compile(r"(?i)\b(?:japan|japanese|yen|tokyo|osaka)\b")
+_EQUIV_WORD: Final = re.compile(r"(?i)\b(?:or|equivalent|equal|worth)\b|[—–]")
+_EDITION: Final = re.compile(
+    r" (?:Pro|Max|Ultra|Plus|Mini|Turbo|Flash|Omni|Coder|Lite|Nano|VL|Instruct)\b"
+)
 _EQUIV_GAP: Final = re.compile(
     r"[\s(,—–-]*(?:[a-z]+[\s—–-]+)?(?:or\s+|equivalent\s+to\s+|equal\s+to\s+|worth\s+|i\.e\.\s+)?"
     r"[\s(]*\Z"
@@ -161,13 +165,7 @@ def _is_version(text: str, raw: Raw, settings: FigureSettings) -> bool:
         # "72B", "405B" with no currency: a model's size class written as part of its name.
         return True
     # "Gemini 2.5 Pro", "Qwen 3 Max": a capitalised edition word right after the number.
-    return (
-        re.match(
-            r" (?:Pro|Max|Ultra|Plus|Mini|Turbo|Flash|Omni|Coder|Lite|Nano|VL|Instruct)\b",
-            text[raw.end : raw.end + 12],
-        )
-        is not None
-    )
+    return _EDITION.match(text, raw.end) is not None
 
 
 def _build(
@@ -218,7 +216,7 @@ def _link_equivalents(text: str, figures: list[Figure]) -> list[Figure]:
         gap = text[a.end : b.start]
         if len(gap) > 40 or any(ch.isdigit() or ch in ".;" for ch in gap):
             continue
-        if not ("(" in gap or re.search(r"(?i)\b(?:or|equivalent|equal|worth)\b|[—–]", gap)):
+        if not ("(" in gap or _EQUIV_WORD.search(gap)):
             continue
         if not _EQUIV_GAP.fullmatch(gap) and "(" not in gap:
             continue

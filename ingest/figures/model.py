@@ -67,7 +67,7 @@ class Metric:
     # Per group: lower-case literal beginnings of its keywords; a group whose anchors are all
     # absent from a clause cannot match there, which spares most regex searches. Empty = no
     # usable anchor (always search).
-    anchors: tuple[tuple[str, ...], ...] = field(default=(), compare=False, repr=False)
+    anchors: tuple[frozenset[str], ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +103,7 @@ class FigureSettings:
     entity_re: re.Pattern[str] = field(init=False, compare=False, repr=False)
     versioned_re: re.Pattern[str] = field(init=False, compare=False, repr=False)
     alias_to_entity: dict[str, str] = field(init=False, compare=False, repr=False)
+    all_anchors: frozenset[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Compiled once here because settings are built once and used for every article.
@@ -125,6 +126,9 @@ class FigureSettings:
             else r"(?!x)x"
         )
         object.__setattr__(self, "versioned_re", re.compile(vpattern))
+        object.__setattr__(
+            self, "all_anchors", frozenset(a for m in self.metrics for g in m.anchors for a in g)
+        )
 
     def usd_rate(self, code: str, on: date | None) -> float | None:
         """USD per unit of ``code`` from the newest table valid on ``on`` (or the newest)."""

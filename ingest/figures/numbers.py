@@ -79,12 +79,13 @@ WORDS_RE: Final[str] = (
     r"|percent|fold|times)\b))"
 )
 
+_SEPARATORS = re.compile(r"[,\u00a0\u202f ]")
 _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
 
 
 def parse_digits(raw: str) -> float | None:
     """Value of a digit string with separators ("25,960" -> 25960.0); None if not finite."""
-    cleaned = re.sub(r"[,\u00a0\u202f ]", "", raw)
+    cleaned = _SEPARATORS.sub("", raw)
     try:
         value = float(cleaned)
     except ValueError:

@@ -66,6 +66,8 @@ CORE: Final = re.compile(
     r"|(?<![\w-])(?P<words>(?i:" + WORDS_RE + r")))"
 )
 
+_HAS_SCALE_WORD: Final = re.compile(r"(?i)hundred|thousand|million|billion|trillion|dozen")
+_COMPOUND: Final = re.compile(r"-([a-z]{3,})(?![\w-])")
 _RIGHT_UNIT: Final = re.compile(
     r"(?P<pp>\s?(?:percentage[- ]points?|pp|ppts?|pts)(?![\w]))"
     r"|(?P<bp>\s?(?:basis[- ]points?|bps|bp)(?![\w]))"
@@ -232,15 +234,13 @@ def read_core(text: str, m: re.Match[str], yen: str) -> _Core | None:
             return None
         value, used = parsed
         end = m.start("words") + used
-        has_scale = bool(
-            re.search(r"(?i)hundred|thousand|million|billion|trillion|dozen", words[:used])
-        )
+        has_scale = bool(_HAS_SCALE_WORD.search(words[:used]))
         bare_words = not has_scale
     if m.group("sign"):
         value = -value
     value *= mult
     # Compound adjective: "trillion-parameter", "$53-billion", "12-cent".
-    cm = re.match(r"-([a-z]{3,})(?![\w-])", text[end : end + 30])
+    cm = _COMPOUND.match(text, end)
     glued = False
     is_time = False
     times = False
@@ -287,7 +287,8 @@ def read_core(text: str, m: re.Match[str], yen: str) -> _Core | None:
     is_year_like = (
         unit is None
         and not has_scale
-        and re.fullmatch(r"\d{4}", digits) is not None
+        and len(digits) == 4
+        and digits.isdigit()
         and 1900 <= int(digits) <= 2100
         and not m.group("sign")
     )
@@ -309,7 +310,8 @@ def read_core(text: str, m: re.Match[str], yen: str) -> _Core | None:
     )
 
 
-_TOKEN: Final = re.compile(r"[A-Za-z]+|\d+")
+# Every trigger word has at least three letters; skipping "a", "of", "in" halves the tokens.
+_TOKEN: Final = re.compile(r"\d+|[A-Za-z]{3,}")
 _WORD_TRIGGERS: Final[frozenset[str]] = frozenset(
     [*SMALL, *TENS, *_MULT_WORDS, "double", "triple", "half", "quarter"]
 )
@@ -326,6 +328,26 @@ _SCALE_LEAD: Final = re.compile(
 )
 
 
+_LOWER_PREFIX_WORDS: Final[frozenset[str]] = frozenset(
+    "usd eur gbp rmb cny jpy hkd aud cad nzd mxn chf inr krw sgd twd brl ars minus negative".split()
+)
+
+
+def _may_have_prefix(text: str, p: int) -> bool:
+    """Cheap test before the prefix regex: can a currency prefix or sign end right before p?"""
+    c = text[p - 1]
+    if c.isspace():
+        if p < 2:
+            return False
+        c = text[p - 2]
+    if c.isdigit() or c in "([{\"'“‘,;:!?":
+        return False
+    if c.islower():
+        word = text[max(0, p - 12) : p].split()
+        return bool(word) and word[-1].lower() in _LOWER_PREFIX_WORDS
+    return True
+
+
 def _candidates(text: str) -> Iterator[tuple[re.Match[str], int]]:
     """CORE matches, found from cheap triggers (digit runs, number words) instead of trying the
     big CORE pattern at every character; this is what makes the extractor fast."""
@@ -334,7 +356,11 @@ def _candidates(text: str) -> Iterator[tuple[re.Match[str], int]]:
         tok = tm.group()
         if tok[0].isdigit():
             # The currency prefix or sign sits just before the digits ("HK$ 4.8", "-3%").
-            pm = _PREFIX_BEFORE.search(text, max(0, p - 14), p) if p else None
+            pm = (
+                _PREFIX_BEFORE.search(text, max(0, p - 14), p)
+                if p and _may_have_prefix(text, p)
+                else None
+            )
             m = CORE.match(text, pm.start()) if pm is not None else None
             if m is None or m.end() <= p:
                 m = CORE.match(text, p)
@@ -366,6 +392,12 @@ _NEG_WORDS: Final[frozenset[str]] = frozenset(
     shrinking""".split()
 )
 _WORDS_BEFORE: Final = re.compile(r"\S+")
+# Last words of every phrase _left_context can find: most numbers have none of them before them,
+# which lets it return at once.
+_LEFT_LAST_WORDS: Final[frozenset[str]] = frozenset(
+    [k.split()[-1] for k in _QUALIFIER_OF if k[0].isalpha()]
+    + ["between", *_ARTICLES, *_CONNECTORS, *_NEG_WORDS]
+)
 
 
 def _left_context(text: str, start: int) -> tuple[str | None, int, str | None, str | None] | None:
@@ -386,6 +418,10 @@ def _left_context(text: str, start: int) -> tuple[str | None, int, str | None, s
     lo = max(0, q_start - 60)
     if q_start == lo or not text[q_start - 1].isspace():
         return (key, q_start, None, None) if key else None
+    if key is None:
+        last = text[max(0, q_start - 20) : q_start].split()
+        if not last or last[-1].lower().lstrip("(\"“'") not in _LEFT_LAST_WORDS:
+            return None
     words = [(m.start(), m.group()) for m in _WORDS_BEFORE.finditer(text, lo, q_start)]
     if lo > 0 and words and words[0][0] == lo:
         words = words[1:]  # cut in the middle of a word

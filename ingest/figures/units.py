@@ -200,7 +200,7 @@ _PREFIX_LOOKUP: Final[dict[str, str]] = {
 
 def currency_code(raw: str) -> tuple[str, float] | None:
     """Map a currency token as written to (ISO code, multiplier); None if it is not one."""
-    key = re.sub(r"\s+", "", raw)
+    key = "".join(raw.split())
     low = key.lower()
     if low in _PREFIX_LOOKUP:
         return _PREFIX_LOOKUP[low], 1.0
