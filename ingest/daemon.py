@@ -117,6 +117,11 @@ def release_dead_leases(store: Store) -> list[str]:
     return freed
 
 
+def batch_size(services: Services) -> int:
+    """How many due sources one claim takes: enough to keep every parallel slot busy."""
+    return max(services.config.schedule.max_parallel_sources * 8, 64)
+
+
 async def run_pass(
     services: Services,
     *,
@@ -131,7 +136,7 @@ async def run_pass(
     """
     cfg = services.config.schedule
     owner = owner or owner_id()
-    limit = 10_000 if not only_due else max(cfg.max_parallel_sources * 8, 64)
+    limit = 100_000 if not only_due else batch_size(services)
     sources = services.store.claim_due_sources(
         services.clock(), limit=limit, owner=owner, lease=LEASE, only_due=only_due
     )
@@ -164,17 +169,22 @@ class Daemon:
         self._last_maintenance: datetime | None = None
 
     async def tick(self) -> None:
-        """One scheduler tick: claim what is due and check it. Never raises."""
+        """One scheduler tick: check what is due, batch after batch, until nothing is. Never raises."""
         if self._tick_lock.locked() or self._stop.is_set():
             return
         async with self._tick_lock:
             self.last_tick = self.services.clock()
             try:
-                results = await run_pass(
-                    self.services, only_due=True, owner=self.owner, stop=self._stop
-                )
-                if any(r.outcome != "error" for r in results):
-                    self.last_success = self.services.clock()
+                # A batch is a claim of due sources; looping keeps a backlog (start-up, an outage
+                # of the network) from waiting one tick per batch.
+                while not self._stop.is_set():
+                    results = await run_pass(
+                        self.services, only_due=True, owner=self.owner, stop=self._stop
+                    )
+                    if any(r.outcome != "error" for r in results):
+                        self.last_success = self.services.clock()
+                    if len(results) < batch_size(self.services):
+                        break
                 self._maintenance()
             except StoreError as exc:
                 # Locked or full database: nothing was half-written; the next tick tries again.

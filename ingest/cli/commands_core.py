@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from datetime import timedelta
 
@@ -26,6 +25,8 @@ def run() -> None:
         ingest --config config/ingest.toml run
         INGEST_DB=/var/lib/ingest/ingest.db ingest run
     """
+    import asyncio
+
     from ingest.daemon import Daemon, build_services
 
     ctx = app()
@@ -47,6 +48,8 @@ def poll(due: bool) -> None:
         ingest poll            # all enabled sources, now
         ingest poll --due      # what a daemon tick would do (for cron)
     """
+    import asyncio
+
     from ingest.daemon import build_services, run_pass
     from ingest.models import CheckOutcome
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from pathlib import Path
 
@@ -49,6 +48,8 @@ def demo(workdir: Path | None) -> None:
         ingest demo
         ingest demo --dir /tmp/ingest-demo && ingest --db /tmp/ingest-demo/demo.db articles
     """
+    import asyncio
+
     from ingest.config import load_config
     from ingest.daemon import build_services, open_store, run_pass
     from ingest.demo_site import serve_demo_site
