@@ -58,7 +58,10 @@ def serve(count: int, port_file: str) -> None:
             f"<description>Alibaba Cloud item {n}</description></item>"
             for n in range(1, phase + 1)
         )
-        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>F{i}</title>{items}</channel></rss>'
+        body = (
+            '<?xml version="1.0"?><rss version="2.0">'
+            f"<channel><title>F{i}</title>{items}</channel></rss>"
+        )
         return CannedResponse(
             body=body.encode(), content_type="application/rss+xml", headers=(("ETag", etag),)
         )
@@ -84,8 +87,8 @@ def serve(count: int, port_file: str) -> None:
 
 
 def rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
 def build(tmp: Path, port: int, count: int) -> Any:
@@ -143,8 +146,10 @@ def scheduler_tick_cost(tmp: Path, registered: int) -> None:
         times.append((time.perf_counter() - t0) * 1000)
         claimed = max(claimed, len(got))
         store.release_leases(f"o{k}")
-    print(f"scheduler tick with {registered} sources registered ({claimed} due): "
-          f"median {statistics.median(times):.1f} ms, max {max(times):.1f} ms (target < 50 ms)")  # fmt: skip
+    print(
+        f"scheduler tick with {registered} sources registered ({claimed} due): median "
+        f"{statistics.median(times):.1f} ms, max {max(times):.1f} ms (target < 50 ms)"
+    )
     store.close()
 
 
@@ -168,15 +173,13 @@ def main() -> None:
         finally:
             server.kill()
         scheduler_tick_cost(tmp, args.registered)
-    print(
-        f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
-    )
+    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
 async def polling(tmp: Path, port: int, count: int, passes: int) -> None:
     import httpx
 
-    config, services = build(tmp, port, count)
+    _config, services = build(tmp, port, count)
     first, outcomes = await one_pass(services, only_due=False)
     print(f"pass 1 (first fetch of {count} feeds, 1 entry each): {first:.2f} s {outcomes}")
     cold, outcomes = await one_pass(services, only_due=False)
@@ -208,8 +211,10 @@ async def polling(tmp: Path, port: int, count: int, passes: int) -> None:
             f"  memory pass {k + 1}/{passes}: {polled} polls in {took:.2f} s, RSS {rss[-1]:.1f} MB"
         )
     growth = (rss[-1] - rss[0]) / rss[0] * 100
-    print(f"RSS after pass 1 {rss[0]:.1f} MB, after pass {passes} {rss[-1]:.1f} MB: "
-          f"growth {growth:+.1f} % (target < 10 %, < 200 MB) over {passes * count} polls")  # fmt: skip
+    print(
+        f"RSS after pass 1 {rss[0]:.1f} MB, after pass {passes} {rss[-1]:.1f} MB: growth "
+        f"{growth:+.1f} % (target < 10 %, < 200 MB) over {passes * count} polls"
+    )
     await services.fetcher.aclose()
     services.store.close()
 

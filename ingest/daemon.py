@@ -169,7 +169,7 @@ class Daemon:
         self._last_maintenance: datetime | None = None
 
     async def tick(self) -> None:
-        """One scheduler tick: check what is due, batch after batch, until nothing is. Never raises."""
+        """One tick: check what is due, batch after batch, until nothing is. Never raises."""
         if self._tick_lock.locked() or self._stop.is_set():
             return
         async with self._tick_lock:
