@@ -53,9 +53,8 @@ def main() -> None:
         db = Path(tmp) / "import.db"
         cmd = [sys.executable, "-m", "ingest", "import", str(folder), "--db", str(db), "--quiet"]
         first, summary1 = run(cmd)
-        print(
-            f"first import of {count} files: {first:.1f} s ({count / first:.0f} files/s): {summary1}"
-        )
+        rate = count / first
+        print(f"first import of {count} files: {first:.1f} s ({rate:.0f} files/s): {summary1}")
         second, summary2 = run(cmd)
         print(f"second import: {second:.1f} s ({count / second:.0f} files/s): {summary2}")
         print(f"database size: {db.stat().st_size / 1e6:.1f} MB")
