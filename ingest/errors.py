@@ -7,7 +7,8 @@
     ├── FeedParseError       bytes that should be a feed are not one
     ├── ExtractionError      a page yielded no usable article text
     ├── StoreError           the database refused or failed (locked, full, corrupt)
-    └── AlertError           an alert target could not be reached or refused delivery
+    ├── AlertError           an alert target could not be reached or refused delivery
+    └── ServerError          the ops endpoint (/healthz, /metrics) could not start
 
 Third-party exceptions are mapped at the boundary (``raise FetchError(...) from exc``) so the
 rest of the code only ever catches these.
@@ -91,3 +92,7 @@ class StoreError(IngestError):
 
 class AlertError(IngestError):
     """An alert could not be delivered to a target."""
+
+
+class ServerError(IngestError):
+    """The ops HTTP endpoint could not start (address in use, no permission)."""
