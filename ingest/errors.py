@@ -7,6 +7,7 @@
     ├── FeedParseError       bytes that should be a feed are not one
     ├── ExtractionError      a page yielded no usable article text
     ├── StoreError           the database refused or failed (locked, full, corrupt)
+    │   └── BackupError      a backup could not be written or did not verify
     ├── AlertError           an alert target could not be reached or refused delivery
     └── ServerError          the ops endpoint (/healthz, /metrics) could not start
 
@@ -88,6 +89,10 @@ class ExtractionError(IngestError):
 
 class StoreError(IngestError):
     """The database failed: locked, full, or refused a write."""
+
+
+class BackupError(StoreError):
+    """``ingest backup`` could not write a verified copy (target exists, copy failed checks)."""
 
 
 class AlertError(IngestError):
