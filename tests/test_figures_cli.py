@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -45,3 +46,28 @@ def test_help_has_example() -> None:
     result = CliRunner().invoke(main, ["extract-figures", "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output and "ingest extract-figures --jsonl" in result.output
+
+
+def test_bad_config_dir_exits_2(tmp_path: Path) -> None:
+    """A catalogue directory without metrics.toml is a configuration error (exit 2)."""
+    result = CliRunner().invoke(
+        main, ["extract-figures", "--config-dir", str(tmp_path), "-"], input="5%\n"
+    )
+    assert result.exit_code == 2
+    assert "metrics.toml" in result.output
+
+
+def test_catalogue_beside_config_is_used(tmp_path: Path) -> None:
+    """With --config, a metrics.toml next to that file replaces the bundled catalogue."""
+    bundled = Path(__file__).resolve().parents[1] / "config"
+    (tmp_path / "fx.toml").write_text((bundled / "fx.toml").read_text("utf-8"), "utf-8")
+    (tmp_path / "metrics.toml").write_text(
+        '[[metric]]\nkey = "gizmo_growth"\nunits = ["%"]\ngroups = [["gizmos?"]]\n', "utf-8"
+    )
+    config = tmp_path / "ingest.toml"
+    config.write_text("", "utf-8")
+    result = CliRunner().invoke(
+        main, ["extract-figures", "--config", str(config), "-"], input="Gizmo sales rose 5%.\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["metric"] == "gizmo_growth"

@@ -9,6 +9,7 @@ from typing import IO
 import click
 
 from ingest.cli import main
+from ingest.cli.common import app, common_options, handle_errors
 
 
 @main.command("extract-figures")
@@ -22,7 +23,8 @@ from ingest.cli import main
     "--config-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Directory holding metrics.toml and fx.toml (default: the bundled config/).",
+    help="Directory holding metrics.toml and fx.toml (default: beside --config when it has "
+    "them, as the daemon does, else the bundled config/).",
 )
 @click.option(
     "--published",
@@ -30,10 +32,17 @@ from ingest.cli import main
     default=None,
     help="Publication date (YYYY-MM-DD) choosing the FX table for value_usd.",
 )
+@common_options
+@handle_errors
 def extract_figures_command(
     source: IO[str], jsonl: bool, config_dir: Path | None, published: object
 ) -> None:
-    """Print every figure in FILE (or stdin) as one JSON object per line; no database.
+    """Print every figure in SOURCE (a file, or - for stdin) as JSON Lines; no database.
+
+    Reads plain text, or with --jsonl lines of {"id": ..., "text": ...}; each output line is one
+    figure record (text, start, end, sentence, value, unit, noun, qualifier, low, high, subject,
+    metric, period, equivalent_of, value_usd), plus "id" with --jsonl. --db is accepted for
+    symmetry with the other commands and not used.
 
     \b
     Example:
@@ -42,13 +51,13 @@ def extract_figures_command(
     """
     from datetime import datetime
 
-    from ingest.errors import ConfigError
     from ingest.figures import extract_figures, figure_to_dict, load_figure_settings
 
-    try:
-        settings = load_figure_settings(config_dir)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    if config_dir is None and app().config_path:
+        # Same rule as the daemon: catalogue files next to the config file win.
+        beside = Path(app().config_path or ".").parent
+        config_dir = beside if (beside / "metrics.toml").is_file() else None
+    settings = load_figure_settings(config_dir)  # ConfigError -> exit 2 via handle_errors
     day = published.date() if isinstance(published, datetime) else None
     if not jsonl:
         for fig in extract_figures(source.read(), settings, published=day):
