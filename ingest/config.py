@@ -78,8 +78,15 @@ class WebhookTarget:
 
 @dataclass(frozen=True, slots=True)
 class AlertsConfig:
+    """``[alerts]``: the webhook targets, and the rest for :mod:`ingest.alerts.settings`.
+
+    ``env`` holds the values of the variables the table names in ``*_env`` keys (SMTP login,
+    Apprise URLs), resolved here because only the loader reads the environment.
+    """
+
     webhooks: tuple[WebhookTarget, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)  # the rest, read by the alerts stage
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,8 +339,22 @@ def _alerts(t: _Table, environ: Mapping[str, str]) -> AlertsConfig:
         # Unknown keys inside a webhook table are left for the alerts stage to judge.
         h.seen.update(h.data)
         h.finish()
+    # Every other `*_env` key names a variable whose value the alerts stage needs (SMTP login,
+    # Apprise URLs); an unset one is reported there, with its key.
+    env: dict[str, str] = {}
+    tables = [t.data.get("email"), *list(t.data.get("apprise") or [])]
+    for table in tables:
+        if isinstance(table, Mapping):
+            for key, var in table.items():
+                if key.endswith("_env") and isinstance(var, str) and var in environ:
+                    env[var] = environ[var]
     t.seen.update(t.data)
-    return AlertsConfig(webhooks=tuple(hooks), raw=dict(t.data))
+    alerts = AlertsConfig(webhooks=tuple(hooks), raw=dict(t.data), env=env)
+    # Validate the rest now, so `ingest check-config` reports a bad [alerts] key at load time.
+    from ingest.alerts.settings import parse_alert_settings
+
+    parse_alert_settings(alerts, file=t.file)
+    return alerts
 
 
 _KNOWN_SECTIONS = {"store", "http", "schedule", "topic", "extract", "sources", "alerts"}

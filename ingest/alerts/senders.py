@@ -1,0 +1,274 @@
+"""Senders: the only alert code that does I/O. Each turns a :class:`Message` into one delivery
+attempt and reports a :class:`SendResult`; none raises for a failed delivery, because a failure is
+an expected outcome the outbox schedules around, not an error.
+
+Error texts are built here and scrubbed of every secret the sender holds (URL tokens, HMAC secret,
+SMTP login), so they can be stored, logged and printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+import ssl
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import httpx
+
+from ingest.alerts.email_render import email_subject, render_email, render_text
+from ingest.alerts.payload import (
+    Message,
+    body_bytes,
+    payload,
+    slack_payload,
+    webhook_headers,
+)
+from ingest.alerts.settings import (
+    AlertSettings,
+    AppriseSettings,
+    EmailSettings,
+    WebhookSettings,
+    mask_url,
+)
+from ingest.schedule import parse_retry_after
+
+log = logging.getLogger("ingest.alerts")
+
+_MAX_ERROR = 300
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """The outcome of one attempt. ``error`` is safe to show (no secret, URLs masked)."""
+
+    ok: bool
+    status: int | None = None
+    error: str | None = None
+    retry_after: float | None = None  # seconds the target asked us to wait (429/503)
+    gone: bool = False  # the target no longer exists (HTTP 410): disable it
+    elapsed: float = 0.0
+
+
+class Sender(Protocol):
+    """One alert target."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def display(self) -> str: ...
+
+    async def send(self, message: Message, *, now: datetime) -> SendResult: ...
+
+    async def aclose(self) -> None: ...
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every secret replaced (URLs by their masked form), cut to a sane length."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        if len(secret) >= 4:
+            replacement = mask_url(secret) if "://" in secret else "***"
+            text = text.replace(secret, replacement)
+    return text if len(text) <= _MAX_ERROR else text[: _MAX_ERROR - 1] + "…"
+
+
+class WebhookSender:
+    """POST JSON to a URL; Standard Webhooks signature when a secret is set.
+
+    2xx is success. Redirects are not followed: a signed body must not be replayed to a host the
+    operator did not name (and RFC 9110 §15.4 lets clients turn a redirected POST into a GET).
+    410 Gone disables the target; Retry-After on 429/503 is honoured (RFC 9110 §10.2.3).
+    """
+
+    def __init__(
+        self, settings: WebhookSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    ):
+        self.settings = settings
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=httpx.Timeout(settings.timeout),
+            transport=transport,
+            trust_env=False,  # a proxy from the environment must not see signed alerts
+        )
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def display(self) -> str:
+        return self.settings.display
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, (self.settings.url, self.settings.secret))
+
+    async def send(self, message: Message, *, now: datetime) -> SendResult:
+        s = self.settings
+        document = slack_payload(message) if s.mode == "slack" else payload(message)
+        body = body_bytes(document)
+        headers = webhook_headers(message, body, secret=s.secret, now=now)
+        started = time.perf_counter()
+        try:
+            response = await self._client.post(s.url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            kind = type(exc).__name__
+            error = self._scrub(f"{kind}: {exc}" if str(exc) else kind)
+            return SendResult(ok=False, error=error, elapsed=time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        status = response.status_code
+        if 200 <= status < 300:
+            return SendResult(ok=True, status=status, elapsed=elapsed)
+        retry_after = parse_retry_after(response.headers.get("retry-after"), now)
+        if status == 410:
+            error = "410 Gone: the receiver says this endpoint no longer exists; target disabled"
+        elif 300 <= status < 400:
+            location = mask_url(response.headers.get("location", ""))
+            error = f"{status} redirect to {location} not followed: update the target URL"
+        else:
+            reason = response.reason_phrase or ""
+            error = self._scrub(f"HTTP {status} {reason}".strip())
+        return SendResult(
+            ok=False,
+            status=status,
+            error=error,
+            retry_after=retry_after,
+            gone=status == 410,
+            elapsed=elapsed,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def _smtp_send(settings: EmailSettings, message: Message) -> None:
+    mail = render_email(message, sender=settings.sender, to=settings.to)
+    context = ssl.create_default_context()
+    smtp: smtplib.SMTP
+    if settings.security == "tls":
+        smtp = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=settings.timeout, context=context
+        )
+    else:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    with smtp:
+        if settings.security == "starttls":
+            smtp.starttls(context=context)
+        if settings.username is not None and settings.password is not None:
+            smtp.login(settings.username, settings.password)
+        smtp.send_message(mail)
+
+
+class EmailSender:
+    """SMTP with STARTTLS, implicit TLS or (local relays only) none; login from env vars.
+
+    smtplib blocks, so each send runs in a worker thread.
+    """
+
+    def __init__(self, settings: EmailSettings) -> None:
+        self.settings = settings
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def display(self) -> str:
+        return self.settings.display
+
+    async def send(self, message: Message, *, now: datetime) -> SendResult:
+        s = self.settings
+        started = time.perf_counter()
+        try:
+            await asyncio.to_thread(_smtp_send, s, message)
+        except smtplib.SMTPResponseException as exc:
+            error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
+            return SendResult(
+                ok=False,
+                status=exc.smtp_code,
+                error=scrub(error, (s.username, s.password)),
+                elapsed=time.perf_counter() - started,
+            )
+        except (smtplib.SMTPException, OSError) as exc:
+            error = f"{type(exc).__name__}: {exc} ({s.host}:{s.port})"
+            return SendResult(
+                ok=False,
+                error=scrub(error, (s.username, s.password)),
+                elapsed=time.perf_counter() - started,
+            )
+        return SendResult(ok=True, elapsed=time.perf_counter() - started)
+
+    async def aclose(self) -> None:
+        """Nothing held open: each send is one SMTP session."""
+
+
+class AppriseSender:
+    """Any channel Apprise knows (Slack, Teams, Telegram, ntfy...).
+
+    An optional extra: ``pip install ingest[apprise]``; imported only when used.
+    """
+
+    def __init__(self, settings: AppriseSettings) -> None:
+        self.settings = settings
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def display(self) -> str:
+        return self.settings.display
+
+    def _notify(self, message: Message) -> bool:
+        import apprise  # type: ignore[import-not-found,unused-ignore]  # optional extra
+
+        bundle = apprise.Apprise()
+        if not bundle.add(self.settings.url):
+            raise ValueError("Apprise does not understand the URL")
+        text = (
+            render_text(message.findings, digest=message.is_digest)
+            if message.findings
+            else ("Test alert from ingest: this target is configured correctly.")
+        )
+        return bool(bundle.notify(title=email_subject(message), body=text))
+
+    async def send(self, message: Message, *, now: datetime) -> SendResult:
+        started = time.perf_counter()
+        try:
+            ok = await asyncio.to_thread(self._notify, message)
+        except ImportError:
+            return SendResult(
+                ok=False, error="apprise is not installed: pip install ingest[apprise]"
+            )
+        except Exception as exc:  # third-party plugin code: any failure is a failed send
+            error = scrub(f"{type(exc).__name__}: {exc}", (self.settings.url,))
+            return SendResult(ok=False, error=error, elapsed=time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        return SendResult(ok=ok, error=None if ok else "apprise reported a failed notification",
+                          elapsed=elapsed)  # fmt: skip
+
+    async def aclose(self) -> None:
+        """Nothing held open."""
+
+
+def build_senders(
+    settings: AlertSettings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> dict[str, Sender]:
+    """One sender per configured target, by target name. Close them with :func:`close_senders`."""
+    senders: dict[str, Sender] = {}
+    for hook in settings.webhooks:
+        senders[hook.name] = WebhookSender(hook, transport=transport)
+    if settings.email is not None:
+        senders[settings.email.name] = EmailSender(settings.email)
+    for target in settings.apprise:
+        senders[target.name] = AppriseSender(target)
+    return senders
+
+
+async def close_senders(senders: Mapping[str, Sender]) -> None:
+    for sender in senders.values():
+        await sender.aclose()

@@ -1,0 +1,375 @@
+"""``[alerts]`` settings: which findings alert, how often, to which targets, with what retries.
+
+Parsed from ``config.alerts`` (the loader has already resolved every ``*_env`` variable, since
+only the loader reads the environment). Secrets live in fields with ``repr=False`` and are never
+formatted into a message; targets are shown by :func:`mask_url` or by their name.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+
+from ingest.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ingest.config import AlertsConfig, Config
+
+FINDING_KINDS = ("new", "changed", "conflict", "revised")
+Mode = Literal["immediate", "digest"]
+Security = Literal["starttls", "tls", "none"]
+_TARGET_NAME = re.compile(r"^[A-Za-z0-9][\w.:-]{0,63}$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def mask_url(url: str) -> str:
+    """A URL safe to show: scheme, host and port, then only the last 4 characters of the rest.
+
+    Webhook URLs often carry their token in the path or query (Slack, Discord, Teams), so the
+    path is elided: ``https://hooks.example.com/services/T0/B0/xyzab12`` ->
+    ``https://hooks.example.com/…/ab12``. User info (``user:pass@``) is never shown.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "<invalid url>"
+    if ":" in host:
+        host = f"[{host}]"
+    origin = f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+    rest = (parts.path + ("?" + parts.query if parts.query else "")).rstrip("/")
+    if not rest:
+        return origin + "/"
+    return f"{origin}/…/{rest[-4:].lstrip('/')}"
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:6]
+
+
+@dataclass(frozen=True, slots=True)
+class Mute:
+    """Findings matching every given field are not alerted (case-insensitive)."""
+
+    subject: str | None = None
+    metric: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPolicy:
+    """Which findings alert (see :func:`ingest.alerts.policy.should_alert`)."""
+
+    kinds: frozenset[str] = frozenset(FINDING_KINDS)
+    metrics: frozenset[str] = frozenset()  # empty: every catalogue metric
+    min_change: float = 0.0  # |relative change| below this does not alert a "changed" finding
+    thresholds: Mapping[str, float] = field(default_factory=dict)  # per metric key
+    mutes: tuple[Mute, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, up to a horizon after which a delivery is dead."""
+
+    base_delay: float = 30.0
+    max_delay: float = 6 * 3600.0
+    horizon: float = 3 * 86400.0
+    jitter: float = 0.5  # the delay is drawn from [(1 - jitter) * d, d]
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    name: str
+    url: str = field(repr=False)
+    secret: str | None = field(default=None, repr=False)
+    mode: Literal["standard", "slack"] = "standard"
+    kinds: frozenset[str] | None = None
+    timeout: float = 10.0
+
+    @property
+    def display(self) -> str:
+        return f"{self.name} {mask_url(self.url)}"
+
+
+@dataclass(frozen=True, slots=True)
+class EmailSettings:
+    name: str
+    host: str
+    port: int
+    security: Security
+    sender: str
+    to: tuple[str, ...]
+    username: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+    kinds: frozenset[str] | None = None
+    timeout: float = 20.0
+
+    @property
+    def display(self) -> str:
+        return f"{self.name} smtp://{self.host}:{self.port} -> {len(self.to)} recipient(s)"
+
+
+@dataclass(frozen=True, slots=True)
+class AppriseSettings:
+    name: str
+    url: str = field(repr=False)  # Apprise URLs embed tokens: only ever shown by name
+    kinds: frozenset[str] | None = None
+
+    @property
+    def display(self) -> str:
+        return f"{self.name} apprise://…"
+
+
+Target = WebhookSettings | EmailSettings | AppriseSettings
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSettings:
+    policy: AlertPolicy = AlertPolicy()
+    retry: RetryPolicy = RetryPolicy()
+    mode: Mode = "immediate"
+    digest_every: float | None = None  # digest mode: one message per target every N seconds
+    digest_at: time | None = None  # digest mode: one message per target daily at HH:MM UTC
+    digest_max: int = 1000  # alerts per digest message; a bigger backlog makes several
+    webhooks: tuple[WebhookSettings, ...] = ()
+    email: EmailSettings | None = None
+    apprise: tuple[AppriseSettings, ...] = ()
+    batch: int = 200  # deliveries tried per target per pass in immediate mode
+    lease: float = 120.0  # a claimed delivery is someone else's for this long
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        out: list[Target] = [*self.webhooks]
+        if self.email is not None:
+            out.append(self.email)
+        out.extend(self.apprise)
+        return tuple(out)
+
+
+def _kinds(t: Any, name: str) -> frozenset[str] | None:
+    values = t.strings(name, None)
+    if values is None:
+        return None
+    for v in values:
+        if v not in FINDING_KINDS:
+            raise ConfigError(
+                f"unknown finding kind {v!r} (known: {', '.join(FINDING_KINDS)})",
+                file=t.file,
+                key=t.key(name),
+            )
+    return frozenset(values)
+
+
+def _target_name(t: Any, default: str, names: set[str]) -> str:
+    name = t.string("name", default)
+    if not _TARGET_NAME.match(name):
+        raise ConfigError(
+            "use letters, digits, '.', ':', '-' or '_'", file=t.file, key=t.key("name")
+        )
+    if name in names:
+        raise ConfigError(f"duplicate target name {name!r}", file=t.file, key=t.key("name"))
+    names.add(name)
+    return str(name)
+
+
+def _check_secret(secret: str, *, file: str, key: str) -> None:
+    # The message never includes the value: a secret in a log line is a leaked secret.
+    if not secret.startswith("whsec_"):
+        raise ConfigError("the secret must start with 'whsec_'", file=file, key=key)
+    try:
+        secret_key(secret)
+    except (binascii.Error, ValueError) as exc:
+        raise ConfigError("the secret after 'whsec_' is not base64", file=file, key=key) from exc
+
+
+def secret_key(secret: str) -> bytes:
+    """The HMAC key of a ``whsec_<base64>`` secret (missing ``=`` padding tolerated, as the
+    reference libraries do)."""
+    text = secret.removeprefix("whsec_")
+    return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+
+
+def _webhooks(alerts: AlertsConfig, raw: Any, file: str, names: set[str]) -> list[WebhookSettings]:
+    from ingest.config import _Table
+
+    out = []
+    items = raw if isinstance(raw, list) else []
+    for i, (target, item) in enumerate(zip(alerts.webhooks, items, strict=False)):
+        t = _Table(item, file=file, prefix=f"alerts.webhook[{i}]")
+        t.seen.update({"url", "secret_env", "mode"})  # read by the config loader
+        name = _target_name(t, f"webhook-{_short_hash(target.url)}", names)
+        if target.secret is not None:
+            _check_secret(target.secret, file=file, key=t.key("secret_env"))
+        out.append(
+            WebhookSettings(
+                name=name,
+                url=target.url,
+                secret=target.secret,
+                mode="slack" if target.mode == "slack" else "standard",
+                kinds=_kinds(t, "kinds"),
+                timeout=t.number("timeout", 10.0, minimum=0.5),
+            )
+        )
+        t.finish()
+    return out
+
+
+def _env_value(t: Any, name: str, env: Mapping[str, str], *, required: bool) -> str | None:
+    var = t.string(name)
+    if var is None:
+        if required:
+            raise ConfigError("is required", file=t.file, key=t.key(name))
+        return None
+    value = env.get(var)
+    if not value:
+        raise ConfigError(f"environment variable {var} is not set", file=t.file, key=t.key(name))
+    return value
+
+
+def _email(t: Any, env: Mapping[str, str], names: set[str]) -> EmailSettings:
+    host = t.string("host", required=True)
+    security = t.string("security", "starttls")
+    if security not in ("starttls", "tls", "none"):
+        raise ConfigError(
+            "expected 'starttls', 'tls' or 'none'", file=t.file, key=t.key("security")
+        )
+    default_port = {"starttls": 587, "tls": 465, "none": 25}[security]
+    sender = t.string("from", required=True)
+    to = t.strings("to") or ()
+    if not to:
+        raise ConfigError("needs at least one recipient", file=t.file, key=t.key("to"))
+    for i, addr in enumerate((sender, *to)):
+        if "@" not in addr or any(c in addr for c in "\r\n"):
+            key = t.key("from") if i == 0 else f"{t.key('to')}[{i - 1}]"
+            raise ConfigError(f"not an email address: {addr!r}", file=t.file, key=key)
+    settings = EmailSettings(
+        name=_target_name(t, "email", names),
+        host=host,
+        port=t.integer("port", default_port, minimum=1),
+        security=security,
+        sender=sender,
+        to=to,
+        username=_env_value(t, "username_env", env, required=False),
+        password=_env_value(t, "password_env", env, required=False),
+        kinds=_kinds(t, "kinds"),
+        timeout=t.number("timeout", 20.0, minimum=0.5),
+    )
+    if (settings.username is None) != (settings.password is None):
+        raise ConfigError(
+            "set both username_env and password_env, or neither", file=t.file, key=t.prefix
+        )
+    t.finish()
+    return settings
+
+
+def _digest_at(t: Any) -> time | None:
+    value = t.string("digest_at")
+    if value is None:
+        return None
+    m = _HHMM.match(value)
+    if not m:
+        raise ConfigError(
+            f"expected HH:MM (UTC), got {value!r}", file=t.file, key=t.key("digest_at")
+        )
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def parse_alert_settings(alerts: AlertsConfig, *, file: str) -> AlertSettings:
+    """Validate the ``[alerts]`` table into :class:`AlertSettings` (ConfigError names the key)."""
+    from ingest.config import _Table
+
+    t = _Table(alerts.raw, file=file, prefix="alerts")
+    names: set[str] = set()
+    t.seen.add("webhook")
+    webhooks = _webhooks(alerts, alerts.raw.get("webhook", []), file, names)
+    email = None
+    if "email" in alerts.raw:
+        email = _email(t.table("email"), alerts.env, names)
+    apprise = []
+    t.seen.add("apprise")
+    raw_apprise = alerts.raw.get("apprise", [])
+    if not isinstance(raw_apprise, list):
+        raise ConfigError("expected [[alerts.apprise]] tables", file=file, key="alerts.apprise")
+    for i, item in enumerate(raw_apprise):
+        a = _Table(item, file=file, prefix=f"alerts.apprise[{i}]")
+        url = _env_value(a, "url_env", alerts.env, required=True)
+        assert url is not None
+        apprise.append(
+            AppriseSettings(
+                name=_target_name(a, f"apprise-{_short_hash(url)}", names),
+                url=url,
+                kinds=_kinds(a, "kinds"),
+            )
+        )
+        a.finish()
+
+    mode = t.string("mode", "immediate")
+    if mode not in ("immediate", "digest"):
+        raise ConfigError("expected 'immediate' or 'digest'", file=file, key=t.key("mode"))
+    digest_every = t.duration("digest_every", None)
+    digest_at = _digest_at(t)
+    if digest_every is not None and digest_at is not None:
+        raise ConfigError("set digest_every or digest_at, not both", file=file, key="alerts")
+    if mode == "digest" and digest_every is None and digest_at is None:
+        digest_every = 3600.0
+
+    d = RetryPolicy()
+    retry = RetryPolicy(
+        base_delay=t.duration("retry_base", d.base_delay) or d.base_delay,
+        max_delay=t.duration("retry_max", d.max_delay) or d.max_delay,
+        horizon=t.duration("horizon", d.horizon) or d.horizon,
+    )
+
+    thresholds_t = t.table("thresholds")
+    thresholds = {
+        key: thresholds_t.number(key, 0.0) for key in sorted(thresholds_t.data)
+    }  # a relative change: 0.05 is 5 %
+    thresholds_t.finish()
+    mutes = []
+    t.seen.add("mute")
+    raw_mutes = alerts.raw.get("mute", [])
+    if not isinstance(raw_mutes, list):
+        raise ConfigError("expected [[alerts.mute]] tables", file=file, key="alerts.mute")
+    for i, item in enumerate(raw_mutes):
+        m = _Table(item, file=file, prefix=f"alerts.mute[{i}]")
+        mute = Mute(subject=m.string("subject"), metric=m.string("metric"), kind=m.string("kind"))
+        if mute == Mute():
+            raise ConfigError("name at least one of subject, metric, kind", file=file, key=m.prefix)
+        if mute.kind is not None and mute.kind not in FINDING_KINDS:
+            raise ConfigError(f"unknown finding kind {mute.kind!r}", file=file, key=m.key("kind"))
+        m.finish()
+        mutes.append(mute)
+    policy = AlertPolicy(
+        kinds=_kinds(t, "kinds") or frozenset(FINDING_KINDS),
+        metrics=frozenset(t.strings("metrics") or ()),
+        min_change=t.number("min_change", 0.0),
+        thresholds=thresholds,
+        mutes=tuple(mutes),
+    )
+    settings = AlertSettings(
+        policy=policy,
+        retry=retry,
+        mode="digest" if mode == "digest" else "immediate",
+        digest_every=digest_every,
+        digest_at=digest_at,
+        digest_max=t.integer("digest_max", 1000, minimum=1),
+        webhooks=tuple(webhooks),
+        email=email,
+        apprise=tuple(apprise),
+        batch=t.integer("batch", 200, minimum=1),
+    )
+    t.finish()
+    return settings
+
+
+def alert_settings(config: Config) -> AlertSettings:
+    """The alert settings of a loaded config."""
+    return parse_alert_settings(config.alerts, file=config.file)
