@@ -117,3 +117,4 @@ class ArticleRow:
     language: str | None = None
     author: str | None = None
     guid: str | None = None
+    extraction_note: str | None = None

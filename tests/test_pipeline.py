@@ -210,6 +210,7 @@ def test_failed_page_uses_feed_text(loopback: LoopbackServer, make_services: Any
     assert chip.extraction == "feed"
     stored = services.store.get_article(chip.id)
     assert stored is not None and stored.text == CHIP.summary
+    assert "404" in (stored.extraction_note or ""), "the reason the feed text was used is kept"
 
 
 def test_rejected_entry_never_fetched(loopback: LoopbackServer, make_services: Any) -> None:

@@ -123,6 +123,7 @@ def article_json(a: ArticleRow, *, with_text: bool = False) -> dict[str, Any]:
         "appearances": a.appearances,
         "language": a.language,
         "author": a.author,
+        "extraction_note": a.extraction_note,
     }
     if with_text:
         out["text"] = a.text

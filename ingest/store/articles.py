@@ -87,6 +87,7 @@ def _article(row: sqlite3.Row, *, with_text: bool = False) -> ArticleRow:
         language=row["language"],
         author=row["author"],
         guid=row["guid"],
+        extraction_note=row["extraction_note"],
     )
 
 
