@@ -30,10 +30,6 @@ def settings_for(alerts: dict[str, Any], environ: dict[str, str] | None = None) 
     return alert_settings(config)
 
 
-def hook(url: str, **extra: Any) -> dict[str, Any]:
-    return {"alerts": None, "webhook": [{"url": url, "secret_env": "HOOK_SECRET", **extra}]}
-
-
 def webhook_settings(url: str, **alerts: Any) -> AlertSettings:
     return settings_for(
         {"webhook": [{"url": url, "secret_env": "HOOK_SECRET", "name": "hook"}], **alerts}
