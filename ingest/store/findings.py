@@ -1,0 +1,292 @@
+"""Claims (the current value of each claim key) and findings: tables and queries.
+
+``claims`` holds one row per claim key with its current value denormalised, so deciding about
+a figure reads one small row set instead of scanning every stored figure. ``claim_values``
+keeps every value a claim has had (current, contenders raised by a conflict, previous) with the
+sources that stated it. ``findings`` holds each finding's JSON as it was when made.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from ingest.figures import Figure
+from ingest.findings.claims import ClaimKey, Interval
+from ingest.findings.compare import KnownClaim, KnownValue, Observation, ValueStatus
+from ingest.findings.model import FigureRef, Finding, finding_to_dict
+from ingest.models import from_iso, to_iso
+from ingest.store.base import StoreBase
+from ingest.store.figures import _SELECT as _FIGURE_SELECT
+from ingest.store.figures import _stored
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS claims (
+    id INTEGER PRIMARY KEY,
+    subject TEXT NOT NULL,                      -- '' when the text names none
+    metric TEXT NOT NULL,
+    period TEXT NOT NULL,                       -- normalised; '' when none
+    current_value_id INTEGER,
+    current_low REAL,                           -- interval of the current value, in basis units
+    current_high REAL,
+    basis TEXT,                                 -- USD for converted money, else the unit
+    current_value REAL,                         -- as written, in unit
+    current_unit TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    UNIQUE (subject, metric, period)
+);
+CREATE TABLE IF NOT EXISTS claim_values (
+    id INTEGER PRIMARY KEY,
+    claim_id INTEGER NOT NULL REFERENCES claims (id),
+    status TEXT NOT NULL,                       -- current | contender | previous
+    low REAL NOT NULL,
+    high REAL NOT NULL,
+    basis TEXT NOT NULL,
+    currencies TEXT NOT NULL,                   -- JSON list
+    figure TEXT NOT NULL,                       -- JSON: the figure that first stated it
+    figure_id INTEGER REFERENCES figures (id),
+    sources TEXT NOT NULL,                      -- JSON list of {source, article_id, url, published}
+    first_seen TEXT NOT NULL,                   -- publication time of the first statement
+    as_of TEXT NOT NULL,                        -- publication time of the newest statement
+    last_seen TEXT NOT NULL                     -- when we last saw it stated
+);
+CREATE INDEX IF NOT EXISTS claim_values_claim ON claim_values (claim_id, status);
+CREATE TABLE IF NOT EXISTS findings (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    subject TEXT,
+    metric TEXT NOT NULL,
+    period TEXT,
+    claim_id INTEGER REFERENCES claims (id),
+    value_id INTEGER REFERENCES claim_values (id),
+    article_id INTEGER REFERENCES articles (id),
+    figure_id INTEGER REFERENCES figures (id),
+    data TEXT NOT NULL,                         -- the JSON record (docs/findings.md)
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS findings_created ON findings (created_at);
+CREATE INDEX IF NOT EXISTS findings_metric ON findings (metric, subject);
+"""
+
+
+def create_findings_tables(conn: sqlite3.Connection) -> None:
+    """Create the claims, claim_values and findings tables (called from a migration)."""
+    conn.executescript(SCHEMA)
+
+
+def _ref_from_json(data: dict[str, Any]) -> FigureRef:
+    names = Figure.__dataclass_fields__
+    figure = Figure(**{k: v for k, v in data.items() if k in names})
+    return FigureRef(
+        figure=figure, article_id=int(data["article_id"]), article_url=str(data["article_url"]),
+        source=data.get("source"), published=from_iso(data.get("published")),
+        figure_id=data.get("figure_id"),
+    )  # fmt: skip
+
+
+def _ref_json(ref: FigureRef) -> str:
+    return json.dumps({**ref.to_dict(), "figure_id": ref.figure_id}, ensure_ascii=False)
+
+
+def _value(row: sqlite3.Row) -> KnownValue:
+    first_seen, as_of = from_iso(row["first_seen"]), from_iso(row["as_of"])
+    assert first_seen is not None and as_of is not None
+    sources = tuple(dict.fromkeys(s["source"] for s in json.loads(row["sources"])))
+    interval = Interval(
+        row["low"], row["high"], row["basis"], frozenset(json.loads(row["currencies"]))
+    )
+    status: ValueStatus = row["status"]
+    return KnownValue(
+        id=row["id"], ref=_ref_from_json(json.loads(row["figure"])), interval=interval,
+        sources=sources, first_seen=first_seen, as_of=as_of, status=status,
+    )  # fmt: skip
+
+
+def _source_entry(obs: Observation) -> dict[str, Any]:
+    return {
+        "source": obs.source,
+        "article_id": obs.ref.article_id,
+        "article_url": obs.ref.article_url,
+        "published": to_iso(obs.when),
+    }
+
+
+class FindingQueries(StoreBase):
+    """Claims and findings. Every write here belongs inside the caller's transaction."""
+
+    def revision_figures(self, article_id: int, revision: int) -> list[FigureRef]:
+        """The figures stored for one revision of an article, in text order."""
+        rows = self._rows(
+            _FIGURE_SELECT + " WHERE f.article_id = ? AND f.revision = ? ORDER BY f.position",
+            (article_id, revision),
+        )
+        refs = []
+        for row in rows:
+            stored = _stored(row)
+            refs.append(
+                FigureRef(
+                    figure=stored.figure,
+                    article_id=stored.article_id,
+                    article_url=stored.article_url,
+                    source=stored.source,
+                    published=stored.published,
+                    figure_id=stored.id,
+                )
+            )
+        return refs
+
+    def previous_revision_with_figures(self, article_id: int, revision: int) -> int | None:
+        """The newest revision before ``revision`` that went through the extractor."""
+        row = self._one(
+            "SELECT MAX(revision) FROM figure_runs WHERE article_id = ? AND revision < ?",
+            (article_id, revision),
+        )
+        return int(row[0]) if row and row[0] is not None else None
+
+    def article_fetched_at(self, article_id: int) -> datetime | None:
+        row = self._one("SELECT fetched_at FROM articles WHERE id = ?", (article_id,))
+        return from_iso(row[0]) if row else None
+
+    def claims_for(self, subject: str, metric: str) -> list[KnownClaim]:
+        """Every claim of a subject and metric (all periods), with all its values."""
+        claims = self._rows(
+            "SELECT * FROM claims WHERE subject = ? AND metric = ? ORDER BY id", (subject, metric)
+        )
+        out = []
+        for claim in claims:
+            values = self._rows(
+                "SELECT * FROM claim_values WHERE claim_id = ? ORDER BY id", (claim["id"],)
+            )
+            last_seen = from_iso(claim["last_seen"])
+            assert last_seen is not None
+            key = ClaimKey(claim["subject"], claim["metric"], claim["period"])
+            out.append(KnownClaim(claim["id"], key, tuple(_value(v) for v in values), last_seen))
+        return out
+
+    def create_claim(self, key: ClaimKey, *, now: datetime) -> int:
+        stamp = to_iso(now)
+        return self._write(
+            "INSERT INTO claims (subject, metric, period, first_seen, last_seen)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (key.subject, key.metric, key.period, stamp, stamp),
+        )
+
+    def add_claim_value(
+        self, claim_id: int, obs: Observation, status: ValueStatus, *, now: datetime
+    ) -> int:
+        """Store a value first stated by ``obs``; a ``current`` one replaces the current value."""
+        when = to_iso(obs.when)
+        iv = obs.interval
+        value_id = self._write(
+            """INSERT INTO claim_values (claim_id, status, low, high, basis, currencies, figure,
+                 figure_id, sources, first_seen, as_of, last_seen)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (claim_id, status, iv.low, iv.high, iv.basis, json.dumps(sorted(iv.currencies)),
+             _ref_json(obs.ref), obs.ref.figure_id, json.dumps([_source_entry(obs)]), when, when,
+             to_iso(now)),
+        )  # fmt: skip
+        if status == "current":
+            self.set_current(claim_id, value_id, now=now)
+        else:
+            self._touch(claim_id, now)
+        return value_id
+
+    def set_current(self, claim_id: int, value_id: int, *, now: datetime) -> None:
+        """Make a value current; the old current value and all contenders become previous."""
+        self._write(
+            "UPDATE claim_values SET status = 'previous' WHERE claim_id = ? AND id != ?"
+            " AND status IN ('current', 'contender')",
+            (claim_id, value_id),
+        )
+        row = self._one("SELECT * FROM claim_values WHERE id = ?", (value_id,))
+        if row is None:
+            return
+        figure = json.loads(row["figure"])
+        self._write(
+            """UPDATE claims SET current_value_id = ?, current_low = ?, current_high = ?,
+                 basis = ?, current_value = ?, current_unit = ?, last_seen = ? WHERE id = ?""",
+            (value_id, row["low"], row["high"], row["basis"], figure["value"], figure["unit"],
+             to_iso(now), claim_id),
+        )  # fmt: skip
+        self._write("UPDATE claim_values SET status = 'current' WHERE id = ?", (value_id,))
+
+    def corroborate(self, value_id: int, obs: Observation, *, now: datetime) -> None:
+        """Add ``obs``'s source to a value's statements; its as_of moves to the newest."""
+        row = self._one(
+            "SELECT claim_id, sources, as_of FROM claim_values WHERE id = ?", (value_id,)
+        )
+        if row is None:
+            return
+        sources = json.loads(row["sources"])
+        entry = _source_entry(obs)
+        if not any(
+            s["source"] == entry["source"] and s["article_id"] == entry["article_id"]
+            for s in sources
+        ):
+            sources.append(entry)
+        as_of = max(row["as_of"], entry["published"] or row["as_of"])
+        self._write(
+            "UPDATE claim_values SET sources = ?, as_of = ?, last_seen = ? WHERE id = ?",
+            (json.dumps(sources, ensure_ascii=False), as_of, to_iso(now), value_id),
+        )
+        self._touch(int(row["claim_id"]), now)
+
+    def value_sources(self, value_id: int) -> tuple[str, ...]:
+        row = self._one("SELECT sources FROM claim_values WHERE id = ?", (value_id,))
+        if row is None:
+            return ()
+        return tuple(dict.fromkeys(s["source"] for s in json.loads(row["sources"])))
+
+    def _touch(self, claim_id: int, now: datetime) -> None:
+        self._write("UPDATE claims SET last_seen = ? WHERE id = ?", (to_iso(now), claim_id))
+
+    def add_finding(
+        self, finding: Finding, *, value_id: int | None, figure_id: int | None,
+        article_id: int | None,
+    ) -> int:  # fmt: skip
+        """Store a finding; returns its id."""
+        data = finding_to_dict(finding)
+        return self._write(
+            """INSERT INTO findings (kind, subject, metric, period, claim_id, value_id, article_id,
+                 figure_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (finding.kind.value, finding.subject, finding.metric, finding.period,
+             finding.claim_id, value_id, article_id, figure_id,
+             json.dumps(data, ensure_ascii=False), to_iso(finding.created_at)),
+        )  # fmt: skip
+
+    def list_findings(
+        self, *, kind: str | None = None, metric: str | None = None,
+        subject: str | None = None, since: datetime | None = None, limit: int = 1000,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """Findings as JSON records, newest first; corroborations are counted as of now."""
+        where = ["1 = 1"]
+        params: list[object] = []
+        for column, wanted in (("f.kind", kind), ("f.metric", metric)):
+            if wanted:
+                where.append(f"{column} = ?")
+                params.append(wanted)
+        if subject:
+            where.append("f.subject = ? COLLATE NOCASE")
+            params.append(subject)
+        if since:
+            where.append("f.created_at >= ?")
+            params.append(to_iso(since))
+        rows = self._rows(
+            f"""SELECT f.id, f.data, v.sources FROM findings f
+                LEFT JOIN claim_values v ON v.id = f.value_id
+                WHERE {" AND ".join(where)} ORDER BY f.id DESC LIMIT ?""",
+            (*params, limit),
+        )
+        out = []
+        for row in rows:
+            data = json.loads(row["data"])
+            data["id"] = row["id"]
+            if row["sources"]:
+                names = list(dict.fromkeys(s["source"] for s in json.loads(row["sources"])))
+                data["corroborations"] = len(names)
+                data["corroborating_sources"] = names
+            out.append(data)
+        return out
