@@ -13,10 +13,11 @@ import logging
 import smtplib
 import ssl
 import time
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -223,23 +224,27 @@ class AppriseSender:
     def display(self) -> str:
         return self.settings.display
 
-    def _notify(self, message: Message) -> bool:
-        import apprise  # type: ignore[import-not-found,unused-ignore]  # optional extra
+    def _bundle(self) -> Any:
+        with warnings.catch_warnings():
+            # Apprise's plugins import modules Python deprecates (imghdr); not ours to fix.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import apprise  # type: ignore[import-not-found,unused-ignore]  # optional extra
 
-        bundle = apprise.Apprise()
-        if not bundle.add(self.settings.url):
-            raise ValueError("Apprise does not understand the URL")
-        text = (
-            render_text(message.findings, digest=message.is_digest)
-            if message.findings
-            else ("Test alert from ingest: this target is configured correctly.")
-        )
-        return bool(bundle.notify(title=email_subject(message), body=text))
+            bundle = apprise.Apprise()
+            if not bundle.add(self.settings.url):
+                raise ValueError("Apprise does not understand the URL")
+        return bundle
 
     async def send(self, message: Message, *, now: datetime) -> SendResult:
         started = time.perf_counter()
         try:
-            ok = await asyncio.to_thread(self._notify, message)
+            bundle = self._bundle()
+            text = (
+                render_text(message.findings, digest=message.is_digest)
+                if message.findings
+                else "Test alert from ingest: this target is configured correctly."
+            )
+            ok = await asyncio.to_thread(bundle.notify, title=email_subject(message), body=text)
         except ImportError:
             return SendResult(
                 ok=False, error="apprise is not installed: pip install ingest[apprise]"
