@@ -93,31 +93,23 @@ def clean_text(text: str) -> str:
 
 
 def extract_page(html: bytes, *, url: str) -> ExtractedArticle | None:
-    """Run trafilatura on one page; None when it finds no article text."""
-    import trafilatura  # heavy: imported on first use
+    """Run trafilatura on one page, then the product's boilerplate rules; None when no text."""
+    from ingest.extraction.page import extract_body  # heavy (trafilatura): imported on first use
 
     try:
-        doc = trafilatura.bare_extraction(
-            html,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            deduplicate=False,
-        )
+        found = extract_body(html, url=url)
     except (ValueError, TypeError, RecursionError, LookupError) as exc:
         raise ExtractionError(f"trafilatura failed on {url}: {exc}") from exc
-    text = getattr(doc, "text", None)
-    if not isinstance(text, str) or not text.strip():
+    if found is None or not found.text.strip():
         return None
     return ExtractedArticle(
         url=url,
         canonical_url=_canonical(url, declared_canonical(html)),
-        title=getattr(doc, "title", None),
-        author=getattr(doc, "author", None),
-        published=_published(getattr(doc, "date", None)),
-        language=_language(html, getattr(doc, "language", None)),
-        text=clean_text(text),
+        title=found.title,
+        author=found.author,
+        published=_published(found.date),
+        language=_language(html, found.language),
+        text=clean_text(found.text),
         extraction="page",
         raw_html=html,
     )
