@@ -6,6 +6,7 @@ palette so a source keeps its colour within a chart.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -71,7 +72,7 @@ def timeline_svg(
     points = [p for pts in series.values() for p in pts]
     if not points:
         return ""
-    left, right, top, bottom = 64, 16, 16, 64 + 18 * ((len(series) + 2) // 3)
+    left, right, top, bottom = 64, 40, 16, 64 + 18 * ((len(series) + 2) // 3)
     plot_w, plot_h = width - left - right, height - top - 64
     total_h = top + plot_h + bottom
     t0 = min(p.when for p in points)
@@ -79,6 +80,10 @@ def timeline_svg(
     if t1 - t0 < timedelta(days=1):
         # One day or less: widen so a single point sits in the middle, not on an edge.
         t0, t1 = t0 - timedelta(days=1), t1 + timedelta(days=1)
+    else:
+        # A margin so the first and last points (and their marks) are not cut by the frame.
+        pad = (t1 - t0) * 0.04
+        t0, t1 = t0 - pad, t1 + pad
     ticks = nice_ticks(min(0.0, *(p.value for p in points)), max(p.value for p in points))
     v0, v1 = ticks[0], ticks[-1]
     span_t = (t1 - t0).total_seconds()
@@ -119,7 +124,11 @@ def timeline_svg(
         colour = PALETTE[i % len(PALETTE)]
         ordered = sorted(pts, key=lambda p: p.when)
         if len(ordered) > 1:
-            path = " ".join(f"{x(p.when):.1f},{y(p.value):.1f}" for p in ordered)
+            # Steps, not slopes: a stated value stands until a source states another one.
+            steps = [(x(ordered[0].when), y(ordered[0].value))]
+            for prev, p in itertools.pairwise(ordered):
+                steps += [(x(p.when), y(prev.value)), (x(p.when), y(p.value))]
+            path = " ".join(f"{sx:.1f},{sy:.1f}" for sx, sy in steps)
             out.append(
                 f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="1.5"/>'
             )
