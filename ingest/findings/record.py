@@ -7,6 +7,7 @@ article, its figures, the claim updates, the findings and their alert rows commi
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +34,8 @@ def _observe(
     ref: FigureRef, key: ClaimKey, when: datetime, settings: FindingSettings
 ) -> Observation:
     source = ref.source or urlsplit(ref.article_url).hostname or ref.article_url
+    # Imported documents have no feed: their host names the outlet, in the records too.
+    ref = replace(ref, source=source)
     return Observation(ref, key, interval_of(ref.figure, settings), source, ref.published or when)
 
 
@@ -87,20 +90,20 @@ class _Recorder:
         if enqueue is not None:
             enqueue(finding_to_dict(stored), now=self.now)
 
-    def apply(self, obs: Observation, verdict: Verdict, *, emit: bool) -> int | None:
-        """Write what ``verdict`` decided about ``obs``; returns the claim id."""
+    def apply(self, obs: Observation, verdict: Verdict, *, emit: bool) -> tuple[int, int]:
+        """Write what ``verdict`` decided about ``obs``; returns the claim and value ids."""
         store, now = self.store, self.now
         claim = verdict.claim
         if verdict.kind is VerdictKind.CONSISTENT:
             assert claim is not None and verdict.matched is not None
             store.corroborate(verdict.matched.id, obs, now=now)
-            return claim.id
+            return claim.id, verdict.matched.id
         claim_id = claim.id if claim else store.create_claim(obs.key, now=now)
         if verdict.kind is VerdictKind.NEW:
             value_id = store.add_claim_value(claim_id, obs, "current", now=now)
             if emit:
                 self.finding(FindingKind.NEW, obs, obs.ref, (), claim_id, value_id)
-            return claim_id
+            return claim_id, value_id
         status = {VerdictKind.CHANGED: "current", VerdictKind.CONFLICT: "contender"}.get(
             verdict.kind, "previous"
         )
@@ -110,14 +113,16 @@ class _Recorder:
             self.finding(FindingKind.CHANGED, obs, obs.ref, previous, claim_id, value_id)
         elif emit and verdict.kind is VerdictKind.CONFLICT:
             self.finding(FindingKind.CONFLICT, obs, obs.ref, previous, claim_id, value_id)
-        return claim_id
+        return claim_id, value_id
 
-    def judge(self, observations: Sequence[Observation], *, corroborate_only: bool) -> None:
+    def judge(self, observations: Sequence[Observation], *, duplicate: bool) -> None:
         """Judge an article's figures, a claim key at a time.
 
         All figures of one key are judged against the state before the article: those that
         agree corroborate, and only the first that does not is taken as the article's value
         ("480 billion yuan, up from 380 billion" changes the claim once, whatever the order).
+        A duplicate appearance never starts a claim (``new``); when its figure disagrees with
+        the known value, that disagreement is still reported like any other.
         """
         keys = list(dict.fromkeys(o.key for o in observations))
         for key in keys:
@@ -127,14 +132,13 @@ class _Recorder:
             for obs, verdict in verdicts:
                 if verdict.kind is VerdictKind.CONSISTENT:
                     self.apply(obs, verdict, emit=False)
-            if corroborate_only:
+            other = next((o for o, v in verdicts if v.kind is not VerdictKind.CONSISTENT), None)
+            if other is None:
                 continue
-            other = next(
-                ((o, v) for o, v in verdicts if v.kind is not VerdictKind.CONSISTENT), None
-            )
-            if other is not None:
-                # Re-decide: corroborations just written may have moved the value's as_of.
-                self.apply(other[0], decide(other[0], self.claims(key), self.settings), emit=True)
+            # Re-decide: corroborations just written may have moved the value's as_of.
+            verdict = decide(other, self.claims(key), self.settings)
+            if not (duplicate and verdict.kind is VerdictKind.NEW):
+                self.apply(other, verdict, emit=True)
 
     def revise(self, old: Sequence[Observation], new: Sequence[Observation]) -> list[Observation]:
         """``revised`` findings for changed/removed figures; returns the added ones."""
@@ -144,7 +148,7 @@ class _Recorder:
             value_id: int | None = None
             if change.new is not None:
                 # The corrected value updates the claim without a second finding for it.
-                claim_id = self.apply(
+                claim_id, value_id = self.apply(
                     change.new, decide(change.new, self.claims(change.new.key), self.settings),
                     emit=False,
                 )  # fmt: skip
@@ -177,8 +181,9 @@ def record_findings(
     """Compare the figures of one stored revision with the corpus; store and return findings.
 
     NEW articles: each figure is new, consistent (corroboration) or changed/conflict.
-    DUPLICATE appearances only corroborate: never a finding. REVISION: figures changed or
-    removed since the previous revision are ``revised``; figures added are judged like NEW.
+    DUPLICATE appearances corroborate and never start a claim (no ``new`` finding); a figure
+    in one that disagrees is still reported. REVISION: figures changed or removed since the
+    previous revision are ``revised``; figures added are judged like NEW.
     Runs inside ``store.transaction()`` (joining the caller's).
     """
     kind = DecisionKind(decision_kind)
@@ -193,5 +198,5 @@ def record_findings(
             if before is not None:
                 old = _observations(store, article_id, before, now, settings)
                 observations = recorder.revise(old, observations)
-        recorder.judge(observations, corroborate_only=kind is DecisionKind.DUPLICATE)
+        recorder.judge(observations, duplicate=kind is DecisionKind.DUPLICATE)
     return recorder.findings
