@@ -180,7 +180,11 @@ def test_report_uses_findings_when_the_store_has_them(store: Store, monkeypatch:
         "article_url": "https://harbour.test/a/3", "created_at": "2025-02-10T09:00:00+00:00",
     }  # fmt: skip
     other = {**finding, "id": 2, "metric": "cloud_revenue"}
-    monkeypatch.setattr(store, "list_findings", lambda: [finding, other], raising=False)
+
+    def list_findings(*, metric: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        return [f for f in (finding, other) if metric in (None, f["metric"])][:limit]
+
+    monkeypatch.setattr(store, "list_findings", list_findings, raising=False)
     html = build_report(store, metric=METRIC, generated=T0)
     assert_self_contained(html)
     assert "<h3>Findings</h3>" in html

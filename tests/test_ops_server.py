@@ -193,11 +193,32 @@ def test_metrics_without_prometheus_metrics_still_serves_gauges(store: Store) ->
     assert not any(name.startswith("ingest_polls") for name, _ in got)
 
 
-def test_outbox_depth_gauge_when_store_has_it(store: Store, monkeypatch: Any) -> None:
-    """A store with outbox_depth() gets an ingest_alert_outbox_depth gauge."""
-    monkeypatch.setattr(store, "outbox_depth", lambda: 4, raising=False)
-    r = serve(store, FakeDaemon(), get("/metrics"))
-    assert samples(r.text)[("ingest_alert_outbox_depth", ())] == 4
+def test_outbox_gauges_when_the_store_has_an_outbox(store: Store) -> None:
+    """With the alert tables, pending deliveries are the outbox depth, and each status counted."""
+    from ingest.store.alerts import create_alert_tables
+
+    create_alert_tables(store.conn)
+    got = samples(serve(store, FakeDaemon(), get("/metrics")).text)
+    assert got[("ingest_alert_outbox_depth", ())] == 0
+    store.conn.execute(
+        "INSERT INTO alerts (id, uid, kind, finding, created_at)"
+        " VALUES (1, 'u', 'new', '{}', '2025-03-01T00:00:00+00:00')"
+    )
+    for i, status in enumerate(("pending", "pending", "pending", "dead")):
+        store.conn.execute(
+            "INSERT INTO alert_deliveries (alert_id, target, status, next_attempt, horizon_from)"
+            " VALUES (1, ?, ?, '2025-03-01', '2025-03-01')",
+            (f"t{i}", status),
+        )
+    got = samples(serve(store, FakeDaemon(), get("/metrics")).text)
+    assert got[("ingest_alert_outbox_depth", ())] == 3
+    assert got[("ingest_alert_deliveries", (("status", "dead"),))] == 1
+
+
+def test_no_outbox_gauge_without_alert_tables(store: Store) -> None:
+    """A database without the outbox has no outbox gauge (rather than a false zero)."""
+    got = samples(serve(store, FakeDaemon(), get("/metrics")).text)
+    assert not any(name.startswith("ingest_alert") for name, _ in got)
 
 
 def test_other_paths_and_methods(store: Store) -> None:

@@ -76,15 +76,32 @@ def test_status_screen(store: Store) -> None:
     assert any(line.startswith("Ledger Daily") and "read timed out" in line for line in lines)
 
 
-def test_status_reads_findings_and_alerts_when_present(store: Store, monkeypatch: Any) -> None:
-    """With findings and an outbox in the store, the screen counts them."""
-    monkeypatch.setattr(store, "count_findings_since", lambda since: 3, raising=False)
-    monkeypatch.setattr(
-        store, "alert_status_counts", lambda: {"pending": 2, "retry": 1, "dead": 4}, raising=False
+def test_status_reads_findings_and_alerts_when_present(store: Store) -> None:
+    """With the findings and outbox tables, the screen counts findings by kind and deliveries."""
+    from ingest.store.alerts import create_alert_tables
+    from ingest.store.findings import create_findings_tables
+
+    create_findings_tables(store.conn)
+    create_alert_tables(store.conn)
+    now = T0 + timedelta(days=20)
+    for kind, age in (("new", 1), ("changed", 2), ("changed", 3), ("new", 30)):
+        store.conn.execute(
+            "INSERT INTO findings (kind, metric, data, created_at) VALUES (?, 'm', '{}', ?)",
+            (kind, (now - timedelta(hours=age)).isoformat()),
+        )
+    store.conn.execute(
+        "INSERT INTO alerts (id, uid, kind, finding, created_at) VALUES (1, 'u', 'new', '{}', ?)",
+        (now.isoformat(),),
     )
-    text = "\n".join(format_status(gather_status(store, T0)))
-    assert "findings     3 in the last 24 h" in text
-    assert "alerts       3 pending, 4 failed" in text
+    for i, status in enumerate(("pending", "pending", "dead", "disabled", "sent")):
+        store.conn.execute(
+            "INSERT INTO alert_deliveries (alert_id, target, status, next_attempt, horizon_from)"
+            " VALUES (1, ?, ?, ?, ?)",
+            (f"t{i}", status, now.isoformat(), now.isoformat()),
+        )
+    text = "\n".join(format_status(gather_status(store, now)))
+    assert "findings     3 in the last 24 h: 2 changed, 1 new" in text
+    assert "alerts       2 pending, 2 failed (dead or target disabled), 1 sent" in text
 
 
 def test_probe_writable(store: Store, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from prometheus_client.registry import Collector
 from ingest.ops.health import latest
 from ingest.ops.metrics import Metrics
 from ingest.store.base import StoreBase
-from ingest.store.ops import source_summary
+from ingest.store.ops import alert_deliveries, source_summary
 
 NAMESPACE = "ingest"
 
@@ -158,11 +158,18 @@ class StoreCollector(Collector):
                 "When the scheduler last started a tick (Unix time).",
                 value=self.daemon.last_tick.timestamp(),
             )
-        # The alerts outbox is optional: served when the store has it.
-        depth = getattr(self.store, "outbox_depth", None)
-        if callable(depth):
+        deliveries = alert_deliveries(self.store)
+        if deliveries is not None:
             yield GaugeMetricFamily(
                 "ingest_alert_outbox_depth",
-                "Alert deliveries waiting to be sent (pending or retrying).",
-                value=float(depth()),
+                "Alert deliveries waiting to be sent (first try or retrying).",
+                value=deliveries.get("pending", 0),
             )
+            by_status = GaugeMetricFamily(
+                "ingest_alert_deliveries",
+                "Alert deliveries in the outbox by status (pending, sent, dead, disabled).",
+                labels=["status"],
+            )
+            for status in ("pending", "sent", "dead", "disabled"):
+                by_status.add_metric([status], deliveries.get(status, 0))
+            yield by_status

@@ -152,7 +152,9 @@ def _findings_table(findings: Sequence[Any]) -> str:
         figure = _field(f, "figure")
         previous = _field(f, "previous") or []
         prev_html = "<br>".join(
-            _link(_field(p, "article_url"), _figure_text(p) or "(link)") for p in previous
+            _link(_field(p, "article_url"), _figure_text(p) or "(link)")
+            + (f" ({escape(str(_field(p, 'source')))})" if _field(p, "source") else "")
+            for p in previous
         )
         kind = str(_field(f, "kind", ""))
         rows.append(
@@ -285,6 +287,6 @@ def build_report(
     findings: list[Any] | None = None
     lister = getattr(store, "list_findings", None)
     if callable(lister):
-        findings = [f for f in lister() if metric is None or _field(f, "metric") == metric]
+        findings = list(lister(metric=metric, limit=limit))
     title = f"ingest report: {metric}" if metric else "ingest report"
     return render_report(by_metric, findings, generated=generated, title=title)

@@ -1,8 +1,8 @@
 """``ingest status``: one screen saying whether the daemon is doing its job.
 
-Gathering reads the store; formatting is pure. Findings and alerts are read when the store has
-them (``count_findings_since(since) -> int``, ``alert_status_counts() -> {status: n}``), so the
-screen works on a database from before those stages, saying "not recorded" instead.
+Gathering reads the store; formatting is pure. Findings and alerts are read when the database
+has their tables, so the screen works on a database from before those stages, saying "not
+recorded" instead.
 """
 
 from __future__ import annotations
@@ -13,7 +13,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ingest.models import SourceState
-from ingest.store.ops import SourceSummary, fetch_failures_since, source_summary
+from ingest.store.ops import (
+    SourceSummary,
+    alert_deliveries,
+    fetch_failures_since,
+    findings_since,
+    source_summary,
+)
 
 if TYPE_CHECKING:
     from ingest.store import Store
@@ -28,7 +34,7 @@ class StatusReport:
     sources: SourceSummary
     articles_today: int
     stories_today: int
-    findings_today: int | None  # None: the store keeps no findings
+    findings_today: Mapping[str, int] | None  # by kind; None: the store keeps no findings
     alerts: Mapping[str, int] | None  # delivery status -> count; None: no outbox
     failures_today: Mapping[str, int]  # failed checks in the last 24 h by error kind
     failing: tuple[SourceState, ...]
@@ -36,8 +42,6 @@ class StatusReport:
 
 def gather_status(store: Store, now: datetime) -> StatusReport:
     articles, stories = store.count_articles_since(now - DAY)
-    findings = getattr(store, "count_findings_since", None)
-    alerts = getattr(store, "alert_status_counts", None)
     summary = source_summary(store)
     failing: tuple[SourceState, ...] = ()
     if summary.failing or summary.by_status.get("disabled"):
@@ -47,8 +51,7 @@ def gather_status(store: Store, now: datetime) -> StatusReport:
     return StatusReport(
         database=store.path, now=now, sources=summary, articles_today=articles,
         stories_today=stories,
-        findings_today=int(findings(now - DAY)) if callable(findings) else None,
-        alerts=dict(alerts()) if callable(alerts) else None,
+        findings_today=findings_since(store, now - DAY), alerts=alert_deliveries(store),
         failures_today=fetch_failures_since(store, now - DAY), failing=failing,
     )  # fmt: skip
 
@@ -89,20 +92,21 @@ def format_status(r: StatusReport, *, max_failing: int = 15) -> list[str]:
     if r.failures_today:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(r.failures_today.items()))
         lines.append(f"             {sum(r.failures_today.values())} failed checks: {kinds}")
-    lines.append(
-        "findings     "
-        + (
-            f"{r.findings_today} in the last 24 h"
-            if r.findings_today is not None
-            else "not recorded"
-        )
-    )
+    if r.findings_today is None:
+        lines.append("findings     not recorded")
+    else:
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(r.findings_today.items()))
+        total = sum(r.findings_today.values())
+        lines.append(f"findings     {total} in the last 24 h" + (f": {kinds}" if kinds else ""))
     if r.alerts is None:
         lines.append("alerts       not recorded")
     else:
-        pending = sum(n for k, n in r.alerts.items() if k in ("pending", "retry", "retrying"))
-        failed = sum(n for k, n in r.alerts.items() if k in ("failed", "dead"))
-        lines.append(f"alerts       {pending} pending, {failed} failed")
+        pending = r.alerts.get("pending", 0)
+        failed = r.alerts.get("dead", 0) + r.alerts.get("disabled", 0)
+        lines.append(
+            f"alerts       {pending} pending, {failed} failed (dead or target disabled), "
+            f"{r.alerts.get('sent', 0)} sent"
+        )
     if r.failing:
         width = max(len(x.name) for x in r.failing[:max_failing])
         lines += ["", f"{'failing source'.ljust(width)}  failures  error"]
