@@ -43,8 +43,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round tick values spanning [low, high] (steps of 1, 2 or 5 times a power of ten)."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return [0.0]
-    if high <= low:
-        high = low + (abs(low) or 1.0)
+    if high - low <= 1e-9 * max(1.0, abs(low), abs(high)):
+        # No visible spread (one value, or float dust): give the axis a span to draw.
+        high = low + max(abs(low), 1.0)
     raw = (high - low) / max(count, 1)
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
