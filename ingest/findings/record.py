@@ -64,7 +64,9 @@ class _Recorder:
         self.findings: list[Finding] = []
 
     def claims(self, key: ClaimKey) -> list[KnownClaim]:
-        return self.store.claims_for(key.subject, key.metric)
+        return self.store.claims_for(
+            key.subject, key.metric, previous_limit=self.settings.max_previous
+        )
 
     def finding(
         self, kind: FindingKind, obs: Observation, figure: FigureRef | None,

@@ -150,15 +150,24 @@ class FindingQueries(StoreBase):
         row = self._one("SELECT fetched_at FROM articles WHERE id = ?", (article_id,))
         return from_iso(row[0]) if row else None
 
-    def claims_for(self, subject: str, metric: str) -> list[KnownClaim]:
-        """Every claim of a subject and metric (all periods), with all its values."""
+    def claims_for(self, subject: str, metric: str, *, previous_limit: int = 5) -> list[KnownClaim]:
+        """Every claim of a subject and metric (all periods) with its current value, contenders
+        and newest ``previous_limit`` previous values."""
         claims = self._rows(
             "SELECT * FROM claims WHERE subject = ? AND metric = ? ORDER BY id", (subject, metric)
         )
         out = []
         for claim in claims:
+            # Previous values are history that only grows: the newest few are all a finding
+            # carries, so only those are read.
             values = self._rows(
-                "SELECT * FROM claim_values WHERE claim_id = ? ORDER BY id", (claim["id"],)
+                """SELECT * FROM (
+                     SELECT * FROM claim_values WHERE claim_id = ? AND status != 'previous'
+                     UNION ALL SELECT * FROM (
+                       SELECT * FROM claim_values WHERE claim_id = ? AND status = 'previous'
+                       ORDER BY as_of DESC, id DESC LIMIT ?))
+                   ORDER BY id""",
+                (claim["id"], claim["id"], previous_limit),
             )
             last_seen = from_iso(claim["last_seen"])
             assert last_seen is not None
