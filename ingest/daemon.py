@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from random import Random
 
-from ingest.config import Config, stage_settings
+from ingest.config import Config
 from ingest.corpus import backfill_figures
-from ingest.dedup import DedupSettings
+from ingest.dedup import DedupSettings, settings_from_mapping
 from ingest.errors import StoreError
 from ingest.fetch.client import Fetcher
 from ingest.figures import FigureSettings, load_figure_settings
@@ -59,6 +59,11 @@ def open_store(config: Config, db_path: Path) -> Store:
     return store
 
 
+def dedup_settings_for(config: Config) -> DedupSettings:
+    """The ``[dedup]`` table, with its ranges checked (see docs/dedup.md)."""
+    return settings_from_mapping(config.sections.get("dedup", {}), file=config.file)
+
+
 def figure_settings_for(config: Config) -> FigureSettings:
     """The metric catalogue, entities and FX table: next to the config file when it has them
     (``metrics.toml``, ``fx.toml``), else the bundled ones."""
@@ -73,7 +78,7 @@ def build_services(
     clock: Callable[[], datetime] = utcnow,
     rng: Random | None = None,
 ) -> Services:
-    dedup = stage_settings(config, "dedup", DedupSettings)
+    dedup = dedup_settings_for(config)
     store.neardup_check(dedup)
     return Services(
         config=config,

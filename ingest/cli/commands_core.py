@@ -91,11 +91,9 @@ def check_config() -> None:
     """
     ctx = app()
     cfg = ctx.config
-    from ingest.config import stage_settings
-    from ingest.daemon import topic_filter_for
-    from ingest.dedup import DedupSettings
+    from ingest.daemon import dedup_settings_for, topic_filter_for
 
-    stage_settings(cfg, "dedup", DedupSettings)
+    dedup_settings_for(cfg)
     topic_filter_for(cfg)
     click.echo(f"{cfg.file}: OK")
     click.echo(f"  database: {ctx.db}")

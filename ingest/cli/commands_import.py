@@ -30,16 +30,14 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
         ingest import archive/2026-09/*.html
         ingest import backfill.jsonl --no-topic
     """
-    from ingest.config import stage_settings
     from ingest.corpus import save_article
-    from ingest.daemon import figure_settings_for, topic_filter_for
-    from ingest.dedup import DedupSettings
+    from ingest.daemon import dedup_settings_for, figure_settings_for, topic_filter_for
     from ingest.importer import expand_paths, read_items
     from ingest.models import utcnow
 
     ctx = app()
     store, config = ctx.store, ctx.config
-    dedup = stage_settings(config, "dedup", DedupSettings)
+    dedup = dedup_settings_for(config)
     topic = topic_filter_for(config)
     figures = figure_settings_for(config)
     files = expand_paths(list(paths))
