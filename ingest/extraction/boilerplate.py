@@ -21,16 +21,19 @@ from lxml import etree
 _WORD = re.compile(r"\w+")
 
 # A promotional label at the start of a short block: "Read more: ...", "Related: ...", "DON'T
-# MISS". Only labels that never open a sentence of reporting; "Copyright" and "Click here" are
-# left alone because wire copy and app reviews keep them as part of the story.
+# MISS", "Subscribe to ...". Only labels that never open a sentence of reporting; "Copyright" and
+# "Click here" alone are left alone because wire copy and app reviews keep them in the story.
 _PROMO = re.compile(
     r"^\W*(read more|read also|also read|related( coverage| articles| stories| posts?)?\s*:"
     r"|see more\s*:|see also|more\s*:|don'?t miss|also on |you may also like|you might also like"
     r"|popular on|most read|most popular|explore further|follow us|like this story"
-    r"|get the latest|filed under|tags\s*:?$|\d* ?comments?$)"
-    r"|newsletter|subscribe to|sign up for (our|the)",
+    r"|get the latest|filed under|tags\s*:?$|\d* ?comments?$|subscribe\b|sign up\b"
+    r"|click here to (subscribe|sign up))",
     re.I,
 )
+# A newsletter box names itself in a line or two; a story about a newsletter runs longer.
+_NEWSLETTER = re.compile(r"\bnewsletters?\b", re.I)
+_MAX_NEWSLETTER_WORDS = 15
 # The label in front of a teaser link: what is left after it is compared with the page's links.
 _LINK_LABEL = re.compile(
     r"^\W*(read more|read also|also read|related|see more|see also|more|also on \S+|watch|listen)"
@@ -82,7 +85,10 @@ def is_title(text: str, title: str | None) -> bool:
 
 def is_promo(text: str) -> bool:
     """A short block that is a newsletter box, a "Read more"/"Related" teaser or a widget label."""
-    return len(_WORD.findall(text)) <= _MAX_PROMO_WORDS and _PROMO.search(text) is not None
+    words = len(_WORD.findall(text))
+    if words <= _MAX_NEWSLETTER_WORDS and _NEWSLETTER.search(text):
+        return True
+    return words <= _MAX_PROMO_WORDS and _PROMO.search(text) is not None
 
 
 def is_link_only(text: str, links: frozenset[str]) -> bool:

@@ -1,0 +1,63 @@
+"""trafilatura run fast-first, with the full cascade only for menu-like results."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from ingest.demo_site import PLEDGE, QWEN, render_page
+from ingest.extraction import page
+from ingest.extraction.page import extract_body, looks_like_menu
+
+URL = "https://ledger.example/tech/alibaba-lifts-ai-infrastructure-pledge"
+
+
+def test_demo_article_through_fast_mode() -> None:
+    """A normal article page is extracted in fast mode, without title or related links."""
+    found = extract_body(render_page("ledger", PLEDGE, [QWEN]), url=URL)
+    assert found is not None and found.mode == "fast"
+    assert found.title == PLEDGE.title and found.author == PLEDGE.author
+    assert found.text.startswith(PLEDGE.paragraphs[0][:40]) and QWEN.title not in found.text
+
+
+def test_menu_detection() -> None:
+    """Many one- or two-word lines is a menu; paragraphs, or a short list, are not."""
+    assert looks_like_menu("\n".join(f"Section {i}" for i in range(40)))
+    assert not looks_like_menu("\n".join(f"Section {i}" for i in range(10)))
+    prose = "A sentence of reporting with several words."
+    assert not looks_like_menu("\n".join(prose for _ in range(40)))
+
+
+def test_menu_result_falls_back_to_full_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the fast result is a wall of navigation, the full cascade's text is used."""
+    menu = "\n".join(f"Section {i}" for i in range(40))
+    prose = "Alibaba Cloud said revenue rose 26% in the quarter, analysts wrote."
+    calls: list[bool] = []
+
+    def fake_run(tree: object, url: str, *, fast: bool) -> SimpleNamespace:
+        calls.append(fast)
+        return SimpleNamespace(text=menu if fast else prose, body=None)
+
+    monkeypatch.setattr(page, "_run", fake_run)
+    found = page.extract_body(b"<html><body><p>x</p></body></html>", url=URL)
+    assert calls == [True, False]
+    assert found is not None and found.mode == "full" and found.text == prose
+
+
+def test_fast_result_kept_when_not_a_menu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A prose result from the fast mode is used without running the full cascade."""
+    calls: list[bool] = []
+
+    def fake_run(tree: object, url: str, *, fast: bool) -> SimpleNamespace:
+        calls.append(fast)
+        return SimpleNamespace(text="Revenue rose 26% in the quarter.", body=None)
+
+    monkeypatch.setattr(page, "_run", fake_run)
+    found = page.extract_body(b"<html><body><p>x</p></body></html>", url=URL)
+    assert calls == [True] and found is not None and found.mode == "fast"
+
+
+def test_not_html() -> None:
+    """Bytes that are no HTML document yield None, not an exception."""
+    assert extract_body(b"", url=URL) is None
