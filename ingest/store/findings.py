@@ -48,7 +48,9 @@ CREATE TABLE IF NOT EXISTS claim_values (
     currencies TEXT NOT NULL,                   -- JSON list
     figure TEXT NOT NULL,                       -- JSON: the figure that first stated it
     figure_id INTEGER REFERENCES figures (id),
-    sources TEXT NOT NULL,                      -- JSON list of {source, article_id, url, published}
+    sources TEXT NOT NULL,                      -- JSON list, one {source, article_id,
+                                                --   article_url, published} per distinct source
+    mentions INTEGER NOT NULL DEFAULT 1,        -- statements seen, all sources
     first_seen TEXT NOT NULL,                   -- publication time of the first statement
     as_of TEXT NOT NULL,                        -- publication time of the newest statement
     last_seen TEXT NOT NULL                     -- when we last saw it stated
@@ -231,19 +233,20 @@ class FindingQueries(StoreBase):
             return
         sources = json.loads(row["sources"])
         entry = _source_entry(obs)
-        if not any(
-            s["source"] == entry["source"] and s["article_id"] == entry["article_id"]
-            for s in sources
-        ):
+        # One entry per distinct source (its first statement): the list stays as long as the
+        # number of outlets, however often they repeat a number; ``mentions`` counts the rest.
+        if all(s["source"] != entry["source"] for s in sources):
             sources.append(entry)
         as_of = max(row["as_of"], entry["published"] or row["as_of"])
         self._write(
-            "UPDATE claim_values SET sources = ?, as_of = ?, last_seen = ? WHERE id = ?",
+            """UPDATE claim_values SET sources = ?, as_of = ?, last_seen = ?,
+                 mentions = mentions + 1 WHERE id = ?""",
             (json.dumps(sources, ensure_ascii=False), as_of, to_iso(now), value_id),
         )
         self._touch(int(row["claim_id"]), now)
 
     def value_sources(self, value_id: int) -> tuple[str, ...]:
+        """The distinct sources that have stated a value, first first."""
         row = self._one("SELECT sources FROM claim_values WHERE id = ?", (value_id,))
         if row is None:
             return ()
@@ -284,7 +287,7 @@ class FindingQueries(StoreBase):
             where.append("f.created_at >= ?")
             params.append(to_iso(since))
         rows = self._rows(
-            f"""SELECT f.id, f.data, v.sources FROM findings f
+            f"""SELECT f.id, f.data, v.sources, v.mentions FROM findings f
                 LEFT JOIN claim_values v ON v.id = f.value_id
                 WHERE {" AND ".join(where)} ORDER BY f.id DESC LIMIT ?""",
             (*params, limit),
@@ -297,5 +300,6 @@ class FindingQueries(StoreBase):
                 names = list(dict.fromkeys(s["source"] for s in json.loads(row["sources"])))
                 data["corroborations"] = len(names)
                 data["corroborating_sources"] = names
+                data["mentions"] = row["mentions"]
             out.append(data)
         return out
