@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ingest.config import Config, stage_settings
+if TYPE_CHECKING:
+    from ingest.config import Config
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,4 +44,7 @@ class FindingSettings:
 
 def finding_settings(config: Config) -> FindingSettings:
     """The ``[findings]`` table as :class:`FindingSettings` (ConfigError on bad keys/values)."""
+    # Imported here: the store imports this package, and must not pull in the config loader.
+    from ingest.config import stage_settings
+
     return stage_settings(config, "findings", FindingSettings)
