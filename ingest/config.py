@@ -52,6 +52,10 @@ class ScheduleConfig:
     max_entries_per_poll: int = 200
     max_parallel_sources: int = 8
     adaptive: bool = True
+    # Stored pages are fetched again every `revisit_every` while younger than `revisit_within`,
+    # so in-place corrections are seen even when the feed does not change. 0 turns it off.
+    revisit_within: float = 172800.0
+    revisit_every: float = 21600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +253,14 @@ def _http(t: _Table) -> HttpSettings:
     return cfg
 
 
+def _optional_duration(t: _Table, name: str, default: float) -> float:
+    """A duration where 0 means "off"."""
+    if t.data.get(name) == 0:
+        t.seen.add(name)
+        return 0.0
+    return t.duration(name, default) or default
+
+
 def _schedule(t: _Table) -> ScheduleConfig:
     d = ScheduleConfig()
     cfg = ScheduleConfig(
@@ -259,6 +271,8 @@ def _schedule(t: _Table) -> ScheduleConfig:
         max_entries_per_poll=t.integer("max_entries_per_poll", d.max_entries_per_poll, minimum=1),
         max_parallel_sources=t.integer("max_parallel_sources", d.max_parallel_sources, minimum=1),
         adaptive=t.boolean("adaptive", d.adaptive),
+        revisit_within=_optional_duration(t, "revisit_within", d.revisit_within),
+        revisit_every=_optional_duration(t, "revisit_every", d.revisit_every),
     )
     if cfg.min_interval > cfg.max_interval:
         raise ConfigError("must not exceed max_interval", file=t.file, key=t.key("min_interval"))

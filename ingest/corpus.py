@@ -63,6 +63,7 @@ def save_article(
     now: datetime,
     settings: DedupSettings,
     figure_settings: FigureSettings | None = None,
+    guid: str | None = None,
 ) -> Decision:
     """Classify ``article`` against the corpus and store the outcome atomically.
 
@@ -77,7 +78,7 @@ def save_article(
         text=article.text,
         url=article.canonical_url,
         source=outlet_of(article.canonical_url, source_id),
-        guid=entry.guid if entry else None,
+        guid=entry.guid if entry else guid,
         title=article.title or "",
         published=article.published,
     )

@@ -24,7 +24,7 @@ from ingest.errors import StoreError
 from ingest.fetch.client import Fetcher
 from ingest.figures import FigureSettings, load_figure_settings
 from ingest.models import CheckOutcome, utcnow
-from ingest.pipeline import Services, check_source
+from ingest.pipeline import Services, check_source, revisit_due
 from ingest.store import SourceSpec, Store
 from ingest.topic import TopicFilter, default_topic_filter
 
@@ -190,6 +190,8 @@ class Daemon:
                         self.last_success = self.services.clock()
                     if len(results) < batch_size(self.services):
                         break
+                if not self._stop.is_set():
+                    await revisit_due(self.services, limit=batch_size(self.services))
                 self._maintenance()
             except StoreError as exc:
                 # Locked or full database: nothing was half-written; the next tick tries again.

@@ -7,7 +7,14 @@ append-only list in ``migrations``.
 
 from __future__ import annotations
 
-from ingest.store.articles import ArticleQueries, EntryRecord, KnownArticle, Revision, SeenEntry
+from ingest.store.articles import (
+    ArticleQueries,
+    EntryRecord,
+    KnownArticle,
+    RevisitDue,
+    Revision,
+    SeenEntry,
+)
 from ingest.store.figures import FigureQueries, StoredFigure
 from ingest.store.index import IndexQueries
 from ingest.store.sources import ScheduleUpdate, SourceQueries, SourceSpec
@@ -20,6 +27,7 @@ class Store(SourceQueries, ArticleQueries, IndexQueries, FigureQueries):
 __all__ = [
     "EntryRecord",
     "KnownArticle",
+    "RevisitDue",
     "Revision",
     "ScheduleUpdate",
     "SeenEntry",

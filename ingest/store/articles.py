@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ingest.models import ArticleRow, ExtractedArticle, from_iso, to_iso
 from ingest.store.base import StoreBase
@@ -48,6 +48,18 @@ class KnownArticle:
     duplicate_of: int | None
     revision: int
     revision_hashes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RevisitDue:
+    """A stored page due to be fetched again."""
+
+    id: int
+    url: str
+    source_id: int | None
+    guid: str | None
+    title: str | None
+    published: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +252,30 @@ class ArticleQueries(StoreBase):
                 " VALUES (?, ?, ?, 'zlib', ?)",
                 (article_id, revision, stamp, zlib.compress(html, 6)),
             )
+
+    def articles_to_revisit(
+        self, now: datetime, *, within: timedelta, every: timedelta, limit: int
+    ) -> list[RevisitDue]:
+        """Pages fetched less than ``within`` ago whose last check is older than ``every``.
+
+        Only articles whose text came from their page: one stored from the feed's text (page
+        unavailable at the time) would "change" into the page's text, which is not an edit.
+        """
+        rows = self._rows(
+            """SELECT id, url, source_id, guid, title, published FROM articles
+               WHERE fetched_at >= ? AND COALESCE(checked_at, fetched_at) <= ?
+                 AND extraction = 'page'
+               ORDER BY COALESCE(checked_at, fetched_at) LIMIT ?""",
+            (to_iso(now - within), to_iso(now - every), limit),
+        )
+        return [
+            RevisitDue(r["id"], r["url"], r["source_id"], r["guid"], r["title"],
+                       from_iso(r["published"]))
+            for r in rows
+        ]  # fmt: skip
+
+    def mark_checked(self, article_id: int, now: datetime) -> None:
+        self._write("UPDATE articles SET checked_at = ? WHERE id = ?", (to_iso(now), article_id))
 
     def raw_html(self, article_id: int) -> bytes | None:
         row = self._one(

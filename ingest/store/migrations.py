@@ -181,3 +181,11 @@ def m004_figures(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m005_article_revisits(db: Database) -> None:
+    # When an article's page was last fetched: stored pages are re-fetched for a while after
+    # publication to catch in-place corrections that the feed does not announce.
+    db.execute("ALTER TABLE articles ADD COLUMN checked_at TEXT")
+    db.execute("CREATE INDEX articles_checked ON articles (fetched_at, checked_at)")
