@@ -11,8 +11,8 @@ from ingest.store.articles import (
     ArticleQueries,
     EntryRecord,
     KnownArticle,
-    RevisitDue,
     Revision,
+    RevisitDue,
     SeenEntry,
 )
 from ingest.store.figures import FigureQueries, StoredFigure
@@ -27,8 +27,8 @@ class Store(SourceQueries, ArticleQueries, IndexQueries, FigureQueries):
 __all__ = [
     "EntryRecord",
     "KnownArticle",
-    "RevisitDue",
     "Revision",
+    "RevisitDue",
     "ScheduleUpdate",
     "SeenEntry",
     "SourceSpec",
