@@ -100,10 +100,32 @@ def run_round(pages: list[BenchPage], workdir: Path, number: int) -> dict[str, f
     return spent
 
 
+def _patch_zlib(level: int) -> None:
+    """A what-if for the store's raw-page compression, without editing the store."""
+    import types
+    import zlib
+
+    from ingest.store import articles
+
+    def compress(data: bytes, _level: int = 6) -> bytes:
+        return zlib.compress(data, level)
+
+    # setattr: the store module does not export its zlib import, and mypy says so.
+    replacement = types.SimpleNamespace(compress=compress, decompress=zlib.decompress)
+    setattr(articles, "zlib", replacement)  # noqa: B010
+    print(f"what-if: raw pages compressed at zlib level {level}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--what-if-zlib-level", type=int, default=None, metavar="N",
+        help="measure as if the store compressed raw pages at zlib level N (it uses 6)",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.what_if_zlib_level is not None:
+        _patch_zlib(args.what_if_zlib_level)
     if not (zyte_dir() / "ground-truth.json").exists():
         print(f"Zyte benchmark data not found at {zyte_dir()}; set INGEST_SHARED", file=sys.stderr)
         return 2

@@ -22,6 +22,7 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 # any order; only the document head is searched.
 _LINK_TAG = re.compile(rb"<link\b[^>]*>", re.I)
 _META_TAG = re.compile(rb"<meta\b[^>]*>", re.I)
+_HEAD_END = re.compile(rb"</head\s*>", re.I)
 _ATTR = re.compile(rb"""([a-zA-Z:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 
 
@@ -38,7 +39,8 @@ def _attributes(tag: bytes) -> dict[str, str]:
 
 def declared_canonical(html: bytes) -> str | None:
     """The page's own claim of its URL: rel=canonical, else og:url (head only)."""
-    head = html[: html.lower().find(b"</head>") if b"</head>" in html.lower() else 65536]
+    end = _HEAD_END.search(html)
+    head = html[: end.start() if end else 65536]
     for tag in _LINK_TAG.findall(head):
         attrs = _attributes(tag)
         if "canonical" in attrs.get("rel", "").lower().split() and attrs.get("href"):
