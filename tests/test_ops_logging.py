@@ -25,6 +25,8 @@ def restore_logging() -> Iterator[None]:
     for h in list(root.handlers):
         if h not in handlers:
             root.removeHandler(h)
+        for f in [f for f in h.filters if type(f).__name__ == "RedactingFilter"]:
+            h.removeFilter(f)
     root.setLevel(level)
     structlog.reset_defaults()
 
@@ -142,3 +144,22 @@ def test_log_settings_from_config(tmp_path: Any) -> None:
     assert log_settings(make_config(tmp_path, [], log={"format": "json"})) == LogSettings("json")
     with pytest.raises(ConfigError, match="log"):
         log_settings(make_config(tmp_path, [], log={"format": "xml"}))
+
+
+def test_secret_redaction_filter_keeps_the_traceback() -> None:
+    """With the secrets filter on our handler, secrets are masked and the traceback kept."""
+    from ingest.secrets import Redactor, install_log_redaction
+
+    out = io.StringIO()
+    setup_logging(0, fmt="json", stream=out)
+    install_log_redaction(Redactor.from_values(["hunter2-secret"]))
+    try:
+        raise RuntimeError("login failed with hunter2-secret")
+    except RuntimeError:
+        logging.getLogger("ingest.alerts").exception(
+            "smtp %s", "hunter2-secret", extra={"url": "https://u:hunter2-secret@mail.test/"}
+        )
+    assert "hunter2-secret" not in out.getvalue()
+    (line,) = lines(out)
+    assert "RuntimeError: login failed with ***" in line["exception"]
+    assert line["stage"] == "alerts" and "url" in line

@@ -55,6 +55,22 @@ def add_stage(
     return event
 
 
+def add_exc_text(
+    _logger: Any, _name: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A traceback already formatted into the record (``exc_text``) becomes ``exception``.
+
+    The secrets redaction filter (``ingest.secrets.RedactingFilter``) formats and redacts the
+    traceback, then clears ``exc_info``; without this the redacted traceback would be dropped.
+    """
+    record = event.get("_record")
+    if record is not None and "exception" not in event and "exc_info" not in event:
+        text = getattr(record, "exc_text", None)
+        if not record.exc_info and text:
+            event["exception"] = text
+    return event
+
+
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stderr`` is at the time of the call, not at set-up.
 
@@ -83,6 +99,7 @@ def setup_logging(verbose: int = 0, *, fmt: str = "auto", stream: TextIO | None 
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
+        add_exc_text,
         add_stage,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
@@ -113,7 +130,11 @@ def setup_logging(verbose: int = 0, *, fmt: str = "auto", stream: TextIO | None 
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
-            *[p for p in shared if not isinstance(p, structlog.stdlib.ExtraAdder)],
+            *[
+                p
+                for p in shared
+                if p not in (add_exc_text,) and not isinstance(p, structlog.stdlib.ExtraAdder)
+            ],
             structlog.stdlib.PositionalArgumentsFormatter(),
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
