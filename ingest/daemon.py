@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from random import Random
 
+from ingest.alerts import DeliveryReport, alert_settings, build_senders, close_senders, deliver_due
 from ingest.config import Config
 from ingest.corpus import backfill_figures
 from ingest.dedup import DedupSettings, settings_from_mapping
@@ -45,6 +46,7 @@ def topic_filter_for(config: Config) -> TopicFilter:
 
 def open_store(config: Config, db_path: Path) -> Store:
     store = Store(db_path)
+    store.configure_alerts(alert_settings(config))
     changes = store.sync_sources(
         SourceSpec(
             name=s.name, url=s.url, tags=s.tags, interval=s.interval, enabled=s.enabled,
@@ -80,6 +82,7 @@ def build_services(
 ) -> Services:
     dedup = dedup_settings_for(config)
     store.neardup_check(dedup)
+    alerts = alert_settings(config)
     return Services(
         config=config,
         store=store,
@@ -87,6 +90,8 @@ def build_services(
         topic=topic_filter_for(config),
         dedup=dedup,
         figures=figure_settings_for(config),
+        alerts=alerts,
+        senders=build_senders(alerts),
         clock=clock,
         rng=rng or Random(),
     )
@@ -161,6 +166,16 @@ async def run_pass(
     return [r for r in results if r is not None]
 
 
+async def deliver_alerts(services: Services) -> DeliveryReport:
+    """One delivery attempt for every alert that is due (retries included)."""
+    return await deliver_due(services.store, services.senders, services.alerts, services.clock())
+
+
+async def close_services(services: Services) -> None:
+    await services.fetcher.aclose()
+    await close_senders(services.senders)
+
+
 class Daemon:
     """``ingest run``: ticks until told to stop."""
 
@@ -192,6 +207,7 @@ class Daemon:
                         break
                 if not self._stop.is_set():
                     await revisit_due(self.services, limit=batch_size(self.services))
+                await deliver_alerts(self.services)
                 self._maintenance()
             except StoreError as exc:
                 # Locked or full database: nothing was half-written; the next tick tries again.
@@ -246,6 +262,7 @@ class Daemon:
             async with self._tick_lock:  # waits for a running tick to finish
                 pass
             await self.services.fetcher.aclose()
+            await close_senders(self.services.senders)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
         log.info("stopped")

@@ -10,11 +10,12 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from random import Random
 
+from ingest.alerts import AlertSettings, Sender
 from ingest.config import Config
 from ingest.corpus import Decision, save_article
 from ingest.dedup import DedupSettings
@@ -53,6 +54,8 @@ class Services:
     topic: TopicFilter
     dedup: DedupSettings
     figures: FigureSettings
+    alerts: AlertSettings
+    senders: Mapping[str, Sender]
     clock: Callable[[], datetime]
     rng: Random
 

@@ -25,6 +25,7 @@ def main() -> None:
 
 # Command modules register themselves on import; keep this list in sync with docs/cli.md.
 from ingest.cli import (  # noqa: E402,F401
+    commands_alerts,
     commands_core,
     commands_corpus,
     commands_demo,

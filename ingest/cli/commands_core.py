@@ -50,19 +50,23 @@ def poll(due: bool) -> None:
     """
     import asyncio
 
-    from ingest.daemon import build_services, run_pass
+    from ingest.alerts import DeliveryReport
+    from ingest.daemon import build_services, close_services, deliver_alerts, run_pass
     from ingest.models import CheckOutcome
 
     ctx = app()
     services = build_services(ctx.config, ctx.store)
 
-    async def go() -> list[CheckOutcome]:
+    async def go() -> tuple[list[CheckOutcome], DeliveryReport]:
         try:
-            return await run_pass(services, only_due=due)
+            results = await run_pass(services, only_due=due)
+            # One attempt for every due alert, so a one-shot run delivers what it found;
+            # what fails stays queued with its retry schedule.
+            return results, await deliver_alerts(services)
         finally:
-            await services.fetcher.aclose()
+            await close_services(services)
 
-    results = asyncio.run(go())
+    results, report = asyncio.run(go())
     names = {s.id: s.name for s in ctx.store.list_sources()}
     failed = 0
     for r in results:
@@ -75,6 +79,8 @@ def poll(due: bool) -> None:
                 f"{name}: {r.outcome}, {r.new_articles} new articles, {r.rejected} off-topic"
             )
     click.echo(f"checked {len(results)} sources, {failed} failed")
+    if report.targets:
+        click.echo(f"alerts: {report.sent} sent, {report.failed} failed, {report.dead} dead")
     if failed:
         sys.exit(EXIT_ERROR)
 

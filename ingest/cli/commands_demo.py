@@ -51,7 +51,7 @@ def demo(workdir: Path | None) -> None:
     import asyncio
 
     from ingest.config import load_config
-    from ingest.daemon import build_services, open_store, run_pass
+    from ingest.daemon import build_services, close_services, open_store, run_pass
     from ingest.demo_site import serve_demo_site
     from ingest.loopback_server import LoopbackServer
 
@@ -70,7 +70,7 @@ def demo(workdir: Path | None) -> None:
                 try:
                     await run_pass(services, only_due=False)
                 finally:
-                    await services.fetcher.aclose()
+                    await close_services(services)
 
             asyncio.run(go())
         click.echo(f"sample site served on {server.base_url}; database {config.store.path}\n")

@@ -7,6 +7,7 @@ append-only list in ``migrations``.
 
 from __future__ import annotations
 
+from ingest.store.alerts import AlertQueries, AlertRecord, DeliveryRecord
 from ingest.store.articles import (
     ArticleQueries,
     EntryRecord,
@@ -20,11 +21,13 @@ from ingest.store.index import IndexQueries
 from ingest.store.sources import ScheduleUpdate, SourceQueries, SourceSpec
 
 
-class Store(SourceQueries, ArticleQueries, IndexQueries, FigureQueries):
+class Store(SourceQueries, ArticleQueries, IndexQueries, FigureQueries, AlertQueries):
     """SQLite store (WAL) with every query the daemon and the CLI run."""
 
 
 __all__ = [
+    "AlertRecord",
+    "DeliveryRecord",
     "EntryRecord",
     "KnownArticle",
     "Revision",

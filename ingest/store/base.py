@@ -94,6 +94,12 @@ class StoreBase:
         except sqlite3.Error as exc:
             raise StoreError(_describe(exc, self.path)) from exc
 
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        try:
+            self.conn.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise StoreError(_describe(exc, self.path)) from exc
+
     def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         return list(self._execute(sql, params).fetchall())
 

@@ -59,7 +59,7 @@ class FigureQueries(StoreBase):
         ``equivalent_of`` is stored as the position in the same list, as the extractor gives it.
         """
         stamp = to_iso(now)
-        self.conn.executemany(
+        self._executemany(
             """INSERT INTO figures (article_id, revision, position, text, start, "end", sentence,
                  value, unit, noun, qualifier, low, high, subject, metric, period, equivalent_of,
                  value_usd, created_at)

@@ -189,3 +189,10 @@ def m005_article_revisits(db: Database) -> None:
     # publication to catch in-place corrections that the feed does not announce.
     db.execute("ALTER TABLE articles ADD COLUMN checked_at TEXT")
     db.execute("CREATE INDEX articles_checked ON articles (fetched_at, checked_at)")
+
+
+@migrations()
+def m006_alerts(db: Database) -> None:
+    from ingest.store.alerts import create_alert_tables
+
+    create_alert_tables(db)  # sqlite-utils runs the script inside the migration transaction
