@@ -185,6 +185,9 @@ def test_report_uses_findings_when_the_store_has_them(store: Store, monkeypatch:
         return [f for f in (finding, other) if metric in (None, f["metric"])][:limit]
 
     monkeypatch.setattr(store, "list_findings", list_findings, raising=False)
+    from ingest.store.findings import create_findings_tables
+
+    create_findings_tables(store.conn)
     html = build_report(store, metric=METRIC, generated=T0)
     assert_self_contained(html)
     assert "<h3>Findings</h3>" in html

@@ -217,6 +217,7 @@ def test_outbox_gauges_when_the_store_has_an_outbox(store: Store) -> None:
 
 def test_no_outbox_gauge_without_alert_tables(store: Store) -> None:
     """A database without the outbox has no outbox gauge (rather than a false zero)."""
+    store.conn.execute("DROP TABLE IF EXISTS alert_deliveries")
     got = samples(serve(store, FakeDaemon(), get("/metrics")).text)
     assert not any(name.startswith("ingest_alert") for name, _ in got)
 

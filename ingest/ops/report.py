@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ingest.models import to_iso
 from ingest.ops.charts import ChartPoint, Mark, timeline_svg
 from ingest.store.figures import StoredFigure
+from ingest.store.ops import has_table
 
 if TYPE_CHECKING:
     from ingest.store import Store
@@ -286,7 +287,8 @@ def build_report(
     by_metric = observations(figures)
     findings: list[Any] | None = None
     lister = getattr(store, "list_findings", None)
-    if callable(lister):
+    # Both the query and the table: a store class may be newer than the database it opened.
+    if callable(lister) and has_table(store, "findings"):
         findings = list(lister(metric=metric, limit=limit))
     title = f"ingest report: {metric}" if metric else "ingest report"
     return render_report(by_metric, findings, generated=generated, title=title)

@@ -58,7 +58,7 @@ def fetch_failures_since(store: StoreBase, since: datetime) -> dict[str, int]:
     return {str(r["kind"]): int(r["n"]) for r in rows}
 
 
-def _has_table(store: StoreBase, name: str) -> bool:
+def has_table(store: StoreBase, name: str) -> bool:
     return (
         store._one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
         is not None
@@ -68,7 +68,7 @@ def _has_table(store: StoreBase, name: str) -> bool:
 def findings_since(store: StoreBase, since: datetime) -> dict[str, int] | None:
     """Findings created since ``since``, by kind; None when the database has no findings table
     (a database from before that stage, opened read-only)."""
-    if not _has_table(store, "findings"):
+    if not has_table(store, "findings"):
         return None
     rows = store._rows(
         "SELECT kind, count(*) AS n FROM findings WHERE created_at >= ? GROUP BY kind",
@@ -79,7 +79,7 @@ def findings_since(store: StoreBase, since: datetime) -> dict[str, int] | None:
 
 def alert_deliveries(store: StoreBase) -> dict[str, int] | None:
     """Alert deliveries by status (pending, sent, dead, disabled); None without an outbox."""
-    if not _has_table(store, "alert_deliveries"):
+    if not has_table(store, "alert_deliveries"):
         return None
     rows = store._rows("SELECT status, count(*) AS n FROM alert_deliveries GROUP BY status")
     return {str(r["status"]): int(r["n"]) for r in rows}
