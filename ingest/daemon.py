@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +22,7 @@ from ingest.dedup import DedupSettings, settings_from_mapping
 from ingest.errors import StoreError
 from ingest.fetch.client import Fetcher
 from ingest.figures import FigureSettings, load_figure_settings
+from ingest.leases import is_dead_local_owner, owner_id
 from ingest.models import CheckOutcome, utcnow
 from ingest.pipeline import Services, check_source, revisit_due
 from ingest.store import SourceSpec, Store
@@ -97,31 +96,15 @@ def build_services(
     )
 
 
-def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True
-
-
 def release_dead_leases(store: Store) -> list[str]:
     """Free the leases of processes on this host that no longer run (killed mid-check).
 
     Without this a daemon restarted after a crash would wait for its predecessor's leases to
     expire. Leases of other hosts are left to expire on their own.
     """
-    host = socket.gethostname()
     freed = []
     for owner in store.lease_owners():
-        name, _, pid = owner.rpartition(":")
-        if name == host and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+        if is_dead_local_owner(owner):
             store.release_leases(owner)
             freed.append(owner)
     return freed

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from ingest.cli.commands_demo import demo_config
-from ingest.daemon import owner_id, release_dead_leases
+from ingest.daemon import release_dead_leases
 from ingest.demo_site import serve_demo_site
+from ingest.leases import owner_id
 from ingest.loopback_server import LoopbackServer
 from ingest.models import utcnow
 from ingest.store import SourceSpec, Store

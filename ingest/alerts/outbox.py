@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +21,7 @@ from ingest.alerts.payload import DIGEST_TYPE, Message, event_type
 from ingest.alerts.senders import Sender, SendResult
 from ingest.alerts.settings import AlertSettings
 from ingest.alerts.timing import outcome_after
+from ingest.leases import is_dead_local_owner, owner_id
 
 if TYPE_CHECKING:
     from ingest.store.alerts import AlertQueries, DueItem
@@ -57,28 +56,12 @@ class DeliveryReport:
         return sum(t.dead for t in self.targets)
 
 
-def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def release_dead_leases(store: AlertQueries) -> list[str]:
     """Free the leases of processes on this host that died mid-delivery (SIGKILL, OOM), so
     their alerts go out again now rather than when the lease expires."""
-    host = socket.gethostname()
     freed = []
     for owner in store.alert_lease_owners():
-        name, _, pid = owner.rpartition(":")
-        if name == host and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+        if is_dead_local_owner(owner):
             store.release_alert_leases(owner)
             freed.append(owner)
     return freed
