@@ -136,13 +136,6 @@ def test_full_disk_is_reported_and_retried(
     assert any("disk full" in r.getMessage() for r in caplog.records), caplog.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect found here: ingest/store/figures.py (FigureQueries.add_figures) calls "
-    "conn.executemany without mapping sqlite3.Error to StoreError, so a disk that fills "
-    "while figures are "
-    "written escapes Daemon.tick as sqlite3.OperationalError; remove this mark once fixed",
-)
 def test_full_disk_at_every_write_point_is_a_store_error(
     loopback: LoopbackServer, make_services: Any, tmp_path: Path
 ) -> None:
