@@ -24,6 +24,8 @@ from ingest.dedup import (
     word_diff,
 )
 from ingest.figures import Figure, FigureSettings, extract_figures
+from ingest.findings import FindingSettings
+from ingest.findings.record import record_findings
 from ingest.models import ExtractedArticle, utcnow
 from ingest.store import EntryRecord, KnownArticle, Store
 
@@ -64,6 +66,7 @@ def save_article(
     settings: DedupSettings,
     figure_settings: FigureSettings | None = None,
     guid: str | None = None,
+    finding_settings: FindingSettings | None = None,
 ) -> Decision:
     """Classify ``article`` against the corpus and store the outcome atomically.
 
@@ -103,6 +106,12 @@ def save_article(
         if revision is not None and article_id is not None and figure_settings is not None:
             store.add_figures(article_id, revision, figures, now=now)
             store.mark_figures_extracted(article_id, revision, len(figures))
+            if finding_settings is not None:
+                # Findings, and the alerts they raise, commit with the article or not at all.
+                record_findings(
+                    store, article_id, revision, decision.kind, now, finding_settings,
+                    figure_settings=figure_settings,
+                )  # fmt: skip
         if entry is not None:
             store.upsert_entry(entry, now=now, article_id=article_id)
     return decision

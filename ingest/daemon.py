@@ -21,9 +21,12 @@ from ingest.corpus import backfill_figures
 from ingest.dedup import DedupSettings, settings_from_mapping
 from ingest.errors import StoreError
 from ingest.fetch.client import Fetcher
+from ingest.fetch.guard import peer_check_for
 from ingest.figures import FigureSettings, load_figure_settings
+from ingest.findings.settings import finding_settings
 from ingest.leases import is_dead_local_owner, owner_id
 from ingest.models import CheckOutcome, utcnow
+from ingest.ops.metrics import metrics_for
 from ingest.pipeline import Services, check_source, revisit_due
 from ingest.store import SourceSpec, Store
 from ingest.topic import TopicFilter, default_topic_filter
@@ -85,14 +88,16 @@ def build_services(
     return Services(
         config=config,
         store=store,
-        fetcher=Fetcher(config.http, now=clock),
+        fetcher=Fetcher(config.http, now=clock, peer_check=peer_check_for(config.http)),
         topic=topic_filter_for(config),
         dedup=dedup,
         figures=figure_settings_for(config),
+        findings=finding_settings(config),
         alerts=alerts,
         senders=build_senders(alerts),
         clock=clock,
         rng=rng or Random(),
+        metrics=metrics_for(config),
     )
 
 
@@ -141,7 +146,9 @@ async def run_pass(
         async with gate:
             if stop is not None and stop.is_set():
                 return None
-            return await check_source(services, sources[source_index])
+            result = await check_source(services, sources[source_index])
+            services.metrics.poll_finished(result.outcome, result.duration_ms / 1000)
+            return result
 
     results = await asyncio.gather(*(one(i) for i in range(len(sources))))
     if stop is not None and stop.is_set():
@@ -210,11 +217,18 @@ class Daemon:
             if removed:
                 log.info("pruned %d raw pages older than %d days", removed, days)
 
+    @property
+    def tick_running(self) -> bool:
+        return self._tick_lock.locked()
+
     def stop(self) -> None:
         self._stop.set()
 
     async def run(self) -> None:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        from ingest.ops.server import start_ops_server
+        from ingest.ops.settings import server_settings
 
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -230,6 +244,11 @@ class Daemon:
             misfire_grace_time=None,
             id="tick",
         )
+        ops = await start_ops_server(
+            server_settings(self.services.config), store=self.services.store,
+            metrics=self.services.metrics, daemon=self,
+            tick_seconds=self.services.config.schedule.tick_seconds, clock=self.services.clock,
+        )  # fmt: skip
         scheduler.start()
         log.info(
             "ingest running: %d sources, tick every %gs, database %s",
@@ -244,6 +263,8 @@ class Daemon:
             scheduler.shutdown(wait=False)
             async with self._tick_lock:  # waits for a running tick to finish
                 pass
+            if ops is not None:
+                await ops.aclose()
             await self.services.fetcher.aclose()
             await close_senders(self.services.senders)
             for sig in (signal.SIGTERM, signal.SIGINT):

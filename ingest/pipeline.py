@@ -32,7 +32,9 @@ from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.fetch.client import Fetcher
 from ingest.fetch.settings import ACCEPT_FEED, ACCEPT_HTML, FetchResponse
 from ingest.figures import FigureSettings
+from ingest.findings import FindingSettings
 from ingest.models import CheckOutcome, ExtractedArticle, SourceState, SourceStatus
+from ingest.ops.metrics import NULL_METRICS, Metrics
 from ingest.schedule import adaptive_interval, failure_backoff, next_check
 from ingest.store import EntryRecord, RevisitDue, ScheduleUpdate, Store
 from ingest.topic import TopicFilter
@@ -54,10 +56,12 @@ class Services:
     topic: TopicFilter
     dedup: DedupSettings
     figures: FigureSettings
+    findings: FindingSettings
     alerts: AlertSettings
     senders: Mapping[str, Sender]
     clock: Callable[[], datetime]
     rng: Random
+    metrics: Metrics = NULL_METRICS
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +93,10 @@ async def fetch_article(
     page: ExtractedArticle | None = None
     error: str | None = None
     assert entry.link is not None
+    started = time.perf_counter()
     try:
         response = await services.fetcher.fetch(entry.link, accept=ACCEPT_HTML)
+        services.metrics.fetch_finished("article", time.perf_counter() - started)
         if response.body:
             page = await asyncio.to_thread(extract_page, response.body, url=response.final_url)
     except (FetchError, ExtractionError) as exc:
@@ -134,6 +140,7 @@ async def process_entry(services: Services, source: SourceState, entry: FeedEntr
             # The feed's title and summary are checked first so off-topic pages are never fetched.
             reason = f"topic (feed text): {verdict.reason}"
             store.upsert_entry(_as(record, "rejected", reason), now=now, article_id=None)
+            services.metrics.entry_rejected("topic")
             return EntryResult("rejected", reason=reason)
     if not entry.link:
         article = _feed_only(entry, source)
@@ -142,21 +149,25 @@ async def process_entry(services: Services, source: SourceState, entry: FeedEntr
             article = await fetch_article(services, source, entry)
         except ExtractionError as exc:
             store.upsert_entry(_as(record, "failed", str(exc)), now=now, article_id=None)
+            services.metrics.entry_rejected("failed")
             return EntryResult("failed", reason=str(exc))
     if article is None:
         reason = "entry has neither a link nor any text"
         store.upsert_entry(_as(record, "rejected", reason), now=now, article_id=None)
+        services.metrics.entry_rejected("empty")
         return EntryResult("rejected", reason=reason)
     if services.config.topic.enabled and seen is None:
         verdict = services.topic.match(f"{article.title or ''}\n{article.text}")
         if not verdict.accepted:
             reason = f"topic (article text): {verdict.reason}"
             store.upsert_entry(_as(record, "rejected", reason), now=now, article_id=None)
+            services.metrics.entry_rejected("topic")
             return EntryResult("rejected", reason=reason)
     decision = save_article(
         store, article, entry=record, source_id=source.id, now=now, settings=services.dedup,
-        figure_settings=services.figures,
+        figure_settings=services.figures, finding_settings=services.findings,
     )  # fmt: skip
+    services.metrics.article_stored(decision.kind.value)
     return EntryResult("stored", decision=decision)
 
 
@@ -261,6 +272,7 @@ async def check_source(services: Services, source: SourceState) -> CheckOutcome:
             source.url, etag=source.etag, last_modified=source.last_modified,
             accept=ACCEPT_FEED,
         )  # fmt: skip
+        services.metrics.fetch_finished("feed", time.perf_counter() - t0)
         status_code, size = response.status, len(response.body)
         new_url = response.permanent_redirect
         if new_url:
@@ -354,6 +366,7 @@ async def revisit_article(services: Services, due: RevisitDue) -> Decision | Non
     decision = save_article(
         store, article, entry=None, source_id=due.source_id, now=now,
         settings=services.dedup, figure_settings=services.figures, guid=due.guid,
+        finding_settings=services.findings,
     )  # fmt: skip
     # Marked after the save: a kill in between only means one more (unchanged) check.
     store.mark_checked(due.id, now)

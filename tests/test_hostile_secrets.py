@@ -300,11 +300,6 @@ def test_no_secret_in_config_errors(tmp_path: Path) -> None:
     assert bad not in output and SMTP_PASSWORD not in output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the lead's wiring: setup_logging installs RedactingFilter and handle_errors / "
-    "poll mask URLs (see the hostile-input report); remove this mark once wired",
-)
 def test_no_secret_in_poll_logs_and_errors(secret_config: Path) -> None:
     """A failing source whose URL carries a token: logs and the error line show it masked."""
     output = _cli("poll", "-vv", config=secret_config)

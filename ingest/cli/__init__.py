@@ -26,10 +26,13 @@ def main() -> None:
 # Command modules register themselves on import; keep this list in sync with docs/cli.md.
 from ingest.cli import (  # noqa: E402,F401
     commands_alerts,
+    commands_backup,
     commands_core,
     commands_corpus,
     commands_demo,
     commands_figure_list,
     commands_figures,
+    commands_findings,
     commands_import,
+    commands_ops,
 )

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
 
 import click
 
 from ingest.cli import main
-from ingest.cli.common import EXIT_ERROR, app, common_options, handle_errors, print_table
+from ingest.cli.common import EXIT_ERROR, app, common_options, handle_errors, redact
 
 
 @main.command()
@@ -73,7 +72,7 @@ def poll(due: bool) -> None:
         name = names.get(r.source_id, str(r.source_id))
         if r.outcome in ("error", "disabled"):
             failed += 1
-            click.echo(f"{name}: {r.outcome}: {r.error}", err=True)
+            click.echo(f"{name}: {r.outcome}: {redact(r.error or '')}", err=True)
         else:
             click.echo(
                 f"{name}: {r.outcome}, {r.new_articles} new articles, {r.rejected} off-topic"
@@ -97,48 +96,40 @@ def check_config() -> None:
     """
     ctx = app()
     cfg = ctx.config
-    from ingest.daemon import dedup_settings_for, topic_filter_for
+    from ingest.alerts import alert_settings, mask_url
+    from ingest.daemon import dedup_settings_for, figure_settings_for, topic_filter_for
+    from ingest.findings.settings import finding_settings
+    from ingest.ops.logging import log_settings
+    from ingest.ops.settings import server_settings
 
     dedup_settings_for(cfg)
     topic_filter_for(cfg)
+    figure_settings_for(cfg)
+    finding_settings(cfg)
+    alert_settings(cfg)
+    server_settings(cfg)
+    log_settings(cfg)
     click.echo(f"{cfg.file}: OK")
     click.echo(f"  database: {ctx.db}")
     click.echo(f"  sources: {len(cfg.sources)} ({sum(s.enabled for s in cfg.sources)} enabled)")
     click.echo(f"  webhook targets: {len(cfg.alerts.webhooks)}")
+    for hook in cfg.alerts.webhooks:
+        click.echo(f"    {mask_url(hook.url)}")
 
 
 @main.command()
 @common_options
 @handle_errors
 def status() -> None:
-    """One screen: sources by state, last and next polls, articles today.
+    """One screen: sources by state, last and next polls, articles, findings and alerts of the
+    last 24 h.
 
     \b
     Example:
         ingest status
     """
     from ingest.models import utcnow
+    from ingest.ops.status import format_status, gather_status
 
-    ctx = app()
-    store = ctx.store
-    sources = store.list_sources()
-    now = utcnow()
-    by_state: dict[str, int] = {}
-    for s in sources:
-        by_state[s.status.value] = by_state.get(s.status.value, 0) + 1
-    last = max((s.last_checked for s in sources if s.last_checked), default=None)
-    upcoming = min((s.next_check for s in sources if s.next_check and s.enabled), default=None)
-    articles, stories = store.count_articles_since(now - timedelta(days=1))
-    click.echo(f"database   {store.path}")
-    states = ", ".join(f"{n} {k}" for k, n in sorted(by_state.items())) or "none"
-    click.echo(f"sources    {len(sources)}: {states}")
-    click.echo(f"last poll  {last.isoformat(timespec='seconds') if last else 'never'}")
-    click.echo(f"next poll  {upcoming.isoformat(timespec='seconds') if upcoming else 'now'}")
-    click.echo(f"last 24 h  {articles} articles ({stories} new stories)")
-    failing = [s for s in sources if s.status.value in ("failing", "disabled")]
-    if failing:
-        click.echo("")
-        print_table(
-            ["failing source", "failures", "error"],
-            [[s.name, str(s.failures), (s.last_error or "")[:80]] for s in failing],
-        )
+    for line in format_status(gather_status(app().store, utcnow())):
+        click.echo(line)

@@ -32,6 +32,7 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
     """
     from ingest.corpus import save_article
     from ingest.daemon import dedup_settings_for, figure_settings_for, topic_filter_for
+    from ingest.findings.settings import finding_settings
     from ingest.importer import expand_paths, read_items
     from ingest.models import utcnow
 
@@ -40,6 +41,7 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
     dedup = dedup_settings_for(config)
     topic = topic_filter_for(config)
     figures = figure_settings_for(config)
+    findings = finding_settings(config)
     files = expand_paths(list(paths))
     counts: dict[str, int] = {}
     errors: list[str] = []
@@ -60,7 +62,7 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
                         continue
                 decision = save_article(
                     store, article, entry=None, source_id=None, now=utcnow(), settings=dedup,
-                    figure_settings=figures,
+                    figure_settings=figures, finding_settings=findings,
                 )  # fmt: skip
                 counts[decision.kind.value] = counts.get(decision.kind.value, 0) + 1
     for line in errors:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -43,8 +42,11 @@ class AppContext:
     def config(self) -> Config:
         if self._config is None:
             from ingest.config import load_config
+            from ingest.secrets import install_log_redaction, redactor_for
 
             self._config = load_config(Path(self.config_path) if self.config_path else None)
+            # From here on, the configured secrets' values never reach a log line.
+            install_log_redaction(redactor_for(self._config))
         return self._config
 
     @property
@@ -115,13 +117,13 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
-            click.echo(f"ingest: configuration error: {exc}", err=True)
+            click.echo(f"ingest: configuration error: {redact(str(exc))}", err=True)
             sys.exit(EXIT_CONFIG)
         except StoreError as exc:
-            click.echo(f"ingest: database error: {exc}", err=True)
+            click.echo(f"ingest: database error: {redact(str(exc))}", err=True)
             sys.exit(EXIT_STORE)
         except IngestError as exc:
-            click.echo(f"ingest: {exc}", err=True)
+            click.echo(f"ingest: {redact(str(exc))}", err=True)
             sys.exit(EXIT_ERROR)
         finally:
             for cleanup in reversed(app.cleanups):
@@ -136,13 +138,20 @@ def app() -> AppContext:
 
 
 def setup_logging(verbose: int) -> None:
-    level = logging.WARNING - 10 * min(verbose, 2)
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(
-            level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-        )
-    root.setLevel(level)
+    """Structured logs: readable on a terminal, JSON lines otherwise (see docs/operations.md),
+    with credentials in URLs masked (the config's secret values are added once it is loaded)."""
+    from ingest.ops.logging import setup_logging as configure
+    from ingest.secrets import Redactor, install_log_redaction
+
+    configure(verbose)
+    install_log_redaction(Redactor())
+
+
+def redact(text: str) -> str:
+    """``text`` with credentials in URLs masked, for messages shown to the operator."""
+    from ingest.secrets import Redactor
+
+    return Redactor().redact(text)
 
 
 def _default(value: object) -> Any:

@@ -216,11 +216,10 @@ def metric_section(metric: str, obs: Sequence[Observation], findings: Sequence[A
     )
     if other:
         summary += f"; {other} in other units listed below, not plotted"
-    if findings is not None:
-        table = "<h3>Findings</h3>" + (
-            _findings_table(findings) if findings else '<p class="note">No findings yet.</p>'
-        )
+    if findings:
+        table = "<h3>Findings</h3>" + _findings_table(findings)
     else:
+        # No findings (yet) for this metric: the figures themselves, marked, are the next best.
         table = "<h3>Figures</h3>" + _observations_table(marked)
     return (
         f'<section id="{_slug(metric)}"><h2>{escape(metric)}</h2>'

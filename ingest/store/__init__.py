@@ -17,11 +17,14 @@ from ingest.store.articles import (
     SeenEntry,
 )
 from ingest.store.figures import FigureQueries, StoredFigure
+from ingest.store.findings import FindingQueries
 from ingest.store.index import IndexQueries
 from ingest.store.sources import ScheduleUpdate, SourceQueries, SourceSpec
 
 
-class Store(SourceQueries, ArticleQueries, IndexQueries, FigureQueries, AlertQueries):
+class Store(
+    SourceQueries, ArticleQueries, IndexQueries, FigureQueries, FindingQueries, AlertQueries
+):
     """SQLite store (WAL) with every query the daemon and the CLI run."""
 
 

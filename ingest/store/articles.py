@@ -250,7 +250,10 @@ class ArticleQueries(StoreBase):
             self._execute(
                 "INSERT INTO raw_pages (article_id, revision, fetched_at, encoding, html)"
                 " VALUES (?, ?, ?, 'zlib', ?)",
-                (article_id, revision, stamp, zlib.compress(html, 6)),
+                # Level 1: pages shrink to ~24 % of raw instead of ~20 % at level 6, for a
+                # third of the CPU; level 6 was 8 % of the whole per-article cost (see
+                # docs/benchmarks.md, "Per-article cost").
+                (article_id, revision, stamp, zlib.compress(html, 1)),
             )
 
     def articles_to_revisit(

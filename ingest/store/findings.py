@@ -74,9 +74,13 @@ CREATE INDEX IF NOT EXISTS findings_metric ON findings (metric, subject);
 """
 
 
-def create_findings_tables(conn: sqlite3.Connection) -> None:
-    """Create the claims, claim_values and findings tables (called from a migration)."""
-    conn.executescript(SCHEMA)
+def create_findings_tables(db: Any) -> None:
+    """Create the claims, claim_values and findings tables (called from a migration).
+
+    Takes the sqlite-utils ``Database``: its ``executescript`` runs inside the migration's
+    transaction, where ``sqlite3.Connection.executescript`` would commit it half-way.
+    """
+    db.executescript(SCHEMA)
 
 
 def _ref_from_json(data: dict[str, Any]) -> FigureRef:

@@ -196,3 +196,10 @@ def m006_alerts(db: Database) -> None:
     from ingest.store.alerts import create_alert_tables
 
     create_alert_tables(db)  # sqlite-utils runs the script inside the migration transaction
+
+
+@migrations()
+def m007_findings(db: Database) -> None:
+    from ingest.store.findings import create_findings_tables
+
+    create_findings_tables(db)
