@@ -152,3 +152,15 @@ def test_sources_import_opml_is_idempotent(site: Path) -> None:
     broken.write_text("<opml><body><outline", encoding="utf-8")
     code, _, err = run("sources", "import", str(broken), config=site)
     assert code == 2 and "broken.opml" in err, "OPML is source configuration: exit 2"
+
+
+def test_cli_reference_is_current() -> None:
+    """docs/cli.md is regenerated from the --help texts; it must match them (no drift)."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "cli_docs.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
