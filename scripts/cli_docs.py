@@ -48,7 +48,7 @@ if __name__ == "__main__":
     text = render()
     if "--check" in sys.argv:
         if not DOC.exists() or DOC.read_text(encoding="utf-8") != text:
-            print(f"{DOC} is out of date: run .venv/bin/python scripts/cli_docs.py", file=sys.stderr)
+            print(f"{DOC} is out of date: run scripts/cli_docs.py", file=sys.stderr)
             sys.exit(1)
     else:
         DOC.write_text(text, encoding="utf-8")
