@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from ingest.cli import main
-from ingest.cli.common import app, common_options, handle_errors, print_jsonl, print_table
+from ingest.cli.common import (
+    app,
+    common_options,
+    handle_errors,
+    parse_since,
+    print_jsonl,
+    print_table,
+)
 from ingest.models import to_iso
-
-
-def _since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"expected a date like 2026-11-01, got {value!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @main.command()
@@ -49,7 +45,7 @@ def figures(
     from ingest.figures import figure_to_dict
 
     rows = app().store.list_figures(
-        article_id=article_id, metric=metric, subject=subject, since=_since(since), limit=limit
+        article_id=article_id, metric=metric, subject=subject, since=parse_since(since), limit=limit
     )
     if as_json:
 

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, cast
 
 import click
 
 from ingest.cli import main
-from ingest.cli.common import app, common_options, handle_errors, print_jsonl, print_table
+from ingest.cli.common import (
+    app,
+    common_options,
+    handle_errors,
+    parse_since,
+    print_jsonl,
+    print_table,
+)
 
 KINDS = ("new", "changed", "conflict", "revised")
-
-
-def _since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"expected a date like 2026-11-01, got {value!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _value(record: dict[str, Any] | None) -> str:
@@ -60,7 +56,7 @@ def findings(
     # Called through the mixin so the command works whether or not Store already includes it.
     store = cast(FindingQueries, app().store)
     rows = FindingQueries.list_findings(
-        store, kind=kind, metric=metric, subject=subject, since=_since(since), limit=limit
+        store, kind=kind, metric=metric, subject=subject, since=parse_since(since), limit=limit
     )
     if as_json:
         print_jsonl(rows)

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -152,6 +152,17 @@ def redact(text: str) -> str:
     from ingest.secrets import Redactor
 
     return Redactor().redact(text)
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """A ``--since`` option: an ISO date or time, UTC unless it says otherwise."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"expected a date like 2026-11-01, got {value!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _default(value: object) -> Any:
