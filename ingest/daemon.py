@@ -24,7 +24,7 @@ from ingest.fetch.client import Fetcher
 from ingest.fetch.guard import peer_check_for
 from ingest.figures import FigureSettings, load_figure_settings
 from ingest.findings.settings import finding_settings
-from ingest.leases import is_dead_local_owner, owner_id
+from ingest.leases import owner_id, release_dead
 from ingest.models import CheckOutcome, utcnow
 from ingest.ops.metrics import metrics_for
 from ingest.pipeline import Services, check_source, revisit_due
@@ -107,12 +107,7 @@ def release_dead_leases(store: Store) -> list[str]:
     Without this a daemon restarted after a crash would wait for its predecessor's leases to
     expire. Leases of other hosts are left to expire on their own.
     """
-    freed = []
-    for owner in store.lease_owners():
-        if is_dead_local_owner(owner):
-            store.release_leases(owner)
-            freed.append(owner)
-    return freed
+    return release_dead(store.lease_owners(), store.release_leases)
 
 
 def batch_size(services: Services) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable, Iterable
 
 
 def owner_id() -> str:
@@ -36,3 +37,11 @@ def is_dead_local_owner(owner: str) -> bool:
         and int(pid) != os.getpid()
         and not _pid_alive(int(pid))
     )
+
+
+def release_dead(owners: Iterable[str], release: Callable[[str], None]) -> list[str]:
+    """Call ``release(owner)`` for every owner that is a dead process on this host."""
+    freed = [owner for owner in owners if is_dead_local_owner(owner)]
+    for owner in freed:
+        release(owner)
+    return freed

@@ -21,7 +21,7 @@ from ingest.alerts.payload import DIGEST_TYPE, Message, event_type
 from ingest.alerts.senders import Sender, SendResult
 from ingest.alerts.settings import AlertSettings
 from ingest.alerts.timing import outcome_after
-from ingest.leases import is_dead_local_owner, owner_id
+from ingest.leases import owner_id, release_dead
 
 if TYPE_CHECKING:
     from ingest.store.alerts import AlertQueries, DueItem
@@ -59,12 +59,7 @@ class DeliveryReport:
 def release_dead_leases(store: AlertQueries) -> list[str]:
     """Free the leases of processes on this host that died mid-delivery (SIGKILL, OOM), so
     their alerts go out again now rather than when the lease expires."""
-    freed = []
-    for owner in store.alert_lease_owners():
-        if is_dead_local_owner(owner):
-            store.release_alert_leases(owner)
-            freed.append(owner)
-    return freed
+    return release_dead(store.alert_lease_owners(), store.release_alert_leases)
 
 
 def message_for(item: DueItem) -> Message:
