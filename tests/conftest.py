@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,20 @@ from loopback import loopback  # noqa: F401  (the fixture)
 
 from ingest.config import Config, parse_config
 from ingest.daemon import build_services, open_store
+from ingest.models import utcnow
 from ingest.pipeline import Services
 
 
-def make_config(tmp_path: Path, sources: list[dict[str, Any]], **tables: Any) -> Config:
-    """A config for tests: loopback allowed, no per-host spacing, short timeouts."""
+def make_config(
+    tmp_path: Path,
+    sources: list[dict[str, Any]],
+    environ: Mapping[str, str] | None = None,
+    **tables: Any,
+) -> Config:
+    """A config for tests: loopback allowed, no per-host spacing, short timeouts.
+
+    ``environ`` stands in for the process environment (``secret_env`` variables and the like).
+    """
     data: dict[str, Any] = {
         "store": {"path": str(tmp_path / "ingest.db")},
         "http": {
@@ -31,7 +41,7 @@ def make_config(tmp_path: Path, sources: list[dict[str, Any]], **tables: Any) ->
     }
     for name, table in tables.items():
         data[name] = {**data.get(name, {}), **table}
-    return parse_config(data, file="test.toml", environ={})
+    return parse_config(data, file="test.toml", environ=dict(environ or {}))
 
 
 @pytest.fixture
@@ -39,10 +49,15 @@ def make_services(tmp_path: Path) -> Iterator[Any]:
     """Build Services for a list of sources; closes what it built."""
     built: list[Services] = []
 
-    def factory(sources: list[dict[str, Any]], **tables: Any) -> Services:
-        config = make_config(tmp_path, sources, **tables)
+    def factory(
+        sources: list[dict[str, Any]],
+        environ: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        **tables: Any,
+    ) -> Services:
+        config = make_config(tmp_path, sources, environ, **tables)
         store = open_store(config, config.store.path)
-        services = build_services(config, store)
+        services = build_services(config, store, clock=clock or utcnow)
         built.append(services)
         return services
 
