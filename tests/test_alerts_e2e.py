@@ -108,7 +108,7 @@ class Smtp:
         inbox, lock = self.inbox, threading.Lock()
         self.lock = lock
 
-        class Handler(MessageHandler):  # type: ignore[misc]
+        class Handler(MessageHandler):
             def handle_message(self, message: MailMessage) -> None:
                 with lock:
                     inbox.append(message_from_bytes(message.as_bytes()))
@@ -206,9 +206,12 @@ class Seen:
 
 
 def _text(mail: MailMessage) -> str:
-    part = mail.get_payload()[0]
-    assert part.get_content_type() == "text/plain"
-    return str(part.get_payload(decode=True).decode())
+    for part in mail.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode()
+    raise AssertionError("no text/plain part")
 
 
 def test_new_repeats_change_revision_by_webhook_and_email(
