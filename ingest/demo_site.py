@@ -1,13 +1,15 @@
 """A small, invented news site for ``ingest demo`` and the integration tests.
 
-Two outlets ("Harbour Ledger" and "Pacific Wire Review"), each with an RSS feed and article pages
+Outlets ("Harbour Ledger", "Pacific Wire Review", ...), each with an RSS feed and article pages
 wrapped in the chrome real sites have: navigation, a cookie banner, a related-articles box and
-a footer. The stories, names and numbers are written for this project.
+a footer. ``serve_demo_site`` serves one fixed state (the tests use it); ``AlertStory`` serves
+the alerts scenario step by step (a figure stated, repeated, changed, corrected in place). The
+stories, names and numbers are written for this project.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 
 from ingest.loopback_server import CannedResponse, LoopbackServer
@@ -89,6 +91,13 @@ CHIP = DemoArticle(
     paragraphs=(),  # its page is missing: the feed's text is used instead
 )
 
+OUTLETS = {
+    "ledger": "Harbour Ledger",
+    "wire": "Pacific Wire Review",
+    "lantern": "Lantern Markets",
+    "meridian": "Meridian Tech Daily",
+}
+
 COOKIE = (
     '<div class="cookie-banner" role="dialog"><p>We use cookies to improve your experience '
     "and to measure our audience. By continuing to browse you agree to our use of cookies."
@@ -99,7 +108,7 @@ COOKIE = (
 def render_page(site: str, article: DemoArticle, related: list[DemoArticle]) -> bytes:
     body = "\n".join(f"<p>{escape(p)}</p>" for p in article.paragraphs)
     links = "".join(f'<li><a href="/{site}/{r.slug}">{escape(r.title)}</a></li>' for r in related)
-    name = "Harbour Ledger" if site == "ledger" else "Pacific Wire Review"
+    name = OUTLETS.get(site, "Pacific Wire Review")
     html = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{escape(article.title)} | {name}</title>
@@ -124,7 +133,7 @@ def render_page(site: str, article: DemoArticle, related: list[DemoArticle]) -> 
 
 
 def render_feed(base: str, site: str, articles: list[DemoArticle]) -> bytes:
-    name = "Harbour Ledger" if site == "ledger" else "Pacific Wire Review"
+    name = OUTLETS.get(site, "Pacific Wire Review")
     items = "".join(
         f"""<item><title>{escape(a.title)}</title><link>{base}/{site}/{a.slug}</link>
 <guid isPermaLink="false">{site}-{a.slug}</guid><pubDate>{a.published}</pubDate>
@@ -167,3 +176,128 @@ def serve_demo_site(server: LoopbackServer) -> dict[str, str]:
         "Harbour Ledger": f"{base}/ledger/feed.xml",
         "Pacific Wire Review": f"{base}/wire/feed.xml",
     }
+
+
+# The alerts scenario (``ingest demo``). The first statement comes weeks before PLEDGE, beyond
+# the findings stage's 48-hour conflict window, so PLEDGE's 480 billion reads as a change.
+PLAN = DemoArticle(
+    slug="alibaba-three-year-ai-plan",
+    title="Alibaba sets out a three-year AI infrastructure plan",
+    summary="The group will put 380 billion yuan into computing capacity.",
+    published="Thu, 24 Sep 2026 08:00:00 GMT",
+    author="Lin Qiao",
+    paragraphs=(
+        "Alibaba Group will invest 380 billion yuan in cloud and AI infrastructure over the next "
+        "three years, chief executive Eddie Wu told an audience of developers in Hangzhou.",
+        "Wu said most of the money would go to data centres and to the servers inside them, and "
+        "that the plan would be reviewed every year as demand from model builders changed.",
+        "Analysts said the size of the plan reflected how quickly enterprise customers had moved "
+        "model training and inference onto rented capacity over the past year.",
+    ),
+)
+REPEATS = {
+    "wire": DemoArticle(
+        slug="alibaba-rmb380bn-computing-push",
+        title="Alibaba commits RMB380bn to its computing push",
+        summary="The spending plan is the largest of its kind by a private Chinese company.",
+        published="Thu, 24 Sep 2026 11:00:00 GMT",
+        paragraphs=(
+            "Alibaba plans to spend RMB380bn on AI infrastructure over three years, a sum its "
+            "executives called the largest computing investment by a private Chinese firm.",
+            "Suppliers of servers and cooling equipment said their order books were already "
+            "full well into next year, and that lead times for power equipment were growing.",
+            "The company did not say how the spending would be split between chips and land.",
+        ),
+    ),
+    "lantern": DemoArticle(
+        slug="alibaba-53-billion-ai-bet",
+        title="Alibaba's $53 billion bet on artificial intelligence",
+        summary="Investors weigh the cost of the group's data centre build-out.",
+        published="Fri, 25 Sep 2026 09:00:00 GMT",
+        paragraphs=(
+            "Alibaba will invest $53 billion in AI infrastructure over the next three years, the "
+            "e-commerce group said, as it races domestic rivals to build capacity for its models.",
+            "Fund managers in Hong Kong said the plan would weigh on free cash flow for at least "
+            "two years but that the cloud unit had little choice if it wanted to keep customers.",
+        ),
+    ),
+    "meridian": DemoArticle(
+        slug="alibaba-ai-commitment-explained",
+        title="Alibaba's AI infrastructure commitment, explained",
+        summary="What the group's spending plan means for developers.",
+        published="Fri, 25 Sep 2026 16:00:00 GMT",
+        paragraphs=(
+            "Alibaba's AI infrastructure investment plan amounts to US$53.4 billion over three "
+            "years, making it one of the largest such commitments outside the United States.",
+            "For developers, the practical question is whether the new capacity will shorten the "
+            "waiting lists for GPU instances that have frustrated start-ups since the spring.",
+        ),
+    ),
+}
+# PLEDGE corrected in place the next day: the cloud revenue figure was mistyped.
+PLEDGE_CORRECTED = replace(
+    PLEDGE,
+    paragraphs=(
+        *(p.replace("39.8 billion yuan", "38.9 billion yuan") for p in PLEDGE.paragraphs),
+        "This article was corrected to give the cloud unit's quarterly revenue accurately.",
+    ),
+)
+STEPS = (
+    "Harbour Ledger reports the plan (380 billion yuan)",
+    "three outlets repeat it in other currencies and words, the wire republishes the story; "
+    "also an off-topic item and a missing page",
+    "weeks later Harbour Ledger reports the plan raised to 480 billion yuan",
+    "Harbour Ledger corrects a figure in place, without a new feed entry",
+)
+
+
+class AlertStory:
+    """The alerts scenario on a loopback server, one ``step(n)`` at a time (0 to 3)."""
+
+    def __init__(self, server: LoopbackServer) -> None:
+        self.server = server
+        self.items: dict[str, list[DemoArticle]] = {site: [] for site in OUTLETS}
+
+    def feeds(self) -> dict[str, str]:
+        """Feed URLs by outlet name (every outlet, even before it has published)."""
+        return {name: self.server.url(f"/{site}/feed.xml") for site, name in OUTLETS.items()}
+
+    def _publish(self, site: str, *articles: DemoArticle) -> None:
+        self.items[site] = [*articles, *self.items[site]]
+        self._serve_feed(site)
+        for article in articles:
+            self._serve_page(site, article)
+
+    def _serve_feed(self, site: str) -> None:
+        body = render_feed(self.server.base_url, site, self.items[site])
+        self.server.route(
+            f"/{site}/feed.xml",
+            CannedResponse(body=body, content_type="application/rss+xml; charset=utf-8"),
+        )
+
+    def _serve_page(self, site: str, article: DemoArticle) -> None:
+        if not article.paragraphs:
+            return  # no page: a 404, so the feed text is used
+        related = [a for a in self.items[site] if a.slug != article.slug and a.paragraphs][:2]
+        body = render_page(site, article, related)
+        self.server.route(
+            f"/{site}/{article.slug}",
+            CannedResponse(body=body, content_type="text/html; charset=utf-8"),
+        )
+
+    def step(self, n: int) -> None:
+        if n == 0:
+            for site in OUTLETS:
+                self._serve_feed(site)  # empty feeds: outlets with nothing on the topic yet
+            self._publish("ledger", PLAN)
+        elif n == 1:
+            for site, article in REPEATS.items():
+                self._publish(site, article)
+            self._publish("wire", PLAN)  # the wire copy: the same text under other chrome
+            self._publish("ledger", WEATHER, CHIP)
+        elif n == 2:
+            self._publish("ledger", PLEDGE)
+        elif n == 3:
+            self._serve_page("ledger", PLEDGE_CORRECTED)  # the feed is left as it was
+        else:
+            raise ValueError(n)
