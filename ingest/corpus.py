@@ -20,7 +20,8 @@ from ingest.dedup import (
     Incoming,
     band_keys,
     classify,
-    signature,
+    prepare,
+    signature_of_shingles,
     word_diff,
 )
 from ingest.figures import Figure, FigureSettings, extract_figures
@@ -85,7 +86,9 @@ def save_article(
         title=article.title or "",
         published=article.published,
     )
-    sig = signature(article.text, settings)
+    # Tokenised once for both the signature and the decision: tokenising is the dearest part.
+    prepared = prepare(article.text, settings)
+    sig = signature_of_shingles(prepared.shingles, settings)
     # Stubs (too few shingles) stay out of the index: they would match everything short.
     keys = band_keys(sig) if sig.indexable else []
     with store.transaction():
@@ -99,7 +102,9 @@ def save_article(
                 keys, limit=settings.candidate_limit, per_key_cap=settings.per_key_cap
             )
         known = store.known_articles(candidate_ids)
-        decision = classify(incoming, prior, [_candidate(k) for k in known], settings)
+        decision = classify(
+            incoming, prior, [_candidate(k) for k in known], settings, prepared=prepared
+        )
         article_id, revision = _apply(
             store, decision, article, prior_row, known, source_id, incoming.guid, now, keys
         )

@@ -4,7 +4,8 @@ Public API (all pure; the index's SQL lives in :mod:`ingest.store.neardup`)::
 
     normalise_text(text) -> str            text_hash(text) -> str
     signature(text, settings) -> Signature band_keys(sig) -> list[int]
-    classify(incoming, same_url_prior, candidates, settings) -> Decision
+    classify(incoming, same_url_prior, candidates, settings, *, prepared=None) -> Decision
+    prepare(text, settings) -> Prepared    (tokenise once for both signature and classify)
     word_diff(old, new) -> str
 
 Flow for one incoming article (the pipeline's job): look up the article at the same canonical
@@ -19,8 +20,10 @@ from ingest.dedup.decide import (
     Decision,
     DecisionKind,
     Incoming,
+    Prepared,
     Prior,
     classify,
+    prepare,
     url_key,
 )
 from ingest.dedup.diff import word_diff
@@ -43,6 +46,7 @@ __all__ = [
     "DedupSettings",
     "Incoming",
     "Overlap",
+    "Prepared",
     "Prior",
     "Signature",
     "band_keys",
@@ -50,6 +54,7 @@ __all__ = [
     "estimated_jaccard",
     "normalise_text",
     "overlap",
+    "prepare",
     "settings_from_mapping",
     "shingles",
     "signature",

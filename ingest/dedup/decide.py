@@ -126,16 +126,24 @@ def _same_document(incoming: Incoming, cand: Candidate) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class _Prepared:
+class Prepared:
+    """A text tokenised once: its tokens, its :func:`text_hash` and its sorted shingle hashes.
+
+    Tokenising is the dearest part of a decision; the caller that also needs the signature
+    (``signature_of_shingles(prepared.shingles, settings)``) passes this to :func:`classify`
+    so the incoming text is tokenised once, not twice.
+    """
+
     words: list[str]
     hash: str
     shingles: U64
 
 
-def _prepare(text: str, settings: DedupSettings) -> _Prepared:
+def prepare(text: str, settings: DedupSettings) -> Prepared:
+    """Tokens, hash and shingles of ``text`` under ``settings``."""
     words = tokens(text)
     digest = hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
-    return _Prepared(words, digest, shingles_of_tokens(words, settings.shingle_size))
+    return Prepared(words, digest, shingles_of_tokens(words, settings.shingle_size))
 
 
 def _scored(
@@ -154,8 +162,8 @@ def _scored(
     )
 
 
-def _against_prior(inc: _Prepared, prior: Prior, settings: DedupSettings) -> Decision:
-    old = _prepare(prior.text, settings)
+def _against_prior(inc: Prepared, prior: Prior, settings: DedupSettings) -> Decision:
+    old = prepare(prior.text, settings)
     ov = overlap(inc.shingles, old.shingles)
     history = prior.revision_hashes or (old.hash,)
     if inc.hash in (old.hash, history[-1]):
@@ -188,9 +196,15 @@ def classify(
     same_url_prior: Prior | None,
     candidates: list[Candidate],
     settings: DedupSettings,
+    *,
+    prepared: Prepared | None = None,
 ) -> Decision:
-    """Decide what ``incoming`` is, given the article at its URL and the index's candidates."""
-    inc = _prepare(incoming.text, settings)
+    """Decide what ``incoming`` is, given the article at its URL and the index's candidates.
+
+    ``prepared``, when given, must be ``prepare(incoming.text, settings)``: it saves tokenising
+    the text again when the caller already did so for the signature.
+    """
+    inc = prepared if prepared is not None else prepare(incoming.text, settings)
     prior = same_url_prior
     if prior is None:
         prior = next((c for c in candidates if _same_document(incoming, c)), None)
@@ -198,7 +212,7 @@ def classify(
         return _against_prior(inc, prior, settings)
 
     scored = [
-        (cand, _prepare(cand.text, settings)) for cand in candidates[: settings.candidate_limit]
+        (cand, prepare(cand.text, settings)) for cand in candidates[: settings.candidate_limit]
     ]
     for cand, prep in scored:
         # An earlier revision's text counts too: a copy made before a correction, or the

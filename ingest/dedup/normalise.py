@@ -33,6 +33,21 @@ _TRANSLATE = str.maketrans(
     }
 )
 
+# The same mapping as (char, replacement) pairs. str.translate with a dict looks up every
+# character of the text (~0.25 ms for a 4,500-character article); a membership test and a
+# replace per variant is ~40 times cheaper. Equivalent because no replacement contains a
+# variant, so the order of the replacements does not matter.
+_VARIANTS = tuple((chr(code), rep or "") for code, rep in _TRANSLATE.items())
+
+
+def _fold_variants(text: str) -> str:
+    """``text.translate(_TRANSLATE)``, faster."""
+    for variant, rep in _VARIANTS:
+        if variant in text:
+            text = text.replace(variant, rep)
+    return text
+
+
 # CJK has no spaces between words: each ideograph / kana / hangul syllable is a token, so
 # Chinese coverage gets shingles of 5 characters rather than one token per clause.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -63,7 +78,7 @@ _VOLATILE_LINE = re.compile(
 
 def tokens(text: str) -> list[str]:
     """The normalised word tokens of ``text``, the unit every other dedup function works on."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    text = _fold_variants(unicodedata.normalize("NFKC", text))
     kept = [line for line in text.splitlines() if not _VOLATILE_LINE.match(line.strip())]
     # NFKC again after casefold: casefolding can yield sequences NFKC would rewrite, and the
     # result must be a fixed point (normalising normalised text changes nothing).

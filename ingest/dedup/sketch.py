@@ -43,8 +43,9 @@ def shingles_of_tokens(words: list[str], size: int) -> U64:
     """Sorted unique 64-bit hashes of the ``size``-word shingles (one shingle if shorter)."""
     if not words:
         return np.empty(0, dtype=np.uint64)
+    # map() rather than a generator: no Python frame per word (str.encode defaults to UTF-8).
     word_hashes = np.fromiter(
-        (zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words)
+        map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words)
     )
     width = min(size, len(words))
     count = len(words) - width + 1
