@@ -7,8 +7,11 @@ Measures, against a real HTTP receiver on 127.0.0.1 (ingest.loopback_server):
      ``deliver_due`` pass; time until the receiver's handler runs. p50 / p95 / max.
   2. a burst of 500 alerts delivered one by one in one pass (immediate mode): alerts/s.
   3. the same burst in digest mode: one signed message, time of the pass.
-  4. poll -> webhook received, through the real pipeline: only once the findings stage calls
-     ``enqueue_alert`` from ``save_article`` (skipped, and said so, until then).
+  4. poll -> webhook received, through the real pipeline: a loopback feed gets a new item whose
+     page states a new figure; one poll pass (``run_pass``: feed, page, extraction, dedup,
+     figures, finding and alert row in one transaction) then one ``deliver_alerts``, with the
+     services built once as the daemon does; the receiver timestamps arrival. p50 / p95 / max,
+     and the share of it spent in the poll.
 """
 
 from __future__ import annotations
@@ -126,17 +129,104 @@ def bench_burst(server: LoopbackServer, tmp: Path, *, digest: bool) -> tuple[flo
     return elapsed, sent, count
 
 
-def pipeline_wired() -> bool:
-    import inspect
+_WORDS = (
+    "analysts customers capacity servers cooling suppliers region quarter margin pricing rivals "
+    "developers enterprise training inference demand chips power land contracts partners "
+    "hangzhou shenzhen beijing singapore frankfurt brazil france exports regulators filings "
+    "engineers startups retailers banks insurers carmakers schools hospitals ports airlines"
+).split()
 
-    import ingest.corpus
 
-    return hasattr(Store, "enqueue_alert") and "record_findings" in inspect.getsource(ingest.corpus)
+def _article_html(i: int) -> bytes:
+    """An invented article with one figure no earlier item states (its own fiscal year), and
+    filler drawn at random so no two items look like copies of each other to dedup."""
+    rng = Random(i)
+    filler = " ".join(
+        " ".join(rng.choice(_WORDS) for _ in range(14)).capitalize() + "." for _ in range(6)
+    )
+    return (
+        f"<html><head><title>Alibaba Cloud results {i}</title></head><body><article>"
+        f"<h1>Alibaba Cloud revenue, fiscal {1000 + i}</h1>"
+        f"<p>Alibaba Cloud revenue was {10 + i / 10:.1f} billion yuan in fiscal {1000 + i}, "
+        "the group said, as demand for AI computing kept growing.</p>"
+        f"<p>{filler}</p></article></body></html>"
+    ).encode()
+
+
+def _feed_xml(base: str, items: list[int]) -> bytes:
+    entries = "".join(
+        f"<item><title>Alibaba Cloud results {i}</title><link>{base}/a/{i}</link>"
+        f"<guid>{base}/a/{i}</guid><pubDate>Mon, 02 Nov 2026 09:00:00 GMT</pubDate>"
+        "<description>Alibaba Cloud AI revenue.</description></item>"
+        for i in items
+    )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>bench</title>'
+        f"<link>{base}/</link><description>bench</description>{entries}</channel></rss>"
+    ).encode()
+
+
+def bench_poll_to_webhook(server: LoopbackServer, tmp: Path, n: int) -> tuple[list[float], ...]:
+    """Latency (ms) from the start of a poll that sees one new item to the webhook's arrival,
+    and the part of it spent in the poll pass."""
+    from ingest.config import parse_config
+    from ingest.daemon import build_services, close_services, deliver_alerts, open_store, run_pass
+
+    arrived: list[float] = []
+
+    def hook(_request: RecordedRequest) -> CannedResponse:
+        arrived.append(time.perf_counter())
+        return CannedResponse(status=204, content_type=None)
+
+    server.route("/poll-hook", hook)
+    config = parse_config(
+        {
+            "store": {"path": str(tmp / "poll.db")},
+            "http": {"allow_networks": ["127.0.0.1/32"], "per_host_min_delay": 0},
+            "sources": [{"name": "bench", "url": server.url("/feed.xml")}],
+            "alerts": {"webhook": [{"url": server.url("/poll-hook"), "secret_env": "HOOK"}]},
+        },
+        file="bench.toml",
+        environ={"HOOK": SECRET},
+    )
+    services = build_services(config, open_store(config, config.store.path))
+    items: list[int] = []
+
+    async def run() -> tuple[list[float], list[float]]:
+        total, polling = [], []
+        try:
+            for i in range(1, n + 1):
+                items.insert(0, i)
+                del items[20:]  # feeds keep their newest entries only
+                server.route(
+                    f"/a/{i}", CannedResponse(body=_article_html(i), content_type="text/html")
+                )
+                server.route(
+                    "/feed.xml",
+                    CannedResponse(body=_feed_xml(server.base_url, items), content_type="text/xml"),
+                )
+                before = len(arrived)
+                started = time.perf_counter()
+                await run_pass(services, only_due=False)
+                polled = time.perf_counter()
+                await deliver_alerts(services)
+                if len(arrived) != before + 1:
+                    raise SystemExit(f"item {i}: expected one webhook, got {len(arrived) - before}")
+                total.append((arrived[-1] - started) * 1000)
+                polling.append((polled - started) * 1000)
+        finally:
+            await close_services(services)
+        return total, polling
+
+    result = asyncio.run(run())
+    services.store.close()
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--poll-n", type=int, default=100, help="items for measurement 4")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as d, LoopbackServer() as server:
         tmp = Path(d)
@@ -155,12 +245,15 @@ def main() -> None:
         elapsed, sent, requests = bench_burst(server, tmp, digest=True)
         print(f"3. burst of 500, digest: {sent} alerts in {requests} request(s), {elapsed:.3f} s")
         print(f"   ratio immediate/digest requests: {500 // max(requests, 1)}:1")
-    if pipeline_wired():
-        print("4. poll -> webhook: wired, but this script does not run it yet")
-    else:
+        total, polling = bench_poll_to_webhook(server, tmp, args.poll_n)
+        print(f"4. poll sees a new item -> webhook received, {args.poll_n} items (ms):")
         print(
-            "4. poll -> webhook: skipped: the findings stage is not yet called from "
-            "save_article / Store has no enqueue_alert (lead wiring pending)"
+            f"   total                        p50 {statistics.median(total):6.1f}  "
+            f"p95 {_percentile(total, 0.95):6.1f}  max {max(total):6.1f}"
+        )
+        print(
+            f"   of which the poll pass       p50 {statistics.median(polling):6.1f}  "
+            f"p95 {_percentile(polling, 0.95):6.1f}  max {max(polling):6.1f}"
         )
 
 
