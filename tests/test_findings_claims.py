@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.figures import Figure
+from ingest.figures import Figure, extract_figures, load_figure_settings
 from ingest.findings import FindingSettings
 from ingest.findings.claims import (
     ClaimKey,
@@ -17,11 +17,13 @@ from ingest.findings.claims import (
     consistent,
     half_unit,
     interval_of,
+    is_prior_mention,
     normalise_period,
     relative_change,
 )
 
 S = FindingSettings()
+SETTINGS = load_figure_settings()
 CNY = 0.1396  # USD per yuan in the 2025-07 table
 
 
@@ -228,3 +230,29 @@ def test_interval_contains_the_value(a: Figure) -> None:
     iv: Interval = interval_of(a, S)
     stated = a.value_usd if iv.basis == "USD" and a.value_usd is not None else a.value
     assert iv.low <= stated <= iv.high
+
+
+@pytest.mark.parametrize(
+    ("sentence", "prior"),
+    [
+        (
+            "Alibaba raised its pledge to 480 billion yuan, up from 380 billion yuan.",
+            "380 billion yuan",
+        ),
+        ("Alibaba lifted the plan from 380 billion yuan to 480 billion yuan.", "380 billion yuan"),
+        ("Cloud revenue rose 26% compared with 18% a year earlier.", "18%"),
+        ("Alibaba now runs data centres in 32 regions, versus 29 a year ago.", "29"),
+    ],
+)
+def test_prior_mentions_are_recognised(sentence: str, prior: str) -> None:
+    """The value a figure replaced ("up from X", "from X to Y", "versus X") is a prior mention;
+    the new value and a "more than" qualifier are not."""
+    figures = extract_figures(sentence, SETTINGS)
+    marked = {f.text for f in figures if is_prior_mention(f)}
+    assert marked == {prior}
+
+
+def test_more_than_is_not_a_prior_mention() -> None:
+    """'more than 380 billion' is a lower bound, not an old value."""
+    (fig,) = extract_figures("Alibaba will spend more than 380 billion yuan on AI.", SETTINGS)
+    assert not is_prior_mention(fig)

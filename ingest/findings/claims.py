@@ -69,6 +69,30 @@ _PERIOD_SYNONYMS: Final = {
 }  # fmt: skip
 
 
+# Words that introduce the value a figure replaced: "up from 380 billion", "from 380 billion to
+# 480 billion", "compared with 29 regions a year ago", "versus 26%", "previously 380 billion".
+# "than" is not among them: "more than 380 billion" is a qualifier, not an old value.
+_PRIOR_CUE = re.compile(
+    r"(?:\b(?:up|down|rising|falling|rose|fell|increased|decreased|grew|dropped)\s+)?"
+    r"\b(?:from|compared\s+(?:with|to)|versus|vs\.?|previously|formerly|earlier|prior)"
+    r"\s+(?:an?\s+|the\s+|its\s+)?(?:earlier\s+|previous\s+|initial\s+|original\s+)?"
+    r"(?:about\s+|around\s+|roughly\s+|some\s+|nearly\s+|approximately\s+|~\s*)?$",
+    re.IGNORECASE,
+)
+
+
+def is_prior_mention(figure: Figure) -> bool:
+    """True when the sentence presents the figure as the value that was replaced.
+
+    Such a figure restates history ("480 billion yuan, up from 380 billion"): it is neither a
+    new value nor a change back, whatever the claim's current value is.
+    """
+    at = figure.sentence.find(figure.text)
+    if at < 0:
+        return False
+    return _PRIOR_CUE.search(figure.sentence[max(0, at - 40) : at]) is not None
+
+
 def normalise_period(period: str | None) -> str:
     """A period phrase reduced to what distinguishes it ("over the next three years" -> "3 years").
 

@@ -14,7 +14,13 @@ from urllib.parse import urlsplit
 
 from ingest.dedup import DecisionKind
 from ingest.figures import FigureSettings
-from ingest.findings.claims import ClaimKey, claim_key, interval_of, relative_change
+from ingest.findings.claims import (
+    ClaimKey,
+    claim_key,
+    interval_of,
+    is_prior_mention,
+    relative_change,
+)
 from ingest.findings.compare import (
     KnownClaim,
     Observation,
@@ -42,13 +48,19 @@ def _observe(
 def _observations(
     store: FindingQueries, article_id: int, revision: int, now: datetime, settings: FindingSettings
 ) -> list[Observation]:
-    """The figures of a revision that carry a claim; conversions of a figure in the same
-    article ("380 billion yuan (~$53 billion)") restate it and are left out."""
+    """The figures of a revision that carry a claim. Conversions of a figure in the same article
+    ("380 billion yuan (~$53 billion)") and the value a figure replaced ("480 billion yuan, up
+    from 380 billion") restate something and are left out."""
     fetched = store.article_fetched_at(article_id) or now
     out = []
     for ref in store.revision_figures(article_id, revision):
         key = claim_key(ref.figure)
-        if key is not None and ref.figure.equivalent_of is None:
+        # Conversions restate a figure of the article; "up from X" restates the old value.
+        if (
+            key is not None
+            and ref.figure.equivalent_of is None
+            and not is_prior_mention(ref.figure)
+        ):
             out.append(_observe(ref, key, fetched, settings))
     return out
 
