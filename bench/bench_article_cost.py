@@ -1,6 +1,7 @@
 """Per-article cost: the product's whole pipeline for an article against bare trafilatura.
 
     .venv/bin/python bench/bench_article_cost.py [--rounds 3]
+    .venv/bin/python bench/bench_article_cost.py --profile 40     # where the pipeline's time goes
 
 For each of the 181 pages of the Zyte benchmark, in one process and interleaved page by page
 (so machine noise hits both sides alike), the CPU time of:
@@ -127,12 +128,39 @@ def _patch_zlib(level: int) -> None:
     print(f"what-if: raw pages compressed at zlib level {level}")
 
 
+def _profile(pages: list[BenchPage], top: int) -> int:
+    """cProfile over the pipeline side only (bare extraction is not run), by own time."""
+    import cProfile
+    import pstats
+
+    with tempfile.TemporaryDirectory() as tmp:
+        run_round(pages[:20], Path(tmp), 0)
+        services = _services(Path(tmp) / "profile.db")
+        source_id = services.store.list_sources()[0].id
+        spent = dict.fromkeys(STAGES, 0.0)
+        profiler = cProfile.Profile()
+        try:
+            profiler.enable()
+            for page in pages:
+                _pipeline(services, source_id, page, spent)
+            profiler.disable()
+        finally:
+            services.store.close()
+    print({name: f"{seconds / len(pages) * 1000:.2f} ms" for name, seconds in spent.items()})
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--what-if-zlib-level", type=int, default=None, metavar="N",
         help="measure as if the store compressed raw pages at zlib level N (it uses 1)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N",
+        help="instead of measuring, run one round's pipeline side under cProfile; print top N",
     )  # fmt: skip
     args = parser.parse_args()
     if args.what_if_zlib_level is not None:
@@ -141,6 +169,8 @@ def main() -> int:
         print(f"Zyte benchmark data not found at {zyte_dir()}; set INGEST_SHARED", file=sys.stderr)
         return 2
     pages = load_pages()
+    if args.profile:
+        return _profile(pages, args.profile)
     with tempfile.TemporaryDirectory() as tmp:
         # Warm-up: first calls compile regexes and load trafilatura's tables on both sides.
         run_round(pages[:20], Path(tmp), 0)
