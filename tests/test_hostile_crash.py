@@ -206,6 +206,16 @@ def write_config(path: Path, db: Path, feeds: list[str], hook: str) -> None:
     )
 
 
+def startup_seconds(cmd: list[str], env: dict[str, str]) -> float:
+    """How long the CLI takes to start and load a config on this machine, right now."""
+    took = []
+    for _ in range(2):
+        started = time.monotonic()
+        subprocess.run(cmd, env=env, capture_output=True, timeout=60, check=True)
+        took.append(time.monotonic() - started)
+    return min(took)
+
+
 class Db:
     """Read-only looks at the database between runs (a fresh connection each time)."""
 
@@ -254,6 +264,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     env[SECRET_ENV] = SECRET
     ingest = [sys.executable, "-m", "ingest"]
     opts = ["--config", str(config)]
+    startup = startup_seconds([*ingest, "check-config", *opts], env)
     rng = random.Random(SEED)
     log: list[dict[str, object]] = []
     # A slow receiver widens the delivery phase, so kills also land mid-send.
@@ -264,7 +275,9 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
         site.publish(1 + kills * STORIES // PUBLISHED_BY)
         # Alternate the daemon and one-shot polls: both are how ingest runs in production.
         cmd = [*ingest, "run" if len(log) % 2 == 0 else "poll", *opts]
-        delay = rng.uniform(0.4, 2.5)
+        # From inside the interpreter's start-up to a couple of seconds into the work, scaled
+        # to how busy the machine is now (on a loaded machine start-up alone can take 3 s).
+        delay = rng.uniform(0.5 * startup, startup + 2.0)
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             proc.wait(timeout=delay)
@@ -302,6 +315,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-3000:]
     phases = {
         "runs": len(log) + 1,
+        "startup_s": round(startup, 2),
         "kills": kills,
         "before_any_entry": sum(1 for r in log if r["killed"] and r["entries"] == 0),
         "mid_poll": sum(1 for r in log if r["killed"] and r["sources_leased"]),
@@ -369,7 +383,9 @@ def check_everything_once(db: Db, expected: int) -> None:
 def check_alerts(db: Db, receiver: Receiver) -> None:
     findings = db.rows("SELECT id, kind FROM findings")
     kinds = {str(kind) for _id, kind in findings}
-    assert {"new", "changed", "conflict"} <= kinds, kinds
+    # Which later figures count as "changed" rather than "stale" depends on the order the
+    # kills left the articles in (docs/findings.md, rules 3-5), so only these two are certain.
+    assert {"new", "conflict"} <= kinds and len(findings) >= 10, (kinds, len(findings))
     outbox = {int(str(i)): str(uid) for i, uid in db.rows("SELECT id, uid FROM alerts")}
     # Every finding alerted (the default policy alerts every kind), once.
     assert set(outbox) == {int(str(i)) for i, _kind in findings}
