@@ -77,7 +77,7 @@ class _Recorder:
 
     def claims(self, key: ClaimKey) -> list[KnownClaim]:
         return self.store.claims_for(
-            key.subject, key.metric, previous_limit=self.settings.max_previous
+            key.subject, key.metric, period=key.period, previous_limit=self.settings.max_previous
         )
 
     def finding(

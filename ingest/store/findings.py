@@ -156,29 +156,55 @@ class FindingQueries(StoreBase):
         row = self._one("SELECT fetched_at FROM articles WHERE id = ?", (article_id,))
         return from_iso(row[0]) if row else None
 
-    def claims_for(self, subject: str, metric: str, *, previous_limit: int = 5) -> list[KnownClaim]:
-        """Every claim of a subject and metric (all periods) with its current value, contenders
-        and newest ``previous_limit`` previous values."""
-        claims = self._rows(
-            "SELECT * FROM claims WHERE subject = ? AND metric = ? ORDER BY id", (subject, metric)
+    def claims_for(
+        self, subject: str, metric: str, *, period: str = "", previous_limit: int = 5,
+        claim_limit: int = 50,
+    ) -> list[KnownClaim]:  # fmt: skip
+        """The claims of a subject and metric that a figure of ``period`` may be about, each with
+        its current value, contenders and newest ``previous_limit`` previous values.
+
+        With a period, those of the same period or of none; without one, every period, most
+        recently seen first, at most ``claim_limit`` of them: a metric stated for a hundred
+        fiscal years must not make each new figure read a hundred claims.
+        """
+        if period:
+            claims = self._rows(
+                "SELECT * FROM claims WHERE subject = ? AND metric = ? AND period IN (?, '')"
+                " ORDER BY id",
+                (subject, metric, period),
+            )
+        else:
+            claims = self._rows(
+                "SELECT * FROM (SELECT * FROM claims WHERE subject = ? AND metric = ?"
+                " ORDER BY last_seen DESC, id DESC LIMIT ?) ORDER BY id",
+                (subject, metric, claim_limit),
+            )
+        if not claims:
+            return []
+        ids = [c["id"] for c in claims]
+        marks = ",".join("?" * len(ids))
+        # One query for all the claims' values. Previous values are history that only grows:
+        # the newest few are all a finding carries, so only those are read.
+        values = self._rows(
+            f"""SELECT * FROM (
+                  SELECT cv.*, ROW_NUMBER() OVER (
+                    PARTITION BY claim_id, status = 'previous' ORDER BY as_of DESC, id DESC
+                  ) AS newest
+                  FROM claim_values cv WHERE claim_id IN ({marks}))
+                WHERE status != 'previous' OR newest <= ?
+                ORDER BY id""",
+            (*ids, previous_limit),
         )
+        by_claim: dict[int, list[sqlite3.Row]] = {i: [] for i in ids}
+        for v in values:
+            by_claim[v["claim_id"]].append(v)
         out = []
         for claim in claims:
-            # Previous values are history that only grows: the newest few are all a finding
-            # carries, so only those are read.
-            values = self._rows(
-                """SELECT * FROM (
-                     SELECT * FROM claim_values WHERE claim_id = ? AND status != 'previous'
-                     UNION ALL SELECT * FROM (
-                       SELECT * FROM claim_values WHERE claim_id = ? AND status = 'previous'
-                       ORDER BY as_of DESC, id DESC LIMIT ?))
-                   ORDER BY id""",
-                (claim["id"], claim["id"], previous_limit),
-            )
             last_seen = from_iso(claim["last_seen"])
             assert last_seen is not None
             key = ClaimKey(claim["subject"], claim["metric"], claim["period"])
-            out.append(KnownClaim(claim["id"], key, tuple(_value(v) for v in values), last_seen))
+            found = tuple(_value(v) for v in by_claim[claim["id"]])
+            out.append(KnownClaim(claim["id"], key, found, last_seen))
         return out
 
     def create_claim(self, key: ClaimKey, *, now: datetime) -> int:
