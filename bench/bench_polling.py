@@ -101,7 +101,8 @@ def build(tmp: Path, port: int, count: int) -> Any:
             "store": {"path": str(tmp / "bench.db")},
             "http": {"allow_networks": ["127.0.0.1/32"], "per_host_min_delay": 0,
                      "per_host_concurrency": 64},
-            "schedule": {"max_parallel_sources": 32, "adaptive": False},
+            # Revisits off: this measures polling; revisits are pages, measured per article.
+            "schedule": {"max_parallel_sources": 32, "adaptive": False, "revisit_within": 0},
             "sources": sources,
         },
         file="bench.toml",

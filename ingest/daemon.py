@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from ingest.fetch.guard import peer_check_for
 from ingest.figures import FigureSettings, load_figure_settings
 from ingest.findings.settings import finding_settings
 from ingest.leases import owner_id, release_dead
-from ingest.models import CheckOutcome, utcnow
+from ingest.models import CheckOutcome, SourceState, utcnow
 from ingest.ops.metrics import metrics_for
 from ingest.pipeline import Services, check_source, revisit_due
 from ingest.store import SourceSpec, Store
@@ -122,33 +123,50 @@ async def run_pass(
     owner: str | None = None,
     stop: asyncio.Event | None = None,
 ) -> list[CheckOutcome]:
-    """Check the due sources (or all enabled ones) once, in parallel up to the configured limit.
+    """Check the due sources (or, with ``only_due=False``, every enabled one) once.
 
-    When ``stop`` is set, checks not yet started are skipped (their leases released) and the
-    ones in flight finish.
+    A rolling pool: up to ``max_parallel_sources`` checks run at once, and due sources are
+    claimed a batch at a time as the queue drains, so a slot never waits for the slowest check
+    of a batch and a large backlog (start-up, the end of a network outage) is worked through in
+    one pass. When ``stop`` is set, nothing new starts, the checks in flight finish, and the
+    leases of claimed but unstarted sources are released.
     """
-    cfg = services.config.schedule
+    parallel = services.config.schedule.max_parallel_sources
     owner = owner or owner_id()
-    limit = 100_000 if not only_due else batch_size(services)
-    sources = services.store.claim_due_sources(
-        services.clock(), limit=limit, owner=owner, lease=LEASE, only_due=only_due
-    )
-    if not sources:
-        return []
-    gate = asyncio.Semaphore(cfg.max_parallel_sources)
+    limit = batch_size(services)
+    queue: deque[SourceState] = deque()
+    running: set[asyncio.Task[CheckOutcome]] = set()
+    active: set[int] = set()  # queued or running: a new claim returns our own leases too
+    results: list[CheckOutcome] = []
+    exhausted = False
 
-    async def one(source_index: int) -> CheckOutcome | None:
-        async with gate:
-            if stop is not None and stop.is_set():
-                return None
-            result = await check_source(services, sources[source_index])
-            services.metrics.poll_finished(result.outcome, result.duration_ms / 1000)
-            return result
+    def stopping() -> bool:
+        return stop is not None and stop.is_set()
 
-    results = await asyncio.gather(*(one(i) for i in range(len(sources))))
-    if stop is not None and stop.is_set():
+    async def one(source: SourceState) -> CheckOutcome:
+        result = await check_source(services, source)
+        services.metrics.poll_finished(result.outcome, result.duration_ms / 1000)
+        return result
+
+    while True:
+        if not exhausted and not stopping() and len(queue) < parallel:
+            # A full pass (only_due=False) is claimed once, whole: its sources stay due.
+            claimed = services.store.claim_due_sources(
+                services.clock(), limit=limit if only_due else 1_000_000, owner=owner,
+                lease=LEASE, only_due=only_due,
+            )  # fmt: skip
+            queue.extend(source for source in claimed if source.id not in active)
+            active.update(source.id for source in claimed)
+            exhausted = not only_due or len(claimed) < limit
+        while queue and len(running) < parallel and not stopping():
+            running.add(asyncio.create_task(one(queue.popleft())))
+        if not running:
+            break
+        done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        results.extend(task.result() for task in done)
+    if queue:
         services.store.release_leases(owner)
-    return [r for r in results if r is not None]
+    return results
 
 
 async def deliver_alerts(services: Services) -> DeliveryReport:
@@ -180,16 +198,11 @@ class Daemon:
         async with self._tick_lock:
             self.last_tick = self.services.clock()
             try:
-                # A batch is a claim of due sources; looping keeps a backlog (start-up, an outage
-                # of the network) from waiting one tick per batch.
-                while not self._stop.is_set():
-                    results = await run_pass(
-                        self.services, only_due=True, owner=self.owner, stop=self._stop
-                    )
-                    if any(r.outcome != "error" for r in results):
-                        self.last_success = self.services.clock()
-                    if len(results) < batch_size(self.services):
-                        break
+                results = await run_pass(
+                    self.services, only_due=True, owner=self.owner, stop=self._stop
+                )
+                if any(r.outcome != "error" for r in results):
+                    self.last_success = self.services.clock()
                 if not self._stop.is_set():
                     await revisit_due(self.services, limit=batch_size(self.services))
                 await deliver_alerts(self.services)

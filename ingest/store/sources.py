@@ -156,9 +156,11 @@ class SourceQueries(StoreBase):
     ) -> list[SourceState]:
         """Take up to ``limit`` due sources for this daemon.
 
-        The lease marks them as being checked so that another daemon sharing the store, or
-        an overlapping tick, does not check them at the same time; it expires on its own if
-        this process dies mid-check.
+        The lease marks them as being checked so that another daemon sharing the store does
+        not check them at the same time; it is cleared when the check is recorded and expires
+        on its own if the process dies. The owner's own leases are returned again (a check that
+        failed on a full disk is retried at the next tick); the caller skips what it has in
+        flight.
         """
         stamp = to_iso(now)
         due = "AND (s.next_check IS NULL OR s.next_check <= :now)" if only_due else ""
