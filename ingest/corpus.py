@@ -8,7 +8,7 @@ entry row, the article or its new revision, the near-duplicate index keys) is wr
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -18,6 +18,7 @@ from ingest.dedup import (
     DecisionKind,
     DedupSettings,
     Incoming,
+    Prepared,
     band_keys,
     classify,
     prepare,
@@ -30,7 +31,14 @@ from ingest.findings.record import record_findings
 from ingest.models import ExtractedArticle, utcnow
 from ingest.store import EntryRecord, KnownArticle, Store
 
-__all__ = ["Decision", "outlet_of", "save_article"]
+__all__ = [
+    "Decision",
+    "PreparedArticle",
+    "outlet_of",
+    "prepare_article",
+    "save_article",
+    "save_prepared",
+]
 
 
 def outlet_of(url: str, source_id: int | None) -> str:
@@ -57,6 +65,47 @@ def _candidate(known: KnownArticle) -> Candidate:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedArticle:
+    """The CPU-bound part of saving an article, computed without the store (in a worker
+    thread, so the event loop and its HTTP timers keep running)."""
+
+    article: ExtractedArticle
+    incoming: Incoming
+    prepared: Prepared
+    keys: list[int]
+    figures: tuple[Figure, ...]
+
+
+def prepare_article(
+    article: ExtractedArticle,
+    *,
+    source_id: int | None,
+    guid: str | None,
+    settings: DedupSettings,
+    figure_settings: FigureSettings | None = None,
+) -> PreparedArticle:
+    """Tokens, signature, band keys and figures of an article: pure, no I/O."""
+    figures: tuple[Figure, ...] = ()
+    if figure_settings is not None:
+        published = article.published.date() if article.published else None
+        figures = extract_figures(article.text, figure_settings, published=published)
+    incoming = Incoming(
+        text=article.text,
+        url=article.canonical_url,
+        source=outlet_of(article.canonical_url, source_id),
+        guid=guid,
+        title=article.title or "",
+        published=article.published,
+    )
+    # Tokenised once for both the signature and the decision: tokenising is the dearest part.
+    prepared = prepare(article.text, settings)
+    sig = signature_of_shingles(prepared.shingles, settings)
+    # Stubs (too few shingles) stay out of the index: they would match everything short.
+    keys = band_keys(sig) if sig.indexable else []
+    return PreparedArticle(article, incoming, prepared, keys, figures)
+
+
 def save_article(
     store: Store,
     article: ExtractedArticle,
@@ -69,28 +118,34 @@ def save_article(
     guid: str | None = None,
     finding_settings: FindingSettings | None = None,
 ) -> Decision:
-    """Classify ``article`` against the corpus and store the outcome atomically.
+    """Classify ``article`` against the corpus and store the outcome atomically."""
+    ready = prepare_article(
+        article, source_id=source_id, guid=entry.guid if entry else guid, settings=settings,
+        figure_settings=figure_settings,
+    )  # fmt: skip
+    return save_prepared(
+        store, ready, entry=entry, source_id=source_id, now=now, settings=settings,
+        figure_settings=figure_settings, finding_settings=finding_settings,
+    )  # fmt: skip
 
-    The figures of the stored text are extracted before the transaction (CPU work does not
-    hold the write lock) and written inside it, with the article or its new revision.
+
+def save_prepared(
+    store: Store,
+    ready: PreparedArticle,
+    *,
+    entry: EntryRecord | None,
+    source_id: int | None,
+    now: datetime,
+    settings: DedupSettings,
+    figure_settings: FigureSettings | None = None,
+    finding_settings: FindingSettings | None = None,
+) -> Decision:
+    """Store a prepared article: the decision and everything it implies, in one transaction.
+
+    The figures were extracted beforehand (CPU work does not hold the write lock) and are
+    written here with the article or its new revision, then the findings and their alerts.
     """
-    figures: tuple[Figure, ...] = ()
-    if figure_settings is not None:
-        published = article.published.date() if article.published else None
-        figures = extract_figures(article.text, figure_settings, published=published)
-    incoming = Incoming(
-        text=article.text,
-        url=article.canonical_url,
-        source=outlet_of(article.canonical_url, source_id),
-        guid=entry.guid if entry else guid,
-        title=article.title or "",
-        published=article.published,
-    )
-    # Tokenised once for both the signature and the decision: tokenising is the dearest part.
-    prepared = prepare(article.text, settings)
-    sig = signature_of_shingles(prepared.shingles, settings)
-    # Stubs (too few shingles) stay out of the index: they would match everything short.
-    keys = band_keys(sig) if sig.indexable else []
+    article, incoming, keys = ready.article, ready.incoming, ready.keys
     with store.transaction():
         prior_row = store.article_by_url_or_guid(
             article.canonical_url, incoming.guid, source_id=source_id
@@ -103,14 +158,14 @@ def save_article(
             )
         known = store.known_articles(candidate_ids)
         decision = classify(
-            incoming, prior, [_candidate(k) for k in known], settings, prepared=prepared
+            incoming, prior, [_candidate(k) for k in known], settings, prepared=ready.prepared
         )
         article_id, revision = _apply(
             store, decision, article, prior_row, known, source_id, incoming.guid, now, keys
         )
         if revision is not None and article_id is not None and figure_settings is not None:
-            store.add_figures(article_id, revision, figures, now=now)
-            store.mark_figures_extracted(article_id, revision, len(figures))
+            store.add_figures(article_id, revision, ready.figures, now=now)
+            store.mark_figures_extracted(article_id, revision, len(ready.figures))
             if finding_settings is not None:
                 # Findings, and the alerts they raise, commit with the article or not at all.
                 record_findings(

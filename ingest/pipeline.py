@@ -17,7 +17,7 @@ from random import Random
 
 from ingest.alerts import AlertSettings, Sender
 from ingest.config import Config
-from ingest.corpus import Decision, save_article
+from ingest.corpus import Decision, prepare_article, save_prepared
 from ingest.dedup import DedupSettings
 from ingest.errors import (
     ExtractionError,
@@ -163,12 +163,35 @@ async def process_entry(services: Services, source: SourceState, entry: FeedEntr
             store.upsert_entry(_as(record, "rejected", reason), now=now, article_id=None)
             services.metrics.entry_rejected("topic")
             return EntryResult("rejected", reason=reason)
-    decision = save_article(
-        store, article, entry=record, source_id=source.id, now=now, settings=services.dedup,
-        figure_settings=services.figures, finding_settings=services.findings,
-    )  # fmt: skip
+    decision = await store_article(services, article, entry=record, source_id=source.id,
+                                   guid=entry.guid, now=now)  # fmt: skip
     services.metrics.article_stored(decision.kind.value)
     return EntryResult("stored", decision=decision)
+
+
+async def store_article(
+    services: Services,
+    article: ExtractedArticle,
+    *,
+    entry: EntryRecord | None,
+    source_id: int | None,
+    guid: str | None,
+    now: datetime,
+) -> Decision:
+    """Prepare in a worker thread (tokens, signature, figures: CPU), then write on the loop.
+
+    A page with a hundred figures must not hold the event loop: fetches running beside it
+    would see their timers fire late and fail as timeouts.
+    """
+    ready = await asyncio.to_thread(
+        prepare_article, article, source_id=source_id, guid=guid, settings=services.dedup,
+        figure_settings=services.figures,
+    )  # fmt: skip
+    return save_prepared(
+        services.store, ready, entry=entry, source_id=source_id, now=now,
+        settings=services.dedup, figure_settings=services.figures,
+        finding_settings=services.findings,
+    )  # fmt: skip
 
 
 def _as(record: EntryRecord, status: str, reason: str) -> EntryRecord:
@@ -363,11 +386,8 @@ async def revisit_article(services: Services, due: RevisitDue) -> Decision | Non
         return None
     article = replace(page, url=due.url, title=page.title or due.title,
                       published=due.published or page.published)  # fmt: skip
-    decision = save_article(
-        store, article, entry=None, source_id=due.source_id, now=now,
-        settings=services.dedup, figure_settings=services.figures, guid=due.guid,
-        finding_settings=services.findings,
-    )  # fmt: skip
+    decision = await store_article(services, article, entry=None, source_id=due.source_id,
+                                   guid=due.guid, now=now)  # fmt: skip
     # Marked after the save: a kill in between only means one more (unchanged) check.
     store.mark_checked(due.id, now)
     return decision
