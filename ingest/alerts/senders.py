@@ -146,9 +146,16 @@ class WebhookSender:
         await self._client.aclose()
 
 
+def _tls_context(settings: EmailSettings) -> ssl.SSLContext:
+    """Certificate and host name checked (``create_default_context``); ``ca_file``, when set,
+    is the only trust anchor: a private CA replaces the system store rather than joining it, so
+    a server is trusted for being on the operator's CA, not for having any public certificate."""
+    return ssl.create_default_context(cafile=settings.ca_file)
+
+
 def _smtp_send(settings: EmailSettings, message: Message) -> None:
     mail = render_email(message, sender=settings.sender, to=settings.to)
-    context = ssl.create_default_context()
+    context = _tls_context(settings)
     smtp: smtplib.SMTP
     if settings.security == "tls":
         smtp = smtplib.SMTP_SSL(
@@ -191,6 +198,18 @@ class EmailSender:
             return SendResult(
                 ok=False,
                 status=exc.smtp_code,
+                error=scrub(error, (s.username, s.password)),
+                elapsed=time.perf_counter() - started,
+            )
+        except ssl.SSLCertVerificationError as exc:
+            # Raised before any login is sent (STARTTLS or the implicit TLS handshake).
+            trusted = f"the CA in {s.ca_file}" if s.ca_file else "the system CA store"
+            error = (
+                f"TLS certificate of {s.host}:{s.port} refused: {exc.verify_message} "
+                f"(trusting {trusted})"
+            )
+            return SendResult(
+                ok=False,
                 error=scrub(error, (s.username, s.password)),
                 elapsed=time.perf_counter() - started,
             )

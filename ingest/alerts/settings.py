@@ -11,9 +11,11 @@ import base64
 import binascii
 import hashlib
 import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
@@ -111,6 +113,7 @@ class EmailSettings:
     password: str | None = field(default=None, repr=False)
     kinds: frozenset[str] | None = None
     timeout: float = 20.0
+    ca_file: Path | None = None  # PEM bundle trusted instead of the system store
 
     @property
     def display(self) -> str:
@@ -234,6 +237,35 @@ def _env_value(t: Any, name: str, env: Mapping[str, str], *, required: bool) -> 
     return value
 
 
+def _ca_file(t: Any) -> Path | None:
+    """The ``ca_file`` path, absolute, once it is known to hold at least one PEM certificate.
+
+    Loaded here, not at the first send, so a typo or a wrong file fails ``check-config`` instead
+    of every delivery for days. A relative path is taken from the working directory, as for
+    ``[store] path``, and made absolute so a later ``chdir`` cannot change what is trusted.
+    """
+    value = t.string("ca_file")
+    if value is None:
+        return None
+    key = t.key("ca_file")
+    path = Path(value).expanduser().absolute()
+    if not path.is_file():
+        raise ConfigError(f"no such file: {str(path)!r}", file=t.file, key=key)
+    try:
+        ssl.create_default_context(cafile=path)
+    except ssl.SSLError as exc:
+        raise ConfigError(
+            f"no PEM certificate could be read from {str(path)!r} ({exc.reason or exc})",
+            file=t.file,
+            key=key,
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read {str(path)!r}: {exc.strerror or exc}", file=t.file, key=key
+        ) from exc
+    return path
+
+
 def _email(t: Any, env: Mapping[str, str], names: set[str]) -> EmailSettings:
     host = t.string("host", required=True)
     security = t.string("security", "starttls")
@@ -261,7 +293,12 @@ def _email(t: Any, env: Mapping[str, str], names: set[str]) -> EmailSettings:
         password=_env_value(t, "password_env", env, required=False),
         kinds=_kinds(t, "kinds"),
         timeout=t.number("timeout", 20.0, minimum=0.5),
+        ca_file=_ca_file(t),
     )
+    if settings.ca_file is not None and security == "none":
+        raise ConfigError(
+            "only used with security = 'starttls' or 'tls'", file=t.file, key=t.key("ca_file")
+        )
     if (settings.username is None) != (settings.password is None):
         raise ConfigError(
             "set both username_env and password_env, or neither", file=t.file, key=t.prefix
