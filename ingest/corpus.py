@@ -29,6 +29,7 @@ from ingest.figures import Figure, FigureSettings, extract_figures
 from ingest.findings import FindingSettings
 from ingest.findings.record import record_findings
 from ingest.models import ExtractedArticle, utcnow
+from ingest.ops.metrics import NULL_METRICS, Metrics
 from ingest.store import EntryRecord, KnownArticle, Store
 
 __all__ = [
@@ -139,6 +140,7 @@ def save_prepared(
     settings: DedupSettings,
     figure_settings: FigureSettings | None = None,
     finding_settings: FindingSettings | None = None,
+    metrics: Metrics = NULL_METRICS,
 ) -> Decision:
     """Store a prepared article: the decision and everything it implies, in one transaction.
 
@@ -166,12 +168,15 @@ def save_prepared(
         if revision is not None and article_id is not None and figure_settings is not None:
             store.add_figures(article_id, revision, ready.figures, now=now)
             store.mark_figures_extracted(article_id, revision, len(ready.figures))
+            metrics.figures_extracted(len(ready.figures))
             if finding_settings is not None:
                 # Findings, and the alerts they raise, commit with the article or not at all.
-                record_findings(
+                found = record_findings(
                     store, article_id, revision, decision.kind, now, finding_settings,
                     figure_settings=figure_settings,
                 )  # fmt: skip
+                for finding in found:
+                    metrics.finding_recorded(finding.kind.value)
         if entry is not None:
             store.upsert_entry(entry, now=now, article_id=article_id)
     return decision
@@ -220,14 +225,20 @@ def _apply(
     return decision.target_id, None
 
 
-def backfill_figures(store: Store, settings: FigureSettings, *, batch: int = 200) -> int:
+def backfill_figures(
+    store: Store, settings: FigureSettings, *, batch: int = 200, limit: int | None = None
+) -> int:
     """Extract figures for stored revisions that never went through the extractor.
 
     Articles stored before the figures stage existed, or while it was switched off, get their
-    figures here; each article is its own transaction. Returns how many were processed.
+    figures here; each article is its own transaction. At most ``limit`` articles per call (the
+    daemon does a few each tick, so a large backlog never holds its event loop for long).
+    Returns how many were processed.
     """
     done = 0
-    while ids := store.articles_without_figures(limit=batch):
+    while (limit is None or done < limit) and (
+        ids := store.articles_without_figures(limit=min(batch, limit - done) if limit else batch)
+    ):
         for known in store.known_articles(ids):
             row = store.get_article(known.id)
             published = row.published.date() if row and row.published else None

@@ -47,9 +47,16 @@ def topic_filter_for(config: Config) -> TopicFilter:
     return base.with_terms(include=config.topic.include, exclude=config.topic.exclude)
 
 
-def open_store(config: Config, db_path: Path) -> Store:
+def open_store(config: Config, db_path: Path, *, sync: bool = True) -> Store:
+    """Open the database; with ``sync``, make its config-declared sources match the config.
+
+    Only the commands that act on sources (``run``, ``poll``, ``sources``, ``check-config``)
+    sync: a listing command run with another config must never disable the daemon's sources.
+    """
     store = Store(db_path)
     store.configure_alerts(alert_settings(config))
+    if not sync:
+        return store
     changes = store.sync_sources(
         SourceSpec(
             name=s.name, url=s.url, tags=s.tags, interval=s.interval, enabled=s.enabled,
@@ -148,22 +155,32 @@ async def run_pass(
         services.metrics.poll_finished(result.outcome, result.duration_ms / 1000)
         return result
 
-    while True:
-        if not exhausted and not stopping() and len(queue) < parallel:
-            # A full pass (only_due=False) is claimed once, whole: its sources stay due.
-            claimed = services.store.claim_due_sources(
-                services.clock(), limit=limit if only_due else 1_000_000, owner=owner,
-                lease=LEASE, only_due=only_due,
-            )  # fmt: skip
-            queue.extend(source for source in claimed if source.id not in active)
-            active.update(source.id for source in claimed)
-            exhausted = not only_due or len(claimed) < limit
-        while queue and len(running) < parallel and not stopping():
-            running.add(asyncio.create_task(one(queue.popleft())))
-        if not running:
-            break
-        done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-        results.extend(task.result() for task in done)
+    try:
+        while True:
+            if not exhausted and not stopping() and len(queue) < parallel:
+                # A full pass (only_due=False) is claimed once, whole: its sources stay due.
+                claimed = services.store.claim_due_sources(
+                    services.clock(), limit=limit if only_due else 1_000_000, owner=owner,
+                    lease=LEASE, only_due=only_due,
+                )  # fmt: skip
+                queue.extend(source for source in claimed if source.id not in active)
+                active.update(source.id for source in claimed)
+                exhausted = not only_due or len(claimed) < limit
+            while queue and len(running) < parallel and not stopping():
+                running.add(asyncio.create_task(one(queue.popleft())))
+            if not running:
+                break
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            results.extend(task.result() for task in done)
+    except BaseException:
+        # A check failed in a way the per-source guard lets through (the database itself):
+        # stop the other checks rather than leave them running unowned (each entry is its own
+        # transaction and none is open across an await, so a cancelled check leaves nothing
+        # half-written). Their leases are this owner's: the next tick takes them again.
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        raise
     if queue:
         services.store.release_leases(owner)
     return results
@@ -171,7 +188,13 @@ async def run_pass(
 
 async def deliver_alerts(services: Services) -> DeliveryReport:
     """One delivery attempt for every alert that is due (retries included)."""
-    return await deliver_due(services.store, services.senders, services.alerts, services.clock())
+    report = await deliver_due(services.store, services.senders, services.alerts, services.clock())
+    for target in report.targets:
+        for status, count in (("delivered", target.sent), ("retry", target.failed),
+                              ("dead", target.dead)):  # fmt: skip
+            for _ in range(count):
+                services.metrics.alert_delivery(status)
+    return report
 
 
 async def close_services(services: Services) -> None:
@@ -206,6 +229,10 @@ class Daemon:
                 if not self._stop.is_set():
                     await revisit_due(self.services, limit=batch_size(self.services))
                 await deliver_alerts(self.services)
+                # Articles stored without figures (before an upgrade): a few per tick.
+                backfilled = backfill_figures(self.services.store, self.services.figures, limit=50)
+                if backfilled:
+                    log.info("extracted figures for %d articles stored without them", backfilled)
                 self._maintenance()
             except StoreError as exc:
                 # Locked or full database: nothing was half-written; the next tick tries again.
@@ -216,9 +243,6 @@ class Daemon:
         if self._last_maintenance and now - self._last_maintenance < MAINTENANCE_EVERY:
             return
         self._last_maintenance = now
-        backfilled = backfill_figures(self.services.store, self.services.figures)
-        if backfilled:
-            log.info("extracted figures for %d articles stored without them", backfilled)
         days = self.services.config.store.raw_html_retention_days
         if days > 0:
             removed = self.services.store.prune_raw_pages(now - timedelta(days=days))

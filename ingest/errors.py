@@ -50,6 +50,7 @@ class FailureKind(StrEnum):
     PARSE = "parse"
     BLOCKED = "blocked"
     PROTOCOL = "protocol"
+    INTERNAL = "internal"  # a bug met on this source's input: logged with its traceback
 
 
 class FetchError(IngestError):

@@ -80,13 +80,16 @@ def _canonical(page_url: str, declared: str | None) -> str:
     Syndicated copies are recognised by their text instead (the dedup stage).
     """
     if declared:
-        absolute = urljoin(page_url, declared.strip())
-        if is_http_url(absolute):
-            page, claim = urlsplit(page_url), urlsplit(absolute)
-            page_host = (page.hostname or "").removeprefix("www.")
-            claim_host = (claim.hostname or "").removeprefix("www.")
-            if claim_host and claim_host == page_host and claim.path.strip("/"):
-                return canonicalise_url(absolute)
+        try:
+            absolute = urljoin(page_url, declared.strip())
+            if is_http_url(absolute):
+                page, claim = urlsplit(page_url), urlsplit(absolute)
+                page_host = (page.hostname or "").removeprefix("www.")
+                claim_host = (claim.hostname or "").removeprefix("www.")
+                if claim_host and claim_host == page_host and claim.path.strip("/"):
+                    return canonicalise_url(absolute)
+        except ValueError:
+            pass  # a malformed claim ("http://[x/") is no claim: the page URL stands
     return canonicalise_url(page_url)
 
 

@@ -109,7 +109,7 @@ def _json_item(line: str, where: str) -> ImportItem:
             article = _from_text(obj["text"], url=url, title=title, published=published)
         else:
             return ImportItem(where, None, "needs 'text' or 'html'")
-    except ExtractionError as exc:
+    except (ExtractionError, ValueError) as exc:
         return ImportItem(where, None, str(exc))
     return ImportItem(where, article)
 
@@ -138,5 +138,5 @@ def read_items(path: Path) -> Iterator[ImportItem]:
             yield ImportItem(where, _from_text(text, url=url, title=None, published=None))
         else:
             yield ImportItem(where, None, f"unsupported file type {suffix or '(none)'}")
-    except ExtractionError as exc:
+    except (ExtractionError, ValueError) as exc:
         yield ImportItem(where, None, str(exc))

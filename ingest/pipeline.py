@@ -113,6 +113,36 @@ async def fetch_article(
     )
 
 
+def entry_record(source: SourceState, entry: FeedEntry, fingerprint: str) -> EntryRecord:
+    return EntryRecord(
+        source_id=source.id,
+        entry_key=entry.entry_key,
+        guid=entry.guid,
+        link=entry.link,
+        title=entry.title,
+        published=entry.published,
+        fingerprint=fingerprint,
+        status="stored",
+    )
+
+
+async def guarded_entry(services: Services, source: SourceState, entry: FeedEntry) -> EntryResult:
+    """process_entry, with the per-entry guard: a bug met on one entry's page fails that entry
+    (retried on later polls, at most MAX_ENTRY_ATTEMPTS times), not the feed's other entries."""
+    try:
+        return await process_entry(services, source, entry)
+    except StoreError:
+        raise
+    except Exception as exc:  # the per-entry guard
+        log.exception(
+            "entry failed unexpectedly: %r", exc, extra={"source": source.name, "url": entry.link}
+        )
+        reason = f"internal error: {exc!r}"[:500]
+        record = _as(entry_record(source, entry, entry_fingerprint(entry)), "failed", reason)
+        services.store.upsert_entry(record, now=services.clock(), article_id=None)
+        return EntryResult("failed", reason=reason)
+
+
 async def process_entry(services: Services, source: SourceState, entry: FeedEntry) -> EntryResult:
     store, now = services.store, services.clock()
     fingerprint = entry_fingerprint(entry)
@@ -124,16 +154,7 @@ async def process_entry(services: Services, source: SourceState, entry: FeedEntr
             return EntryResult("skipped")
         if seen.status == "failed" and seen.attempts >= MAX_ENTRY_ATTEMPTS:
             return EntryResult("skipped")
-    record = EntryRecord(
-        source_id=source.id,
-        entry_key=entry.entry_key,
-        guid=entry.guid,
-        link=entry.link,
-        title=entry.title,
-        published=entry.published,
-        fingerprint=fingerprint,
-        status="stored",
-    )
+    record = entry_record(source, entry, fingerprint)
     if seen is None and services.config.topic.enabled:
         verdict = services.topic.match_entry(entry.title, entry.summary)
         if not verdict.accepted:
@@ -156,7 +177,7 @@ async def process_entry(services: Services, source: SourceState, entry: FeedEntr
         store.upsert_entry(_as(record, "rejected", reason), now=now, article_id=None)
         services.metrics.entry_rejected("empty")
         return EntryResult("rejected", reason=reason)
-    if services.config.topic.enabled and seen is None:
+    if services.config.topic.enabled and (seen is None or seen.status == "failed"):
         verdict = services.topic.match(f"{article.title or ''}\n{article.text}")
         if not verdict.accepted:
             reason = f"topic (article text): {verdict.reason}"
@@ -190,7 +211,7 @@ async def store_article(
     return save_prepared(
         services.store, ready, entry=entry, source_id=source_id, now=now,
         settings=services.dedup, figure_settings=services.figures,
-        finding_settings=services.findings,
+        finding_settings=services.findings, metrics=services.metrics,
     )  # fmt: skip
 
 
@@ -251,10 +272,15 @@ def _schedule_after_success(
     return when, adaptive
 
 
-def _failure_update(services: Services, source: SourceState, exc: IngestError) -> ScheduleUpdate:
+def _failure_update(services: Services, source: SourceState, exc: Exception) -> ScheduleUpdate:
     cfg, now = services.config.schedule, services.clock()
     failures = source.failures + 1
-    kind = exc.kind.value if isinstance(exc, FetchError) else FailureKind.PARSE.value
+    if isinstance(exc, FetchError):
+        kind = exc.kind.value
+    elif isinstance(exc, IngestError):
+        kind = FailureKind.PARSE.value
+    else:
+        kind = FailureKind.INTERNAL.value
     status_code = exc.status if isinstance(exc, FetchError) else None
     if isinstance(exc, FetchError) and exc.kind is FailureKind.GONE:
         log.warning("source disabled: 410 Gone", extra={"source": source.name, "url": source.url})
@@ -319,7 +345,7 @@ async def check_source(services: Services, source: SourceState) -> CheckOutcome:
             max_entries=cfg.max_entries_per_poll,
         )  # fmt: skip
         for entry in feed.entries:
-            result_entry = await process_entry(services, source, entry)
+            result_entry = await guarded_entry(services, source, entry)
             if result_entry.status != "skipped":
                 new_entries += 1
             if result_entry.status == "stored":
@@ -347,11 +373,18 @@ async def check_source(services: Services, source: SourceState) -> CheckOutcome:
         return result
     except StoreError:
         raise  # the database itself failed: the caller retries the whole tick later
-    except (FetchError, FeedParseError, ExtractionError) as exc:
+    except Exception as exc:  # the per-source guard: one source never stops the rest
         update = _failure_update(services, source, exc)
-        log.warning(
-            "source check failed: %s", exc, extra={"source": source.name, "url": source.url}
-        )
+        if isinstance(exc, FetchError | FeedParseError | ExtractionError):
+            log.warning(
+                "source check failed: %s", exc, extra={"source": source.name, "url": source.url}
+            )
+        else:
+            # Not an error we classify: a bug met on this source's input. Keep the traceback.
+            log.exception(
+                "source check failed unexpectedly: %r", exc,
+                extra={"source": source.name, "url": source.url},
+            )  # fmt: skip
         result = CheckOutcome(
             source.id, started, elapsed_ms(),
             "disabled" if update.disable else "error",
@@ -377,20 +410,25 @@ async def revisit_article(services: Services, due: RevisitDue) -> Decision | Non
             if response.body
             else None
         )
+        if page is None or len(page.text) < services.config.extract.min_text_chars:
+            return None
+        article = replace(page, url=due.url, title=page.title or due.title,
+                          published=due.published or page.published)  # fmt: skip
+        return await store_article(services, article, entry=None, source_id=due.source_id,
+                                   guid=due.guid, now=now)  # fmt: skip
+    except StoreError:
+        raise
     except (FetchError, ExtractionError) as exc:
         log.info("revisit failed: %s", exc, extra={"url": due.url, "article_id": due.id})
-        store.mark_checked(due.id, now)
         return None
-    if page is None or len(page.text) < services.config.extract.min_text_chars:
-        store.mark_checked(due.id, now)
+    except Exception as exc:  # the per-article guard, as for sources
+        log.exception("revisit failed unexpectedly: %r", exc,
+                      extra={"url": due.url, "article_id": due.id})  # fmt: skip
         return None
-    article = replace(page, url=due.url, title=page.title or due.title,
-                      published=due.published or page.published)  # fmt: skip
-    decision = await store_article(services, article, entry=None, source_id=due.source_id,
-                                   guid=due.guid, now=now)  # fmt: skip
-    # Marked after the save: a kill in between only means one more (unchanged) check.
-    store.mark_checked(due.id, now)
-    return decision
+    finally:
+        # Always marked, after any save: a page that fails (or crashes us) is not retried
+        # every tick, and a kill before this line only means one more (unchanged) check.
+        store.mark_checked(due.id, now)
 
 
 async def revisit_due(services: Services, *, limit: int) -> list[Decision]:

@@ -9,27 +9,12 @@ from typing import Any
 
 import click
 import pytest
-from alerts_support import SECRET, T0, AlertStore, Receiver, open_alert_store
+from alerts_support import SECRET, T0, Receiver, open_alert_store
 from click.testing import CliRunner
 
-import ingest.cli.commands_alerts
-import ingest.daemon
 from ingest.alerts import alert_settings
 from ingest.alerts.synthetic import enqueue_synthetic
 from ingest.cli import main
-from ingest.config import Config
-
-
-@pytest.fixture(autouse=True)
-def outbox_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until Store mixes AlertQueries in and a migration makes the tables, open that store."""
-
-    def open_store(config: Config, db_path: Path) -> AlertStore:
-        store = open_alert_store(db_path)
-        store.configure_alerts(alert_settings(config))
-        return store
-
-    monkeypatch.setattr(ingest.daemon, "open_store", open_store)
 
 
 @pytest.fixture

@@ -164,3 +164,44 @@ def test_cli_reference_is_current() -> None:
         [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_listing_commands_do_not_touch_sources(site: Path, tmp_path: Path) -> None:
+    """A read-only command run with another config leaves the database's sources alone."""
+    run("poll", config=site)
+    other = tmp_path / "other.toml"
+    db = site.parent / "ingest.db"
+    other.write_text('[[sources]]\nname = "x"\nurl = "https://x.example/f"\n', encoding="utf-8")
+    for command in (["articles"], ["findings"], ["figures"], ["status"], ["alerts"]):
+        code, _, err = run(*command, "--config", str(other), "--db", str(db))
+        assert code == 0, err
+    code, out, _ = run("sources", "--json", config=site)
+    assert {json.loads(line)["status"] for line in out.splitlines()} == {"ok"}
+
+
+def test_sources_enable_and_disable(site: Path) -> None:
+    """`sources disable NAME` stops a source; `sources enable NAME` puts it back, due now."""
+    run("poll", config=site)
+    code, out, _ = run("sources", "disable", "Harbour Ledger", config=site)
+    assert code == 0 and "disabled" in out
+    code, out, _ = run("sources", "--json", config=site)
+    ledger = next(json.loads(x) for x in out.splitlines() if "Harbour" in x)
+    assert ledger["status"] == "disabled" and not ledger["enabled"]
+    code, _, _ = run("sources", "enable", "Harbour Ledger", config=site)
+    code, out, _ = run("sources", "--json", config=site)
+    ledger = next(json.loads(x) for x in out.splitlines() if "Harbour" in x)
+    assert ledger["status"] == "new" and ledger["enabled"] and ledger["next_check"] is None
+    code, _, err = run("sources", "enable", "Nope", config=site)
+    assert code == 1 and "no source named" in err
+
+
+def test_options_before_or_after_the_command(site: Path, tmp_path: Path) -> None:
+    """`ingest --config F CMD` and `ingest CMD --config F` both work; typed beats environment."""
+    result = CliRunner().invoke(main, ["--config", str(site), "sources", "--json"])
+    assert result.exit_code == 0, result.stderr
+    env = {"INGEST_CONFIG": str(tmp_path / "missing.toml")}
+    result = CliRunner().invoke(main, ["--config", str(site), "check-config"], env=env)
+    assert result.exit_code == 0, result.stderr
+    result = CliRunner().invoke(main, ["check-config", "--config", str(tmp_path / "no.toml")],
+                                env={"INGEST_CONFIG": str(site)})  # fmt: skip
+    assert result.exit_code == 2 and "no.toml" in result.stderr

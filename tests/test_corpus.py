@@ -191,3 +191,27 @@ def test_revisit_catches_page_only_edit_but_not_flip_flop_or_collapse(
     assert [r.revision for r in services.store.history(article.id)] == [1, 2]
     later[0] += timedelta(days=3)
     assert revisit(services, clock) == 0, "pages older than revisit_within are left alone"
+
+
+def test_backfill_figures_in_bounded_steps(tmp_path: Any) -> None:
+    """Articles stored without figures get them, a bounded number per call, each once."""
+    from ingest.corpus import backfill_figures
+    from ingest.figures import load_figure_settings
+    from ingest.models import ExtractedArticle, utcnow
+    from ingest.store import Store
+
+    store = Store(tmp_path / "b.db")
+    for i in range(7):
+        url = f"https://news.example/{i}"
+        text = f"Alibaba Cloud revenue rose {i + 10}% in the quarter, the company said."
+        article = ExtractedArticle(
+            url=url, canonical_url=url, title="t", author=None, published=None,
+            language="en", text=text, extraction="page",
+        )  # fmt: skip
+        store.insert_article(
+            article, source_id=None, guid=None, text_hash=str(i), now=utcnow(), duplicate_of=None
+        )
+    settings = load_figure_settings()
+    assert [backfill_figures(store, settings, limit=3) for _ in range(4)] == [3, 3, 1, 0]
+    assert len(store.list_figures()) == 7
+    store.close()

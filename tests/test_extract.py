@@ -92,3 +92,15 @@ def test_nothing_at_all_is_an_error() -> None:
     with pytest.raises(ExtractionError, match="no text either"):
         choose_text(None, url=URL, feed_text="", feed_title=None, feed_published=None,
                     settings=SETTINGS, page_error="page not used: timeout")  # fmt: skip
+
+
+def test_malformed_canonical_is_ignored() -> None:
+    """A canonical link that is not a valid URL (a stranger's page) falls back to the page URL."""
+    html = render_page("ledger", PLEDGE, []).replace(
+        b'href="/ledger/alibaba-lifts-ai-infrastructure-pledge"', b'href="http://[x/"'
+    )
+    page = extract_page(html, url=URL)
+    assert page is not None
+    assert (
+        page.canonical_url == "https://ledger.example/tech/alibaba-lifts-ai-infrastructure-pledge"
+    )

@@ -37,11 +37,14 @@ def test_poll_then_scrape_health_status_and_report(
     services = make_services([{"name": n, "url": u} for n, u in feeds.items()])
     daemon = Watched()
 
+    counters = PrometheusMetrics()
+
     async def go() -> tuple[httpx.Response, httpx.Response]:
-        fresh = replace(services, fetcher=Fetcher(services.config.http))
+        # The pipeline's own Metrics object feeds the server's counters, as in the daemon.
+        fresh = replace(services, fetcher=Fetcher(services.config.http), metrics=counters)
         server = OpsServer(
             ServerSettings(listen="127.0.0.1:0"), store=services.store,
-            metrics=PrometheusMetrics(), daemon=daemon, tick_seconds=30,
+            metrics=counters, daemon=daemon, tick_seconds=30,
         )  # fmt: skip
         async with server, httpx.AsyncClient(base_url=server.url) as client:
             daemon.last_tick = utcnow()
@@ -57,6 +60,12 @@ def test_poll_then_scrape_health_status_and_report(
     assert got[("ingest_sources", (("state", "ok"),))] == len(feeds)
     assert got[("ingest_sources", (("state", "new"),))] == 0
     assert ("ingest_last_success_timestamp_seconds", ()) in got
+    assert got[("ingest_polls_total", (("outcome", "ok"),))] == len(feeds)
+    assert got[("ingest_articles_total", (("decision", "new"),))] == 3
+    assert got[("ingest_articles_total", (("decision", "duplicate"),))] == 1
+    assert got[("ingest_entries_rejected_total", (("reason", "topic"),))] == 1
+    assert got[("ingest_figures_extracted_total", ())] > 10
+    assert got[("ingest_findings_total", (("kind", "new"),))] > 0
     assert health.status_code == 200
     assert health.json()["checks"]["last_poll"]["last_success"] is not None
 

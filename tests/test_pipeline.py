@@ -218,3 +218,29 @@ def test_rejected_entry_never_fetched(loopback: LoopbackServer, make_services: A
     services = make_services(demo_sources(loopback))
     poll(services)
     assert loopback.requests_to(f"/ledger/{WEATHER.slug}") == []
+
+
+def test_unexpected_error_is_contained_to_its_entry(
+    loopback: LoopbackServer, make_services: Any, monkeypatch: Any
+) -> None:
+    """A bug met on one entry's page fails that entry, recorded with the reason; the feed's
+    other entries and the other sources go on."""
+    import ingest.pipeline
+
+    real = ingest.pipeline.extract_page
+
+    def explode(html: bytes, *, url: str) -> Any:
+        if "/wire/" in url:
+            raise RuntimeError("boom on a stranger's page")
+        return real(html, url=url)
+
+    monkeypatch.setattr(ingest.pipeline, "extract_page", explode)
+    services = make_services(demo_sources(loopback))
+    results = {services.store.get_source(r.source_id).name: r for r in poll(services)}  # type: ignore[union-attr]
+    assert {r.outcome for r in results.values()} == {"ok"}
+    wire = services.store.get_source(results["Pacific Wire Review"].source_id)
+    assert wire is not None and wire.entries == 1
+    seen = services.store.seen_entry(wire.id, f"wire-{PLEDGE.slug}")
+    assert seen is not None and seen.status == "failed" and seen.attempts == 1
+    assert len(services.store.list_articles()) == 3, "the Ledger's three on-topic articles"
+    assert services.store.lease_owners() == []

@@ -132,3 +132,23 @@ def test_search_revisions_raw_pages_and_backup(store: Store, tmp_path: Path) -> 
     copy = Store(target)
     assert copy.get_article(aid) is not None and copy.integrity_check() == "ok"
     copy.close()
+
+
+def test_source_back_in_the_file_is_polled_again(store: Store) -> None:
+    """A source removed from the config and declared again is re-enabled; a 410 is not."""
+    store.sync_sources([SourceSpec("a", "https://a/f"), SourceSpec("b", "https://b/f")])
+    store.sync_sources([SourceSpec("b", "https://b/f")])
+    assert store.sync_sources([SourceSpec("a", "https://a/f"), SourceSpec("b", "https://b/f")])
+    a, b = store.list_sources()
+    assert a.enabled and a.status is SourceStatus.NEW and a.last_error is None
+    store.record_check(
+        CheckOutcome(b.id, NOW, 1, "disabled"),
+        ScheduleUpdate(status=SourceStatus.DISABLED, next_check=NOW, failures=1,
+                       last_error="410", last_error_kind="http_410", disable=True),
+        url=b.url,
+    )  # fmt: skip
+    store.sync_sources([SourceSpec("a", "https://a/f"), SourceSpec("b", "https://b/f")])
+    assert not store.list_sources()[1].enabled, "a 410 stays off until enabled by hand"
+    assert store.set_source_enabled("b", True)
+    b = store.list_sources()[1]
+    assert b.enabled and b.status is SourceStatus.NEW and b.last_error is None

@@ -29,7 +29,7 @@ def run() -> None:
     from ingest.daemon import Daemon, build_services
 
     ctx = app()
-    services = build_services(ctx.config, ctx.store)
+    services = build_services(ctx.config, ctx.synced_store)
     asyncio.run(Daemon(services).run())
 
 
@@ -54,7 +54,7 @@ def poll(due: bool) -> None:
     from ingest.models import CheckOutcome
 
     ctx = app()
-    services = build_services(ctx.config, ctx.store)
+    services = build_services(ctx.config, ctx.synced_store)
 
     async def go() -> tuple[list[CheckOutcome], DeliveryReport]:
         try:

@@ -57,7 +57,7 @@ def sources(click_ctx: click.Context, as_json: bool) -> None:
     """
     if click_ctx.invoked_subcommand:
         return
-    rows = app().store.list_sources()
+    rows = app().synced_store.list_sources()
     if as_json:
         print_jsonl(source_json(s) for s in rows)
         return
@@ -97,7 +97,7 @@ def sources_import(opml_file: Path, tags: tuple[str, ...]) -> None:
         click.echo(f"ingest: cannot read {opml_file}: {exc.strerror}", err=True)
         sys.exit(EXIT_ERROR)
     found = parse_opml(data, file=str(opml_file))
-    store = app().store
+    store = app().synced_store
     added = 0
     for item in found:
         spec = SourceSpec(name=item.name, url=item.url, tags=(*item.tags, *tags), origin="opml")
@@ -105,6 +105,40 @@ def sources_import(opml_file: Path, tags: tuple[str, ...]) -> None:
             added += 1
             click.echo(f"added {item.name} <{item.url}>")
     click.echo(f"{added} added, {len(found) - added} already known ({opml_file})")
+
+
+@sources.command("enable")
+@click.argument("name")
+@common_options
+@handle_errors
+def sources_enable(name: str) -> None:
+    """Put a disabled source (410 Gone, or switched off) back on the schedule, due now.
+
+    \b
+    Example:
+        ingest sources enable "TechNode"
+    """
+    if not app().synced_store.set_source_enabled(name, True):
+        click.echo(f"ingest: no source named {name!r}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"enabled {name}")
+
+
+@sources.command("disable")
+@click.argument("name")
+@common_options
+@handle_errors
+def sources_disable(name: str) -> None:
+    """Stop polling a source; its entries and articles are kept.
+
+    \b
+    Example:
+        ingest sources disable "TechNode"
+    """
+    if not app().synced_store.set_source_enabled(name, False):
+        click.echo(f"ingest: no source named {name!r}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"disabled {name}")
 
 
 def article_json(a: ArticleRow, *, with_text: bool = False) -> dict[str, Any]:

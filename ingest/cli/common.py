@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
+from click.core import ParameterSource
 
 from ingest.errors import IngestError
 
@@ -37,6 +38,7 @@ class AppContext:
     _config: Config | None = None
     _store: Store | None = None
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    typed: set[str] = field(default_factory=set)  # options given on the command line
 
     @property
     def config(self) -> Config:
@@ -57,19 +59,42 @@ class AppContext:
 
     @property
     def store(self) -> Store:
+        """The database as it is, for commands that read or work on what is stored."""
         if self._store is None:
             from ingest.daemon import open_store
 
-            self._store = open_store(self.config, self.db)
+            self._store = open_store(self.config, self.db, sync=False)
+            self.cleanups.append(self._store.close)
+        return self._store
+
+    @property
+    def synced_store(self) -> Store:
+        """The database with its sources made to match the config (``run``, ``poll``, ...)."""
+        if self._store is None:
+            from ingest.daemon import open_store
+
+            self._store = open_store(self.config, self.db, sync=True)
             self.cleanups.append(self._store.close)
         return self._store
 
 
 def _remember(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    """Store an option on the shared AppContext.
+
+    The options exist on the group (``ingest --config F run``) and on every command
+    (``ingest run --config F``); a value typed on the command line wins over one from the
+    environment, wherever each was given.
+    """
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
         app = ctx.ensure_object(AppContext)
-        if value is not None:
+        if value is None or value == 0:
+            return value
+        typed = ctx.get_parameter_source(param.name or "") is ParameterSource.COMMANDLINE
+        if typed or name not in app.typed:
             setattr(app, name, value)
+            if typed:
+                app.typed.add(name)
         return value
 
     return callback

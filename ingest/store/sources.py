@@ -111,7 +111,12 @@ class SourceQueries(StoreBase):
                     updates["tags"] = tags
                 if spec.interval != row["interval_s"]:
                     updates["interval_s"] = spec.interval
-                if int(spec.enabled) != row["enabled"] and row["status"] != "disabled":
+                if row["last_error_kind"] == "removed":
+                    # Declared again after being removed from the file: back on the schedule.
+                    updates.update(enabled=int(spec.enabled), status="new", last_error=None,
+                                   last_error_kind=None, next_check=None, failures=0)  # fmt: skip
+                elif int(spec.enabled) != row["enabled"] and row["status"] != "disabled":
+                    # A 410 Gone stays disabled until `ingest sources enable NAME`.
                     updates["enabled"] = int(spec.enabled)
                 if updates:
                     sets = ", ".join(f"{k} = ?" for k in updates)
@@ -124,7 +129,7 @@ class SourceQueries(StoreBase):
                 if row["origin"] == origin and name not in wanted and row["enabled"]:
                     self._execute(
                         "UPDATE sources SET enabled = 0, status = 'disabled', last_error = ?,"
-                        " updated_at = ? WHERE id = ?",
+                        " last_error_kind = 'removed', updated_at = ? WHERE id = ?",
                         (f"removed from {origin}", now, row["id"]),
                     )
                     changes.append(f"disabled {name} (no longer in {origin})")
@@ -238,9 +243,13 @@ class SourceQueries(StoreBase):
 
     def set_source_enabled(self, name: str, enabled: bool) -> bool:
         now = to_iso(utcnow())
-        cur = self._execute(
-            "UPDATE sources SET enabled = ?, status = CASE WHEN ? THEN 'new' ELSE 'disabled' END,"
-            " failures = 0, next_check = NULL, updated_at = ? WHERE name = ?",
-            (int(enabled), enabled, now, name),
-        )
+        with self.transaction():
+            cur = self._execute(
+                "UPDATE sources SET enabled = ?,"
+                " status = CASE WHEN ? THEN 'new' ELSE 'disabled' END,"
+                " last_error = CASE WHEN ? THEN NULL ELSE 'disabled by the operator' END,"
+                " last_error_kind = CASE WHEN ? THEN NULL ELSE 'operator' END,"
+                " failures = 0, next_check = NULL, updated_at = ? WHERE name = ?",
+                (int(enabled), enabled, enabled, enabled, now, name),
+            )
         return cur.rowcount > 0
