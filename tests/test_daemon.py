@@ -80,3 +80,47 @@ def test_release_dead_leases(tmp_path: Path) -> None:
     assert release_dead_leases(store) == [dead_owner]
     assert store.lease_owners() == ["elsewhere:1"]
     store.close()
+
+
+@pytest.mark.slow
+def test_run_serves_health_and_metrics(tmp_path: Path, loopback: LoopbackServer) -> None:
+    """`ingest run` with `[server] listen` answers /healthz and counts its polls in /metrics."""
+    import socket
+
+    import httpx
+
+    from ingest.cli.commands_demo import demo_config
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "c.toml"
+    db = tmp_path / "d.db"
+    config.write_text(
+        demo_config(serve_demo_site(loopback), db) + f'\n[server]\nlisten = "127.0.0.1:{port}"\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
+    log = tmp_path / "run.log"
+    with log.open("wb") as sink:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ingest", "run", "--config", str(config)],
+            env=env, stdout=subprocess.DEVNULL, stderr=sink,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while stored_articles(db) < 4:
+            assert proc.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() < deadline, "the daemon stored nothing"
+            time.sleep(0.05)
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        assert 'ingest_articles_total{decision="new"} 3.0' in metrics
+        assert 'ingest_polls_total{outcome="ok"} 2.0' in metrics
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
