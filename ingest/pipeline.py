@@ -272,6 +272,17 @@ def _schedule_after_success(
     return when, adaptive
 
 
+def _shown(error: object) -> str:
+    """An error as stored and shown: credentials in URLs (user:pass@, ?token=) masked.
+
+    Stored errors end up in `ingest sources`, `/metrics`-adjacent tools and Datasette, which are
+    not the place for a feed's access token.
+    """
+    from ingest.secrets import Redactor
+
+    return Redactor().redact(str(error))
+
+
 def _failure_update(services: Services, source: SourceState, exc: Exception) -> ScheduleUpdate:
     cfg, now = services.config.schedule, services.clock()
     failures = source.failures + 1
@@ -286,7 +297,7 @@ def _failure_update(services: Services, source: SourceState, exc: Exception) -> 
         log.warning("source disabled: 410 Gone", extra={"source": source.name, "url": source.url})
         return ScheduleUpdate(
             status=SourceStatus.DISABLED, next_check=now, failures=failures,
-            last_error=f"disabled: the server answered 410 Gone for {exc.url}",
+            last_error=_shown(f"disabled: the server answered 410 Gone for {exc.url}"),
             last_error_kind=kind, last_status=status_code, disable=True,
         )  # fmt: skip
     wait = failure_backoff(
@@ -301,7 +312,7 @@ def _failure_update(services: Services, source: SourceState, exc: Exception) -> 
         )
     return ScheduleUpdate(
         status=SourceStatus.FAILING, next_check=now + wait, failures=failures,
-        last_error=str(exc), last_error_kind=kind, last_status=status_code,
+        last_error=_shown(exc), last_error_kind=kind, last_status=status_code,
     )  # fmt: skip
 
 
@@ -389,7 +400,7 @@ async def check_source(services: Services, source: SourceState) -> CheckOutcome:
             source.id, started, elapsed_ms(),
             "disabled" if update.disable else "error",
             exc.status if isinstance(exc, FetchError) else status_code,
-            error_kind=update.last_error_kind, error=str(exc), new_entries=new_entries,
+            error_kind=update.last_error_kind, error=_shown(exc), new_entries=new_entries,
             new_articles=new_articles, rejected=rejected, bytes=size,
         )  # fmt: skip
         store.record_check(result, update, url=source.url)

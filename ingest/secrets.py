@@ -149,8 +149,9 @@ def secret_values(config: Config) -> tuple[str, ...]:
         if hook.secret:
             values.append(hook.secret)
         # A webhook URL is a bearer credential when its token sits in the path (Slack), so
-        # the URL and each credential in it are secrets, also when shown apart.
-        values.extend(url_credentials(hook.url))
+        # the URL and each credential in it are secrets, also when shown apart. The whole URL
+        # always is: a token need not look like one (`/services/T000/B000/XXXXSECRET`).
+        values.extend(url_credentials(hook.url) or (hook.url,))
     env: object = getattr(config.alerts, "env", {})
     if isinstance(env, dict):
         values.extend(str(v) for v in env.values() if v)

@@ -205,3 +205,20 @@ def test_options_before_or_after_the_command(site: Path, tmp_path: Path) -> None
     result = CliRunner().invoke(main, ["check-config", "--config", str(tmp_path / "no.toml")],
                                 env={"INGEST_CONFIG": str(site)})  # fmt: skip
     assert result.exit_code == 2 and "no.toml" in result.stderr
+
+
+def test_feed_credentials_never_shown(tmp_path: Path, loopback: LoopbackServer) -> None:
+    """A feed URL carrying user:password and an api_key: neither appears in stored errors,
+    `sources` output or `poll` output."""
+    from ingest.loopback_server import CannedResponse
+
+    loopback.route("/gone/feed?api_key=SECRETKEY123456", CannedResponse(status=410, body=b"gone"))
+    host = loopback.base_url.removeprefix("http://")
+    url = f"http://user:hunter2pass@{host}/gone/feed?api_key=SECRETKEY123456"
+    config = tmp_path / "c.toml"
+    config.write_text(demo_config({"tokened": url}, tmp_path / "t.db"), encoding="utf-8")
+    outputs = [run("poll", config=config), run("sources", config=config),
+               run("sources", "--json", config=config)]  # fmt: skip
+    assert "410" in outputs[2][1]
+    for _code, out, err in outputs:
+        assert "hunter2pass" not in out + err and "SECRETKEY123456" not in out + err

@@ -414,7 +414,7 @@ def test_certificate_error_is_tls() -> None:
 
 
 def test_peer_check_sees_the_connected_address(loopback: LoopbackServer) -> None:
-    """The hook is called with the host and the IP actually connected to."""
+    """The hook vets the resolved address before connecting, then the connected peer."""
     loopback.route("/", CannedResponse(body=b"ok"))
     seen: list[tuple[str, object]] = []
 
@@ -423,7 +423,7 @@ def test_peer_check_sees_the_connected_address(loopback: LoopbackServer) -> None
         return None
 
     assert fetch(loopback.url("/"), peer_check=allow).body == b"ok"
-    assert seen == [("127.0.0.1", ipaddress.ip_address("127.0.0.1"))]
+    assert seen == [("127.0.0.1", ipaddress.ip_address("127.0.0.1"))] * 2
 
 
 def test_peer_check_refusal_blocks_before_any_request(loopback: LoopbackServer) -> None:
@@ -673,3 +673,26 @@ def test_allow_networks_are_parsed() -> None:
 def test_brotli_supports_bounded_output() -> None:
     """The installed brotli has output_buffer_limit, without which br bombs are not bounded."""
     assert brotli.Decompressor().process(b"", output_buffer_limit=1) == b""
+
+
+def test_refused_address_is_never_connected_to() -> None:
+    """A refused address is refused before any connection attempt: no port-state oracle."""
+    import socket
+
+    attempts: list[str] = []
+
+    def refuse(host: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+        attempts.append(str(address))
+        return "internal address"
+
+    with socket.socket() as listener:  # a port that accepts, to see whether anything connects
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.2)
+        port = listener.getsockname()[1]
+        with pytest.raises(FetchError) as info:
+            fetch(f"http://127.0.0.1:{port}/", peer_check=refuse)
+        assert info.value.kind is FailureKind.BLOCKED
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nothing ever connected
+    assert attempts == ["127.0.0.1"]

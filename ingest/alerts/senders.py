@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+from urllib.parse import urljoin
 
 import httpx
 
@@ -128,7 +129,8 @@ class WebhookSender:
         if status == 410:
             error = "410 Gone: the receiver says this endpoint no longer exists; target disabled"
         elif 300 <= status < 400:
-            location = mask_url(response.headers.get("location", ""))
+            # Resolved first: a relative Location masked as it stands reads ":///…".
+            location = mask_url(urljoin(s.url, response.headers.get("location", "")))
             error = f"{status} redirect to {location} not followed: update the target URL"
         else:
             reason = response.reason_phrase or ""

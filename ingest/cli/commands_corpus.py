@@ -22,9 +22,12 @@ from ingest.models import ArticleRow, SourceState, to_iso
 
 
 def source_json(s: SourceState) -> dict[str, Any]:
+    from ingest.secrets import mask_url
+
     return {
         "name": s.name,
-        "url": s.url,
+        # Credentials in a feed URL (user:pass@, ?token=) are masked: this output is shared.
+        "url": mask_url(s.url, paths=False),
         "status": s.status.value,
         "last_checked": to_iso(s.last_checked),
         "next_check": to_iso(s.next_check),

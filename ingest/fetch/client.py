@@ -51,15 +51,32 @@ class _Hop:
 
 
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Wraps httpcore's backend to vet each connection's actual peer address.
+    """Wraps httpcore's backend to vet every address before and after connecting.
 
-    The check runs on the address the socket is connected to, not on a DNS answer looked up
-    separately, so DNS rebinding (resolve public, connect private) cannot slip past it.
+    The name is resolved here and each address is checked before a connection is attempted, so
+    a refused address is never connected to (no port-state oracle, no SYN to an internal host);
+    the connection is then made to the checked address itself, not to a second DNS answer, so
+    DNS rebinding (resolve public, connect private) cannot slip past. The connected peer is
+    checked again as a second guard.
     """
 
     def __init__(self, inner: httpcore.AsyncNetworkBackend, check: PeerCheck) -> None:
         self._inner = inner
         self._check = check
+
+    async def _addresses(self, host: str, port: int) -> list[str]:
+        try:
+            return [ipaddress.ip_address(host.strip("[]")).compressed]
+        except ValueError:
+            pass
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except socket.gaierror as exc:
+            # httpx maps httpcore's ConnectError; the gaierror below it says "DNS".
+            raise httpcore.ConnectError(f"DNS lookup failed: {exc}") from exc
+        return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
     async def connect_tcp(
         self,
@@ -69,18 +86,39 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.AsyncNetworkStream:
-        stream = await self._inner.connect_tcp(
-            host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
-        )
-        peer = stream.get_extra_info("server_addr")
-        try:
-            reason = self._check(host, ipaddress.ip_address(peer[0])) if peer else "no peer address"
-        except ValueError:
-            reason = f"unparseable peer address {peer!r}"
-        if reason is not None:
-            await stream.aclose()
+        refusals: list[str] = []
+        allowed: list[str] = []
+        for address in await self._addresses(host, port):
+            reason = self._check(host, ipaddress.ip_address(address))
+            if reason is None:
+                allowed.append(address)
+            else:
+                refusals.append(reason)
+        if not allowed:
+            reason = refusals[0] if refusals else f"{host} has no address"
             raise FetchError(reason, url=f"//{host}:{port}", kind=FailureKind.BLOCKED)
-        return stream
+        last_error: Exception | None = None
+        for address in allowed:
+            try:
+                stream = await self._inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address,
+                    socket_options=socket_options,
+                )  # fmt: skip
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last_error = exc
+                continue
+            peer = stream.get_extra_info("server_addr")
+            try:
+                check = self._check(host, ipaddress.ip_address(peer[0])) if peer else None
+                reason = check if peer else "no peer address"
+            except ValueError:
+                reason = f"unparseable peer address {peer!r}"
+            if reason is not None:
+                await stream.aclose()
+                raise FetchError(reason, url=f"//{host}:{port}", kind=FailureKind.BLOCKED)
+            return stream
+        assert last_error is not None
+        raise last_error
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Any = None
