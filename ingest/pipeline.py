@@ -144,7 +144,7 @@ async def guarded_entry(services: Services, source: SourceState, entry: FeedEntr
 
 
 async def process_entry(services: Services, source: SourceState, entry: FeedEntry) -> EntryResult:
-    store, now = services.store, services.clock()
+    store, now, t0 = services.store, services.clock(), time.perf_counter()
     fingerprint = entry_fingerprint(entry)
     seen = store.seen_entry(source.id, entry.entry_key)
     if seen is not None:
@@ -187,6 +187,14 @@ async def process_entry(services: Services, source: SourceState, entry: FeedEntr
     decision = await store_article(services, article, entry=record, source_id=source.id,
                                    guid=entry.guid, now=now)  # fmt: skip
     services.metrics.article_stored(decision.kind.value)
+    stored = store.seen_entry(source.id, entry.entry_key)
+    log.info(
+        "article %s", decision.kind.value,
+        extra={"stage": "corpus", "source": source.name, "url": article.url,
+               "article_id": stored.article_id if stored else None,
+               "decision": decision.kind.value, "reason": decision.reason,
+               "duration_ms": int((time.perf_counter() - t0) * 1000)},
+    )  # fmt: skip
     return EntryResult("stored", decision=decision)
 
 
@@ -272,6 +280,15 @@ def _schedule_after_success(
     return when, adaptive
 
 
+def _log_check(source: SourceState, result: CheckOutcome) -> None:
+    log.info(
+        "source checked: %s", result.outcome,
+        extra={"stage": "poll", "source": source.name, "url": source.url,
+               "outcome": result.outcome, "http_status": result.http_status,
+               "new_articles": result.new_articles, "duration_ms": result.duration_ms},
+    )  # fmt: skip
+
+
 def _shown(error: object) -> str:
     """An error as stored and shown: credentials in URLs (user:pass@, ?token=) masked.
 
@@ -350,6 +367,7 @@ async def check_source(services: Services, source: SourceState) -> CheckOutcome:
                 source.id, started, elapsed_ms(), outcome, status_code, bytes=size
             )
             store.record_check(result, update, url=source.url)
+            _log_check(source, result)
             return result
         feed = parse_feed(
             response.body, url=response.final_url, content_type=response.content_type,
@@ -381,6 +399,7 @@ async def check_source(services: Services, source: SourceState) -> CheckOutcome:
             new_articles=new_articles, rejected=rejected, bytes=size,
         )  # fmt: skip
         store.record_check(result, update, url=source.url)
+        _log_check(source, result)
         return result
     except StoreError:
         raise  # the database itself failed: the caller retries the whole tick later
@@ -388,8 +407,11 @@ async def check_source(services: Services, source: SourceState) -> CheckOutcome:
         update = _failure_update(services, source, exc)
         if isinstance(exc, FetchError | FeedParseError | ExtractionError):
             log.warning(
-                "source check failed: %s", exc, extra={"source": source.name, "url": source.url}
-            )
+                "source check failed: %s", exc,
+                extra={"stage": "poll", "source": source.name, "url": source.url,
+                       "outcome": "error", "error_kind": update.last_error_kind,
+                       "duration_ms": elapsed_ms()},
+            )  # fmt: skip
         else:
             # Not an error we classify: a bug met on this source's input. Keep the traceback.
             log.exception(

@@ -222,3 +222,17 @@ def test_feed_credentials_never_shown(tmp_path: Path, loopback: LoopbackServer) 
     assert "410" in outputs[2][1]
     for _code, out, err in outputs:
         assert "hunter2pass" not in out + err and "SECRETKEY123456" not in out + err
+
+
+def test_poll_logs_carry_the_same_keys(site: Path) -> None:
+    """`-v` logs are JSON lines off a terminal: one per source check and per stored article,
+    with source, url, stage and duration_ms, and article_id on the article lines."""
+    code, _, err = run("-v", "poll", config=site)
+    assert code == 0
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    checks = [x for x in lines if str(x.get("event", "")).startswith("source checked")]
+    stored = [x for x in lines if x.get("stage") == "corpus"]
+    assert len(checks) == 2 and len(stored) == 4
+    for line in checks + stored:
+        assert {"source", "url", "stage", "duration_ms"} <= set(line), line
+    assert all(isinstance(x["article_id"], int) for x in stored)
