@@ -90,6 +90,9 @@ class AlertsConfig:
 
     webhooks: tuple[WebhookTarget, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)  # the rest, read by the alerts stage
+    # False for commands that only read the database: a secret variable that is not set is
+    # then left unset instead of refusing the config (nothing is sent without it).
+    strict: bool = True
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -327,7 +330,7 @@ def _sources(raw: object, *, file: str) -> tuple[SourceConfig, ...]:
     return tuple(out)
 
 
-def _alerts(t: _Table, environ: Mapping[str, str]) -> AlertsConfig:
+def _alerts(t: _Table, environ: Mapping[str, str], *, strict: bool = True) -> AlertsConfig:
     raw_hooks = t.data.get("webhook", [])
     t.seen.add("webhook")
     if not isinstance(raw_hooks, list):
@@ -342,8 +345,8 @@ def _alerts(t: _Table, environ: Mapping[str, str]) -> AlertsConfig:
             raise ConfigError("expected 'standard' or 'slack'", file=t.file, key=h.key("mode"))
         secret = None
         if secret_env:
-            secret = environ.get(secret_env)
-            if not secret:
+            secret = environ.get(secret_env) or None
+            if not secret and strict:
                 raise ConfigError(
                     f"environment variable {secret_env} is not set",
                     file=t.file,
@@ -363,7 +366,7 @@ def _alerts(t: _Table, environ: Mapping[str, str]) -> AlertsConfig:
                 if key.endswith("_env") and isinstance(var, str) and var in environ:
                     env[var] = environ[var]
     t.seen.update(t.data)
-    alerts = AlertsConfig(webhooks=tuple(hooks), raw=dict(t.data), env=env)
+    alerts = AlertsConfig(webhooks=tuple(hooks), raw=dict(t.data), env=env, strict=strict)
     # Validate the rest now, so `ingest check-config` reports a bad [alerts] key at load time.
     from ingest.alerts.settings import parse_alert_settings
 
@@ -377,9 +380,17 @@ _STAGE_SECTIONS = {"dedup", "figures", "findings", "log", "server"}
 
 
 def parse_config(
-    data: Mapping[str, Any], *, file: str, environ: Mapping[str, str] | None = None
+    data: Mapping[str, Any],
+    *,
+    file: str,
+    environ: Mapping[str, str] | None = None,
+    require_secrets: bool = True,
 ) -> Config:
-    """Validate a parsed TOML document into a :class:`Config`."""
+    """Validate a parsed TOML document into a :class:`Config`.
+
+    ``require_secrets=False`` is for commands that only read the database: a secret variable
+    that is not set is left unset rather than refusing the file.
+    """
     environ = os.environ if environ is None else environ
     root = _Table(data, file=file, prefix="")
     store = _store(root.table("store"))
@@ -389,7 +400,7 @@ def parse_config(
     extract = _extract(root.table("extract"))
     root.seen.add("sources")
     sources = _sources(data.get("sources", []), file=file)
-    alerts = _alerts(root.table("alerts"), environ)
+    alerts = _alerts(root.table("alerts"), environ, strict=require_secrets)
     sections: dict[str, Mapping[str, Any]] = {}
     for name in _STAGE_SECTIONS:
         root.seen.add(name)
@@ -443,7 +454,12 @@ def stage_settings(config: Config, section: str, cls: type[T]) -> T:
         raise ConfigError(str(exc), file=config.file, key=section) from exc
 
 
-def load_config(path: Path | None = None, *, environ: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    path: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    require_secrets: bool = True,
+) -> Config:
     """Read and validate a config file; raise :class:`ConfigError` saying where and what."""
     path = path or default_config_path()
     file = str(path)
@@ -459,7 +475,7 @@ def load_config(path: Path | None = None, *, environ: Mapping[str, str] | None =
         raise ConfigError("not UTF-8 text", file=file) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", file=file) from exc
-    return parse_config(data, file=file, environ=environ)
+    return parse_config(data, file=file, environ=environ, require_secrets=require_secrets)
 
 
 def resolve_db_path(config: Config, override: str | None) -> Path:

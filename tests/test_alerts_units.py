@@ -285,3 +285,34 @@ def test_digest_slots() -> None:
     daily = AlertSettings(mode="digest", digest_at=time(8, 0))
     assert next_digest_time(T0, daily) == T0.replace(hour=8) + timedelta(days=1)
     assert next_digest_time(T0.replace(hour=7), daily) == T0.replace(hour=8)
+
+
+def test_webhook_with_missing_secret_refuses_to_send() -> None:
+    """A target whose secret variable was not set (config loaded for reading) never sends
+    unsigned: the attempt fails saying which variable is missing."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from ingest.alerts.payload import Message
+    from ingest.alerts.senders import WebhookSender
+    from ingest.alerts.settings import WebhookSettings
+
+    target = WebhookSettings(
+        name="hook", url="http://127.0.0.1:9/never", secret_missing="HOOK_SECRET"
+    )
+    sender = WebhookSender(target)
+    from ingest.alerts.synthetic import synthetic_finding
+
+    finding = synthetic_finding(1, now=datetime.now(UTC))
+    message = Message(
+        id="msg_1", type="figure.new", timestamp=datetime.now(UTC), findings=(finding,)
+    )
+
+    async def go() -> Any:
+        try:
+            return await sender.send(message, now=datetime.now(UTC))
+        finally:
+            await sender.aclose()
+
+    result = asyncio.run(go())
+    assert not result.ok and "HOOK_SECRET is not set" in (result.error or "")

@@ -236,3 +236,21 @@ def test_poll_logs_carry_the_same_keys(site: Path) -> None:
     for line in checks + stored:
         assert {"source", "url", "stage", "duration_ms"} <= set(line), line
     assert all(isinstance(x["article_id"], int) for x in stored)
+
+
+def test_reading_commands_work_without_the_daemons_secrets(site: Path, tmp_path: Path) -> None:
+    """A config naming an unset secret variable: listing commands work; poll and check-config
+    refuse it (exit 2) as the daemon would at start."""
+    config = tmp_path / "secret.toml"
+    config.write_text(
+        site.read_text(encoding="utf-8")
+        + '\n[[alerts.webhook]]\nurl = "https://hooks.example.com/x"\n'
+        + 'secret_env = "INGEST_TEST_UNSET_SECRET"\n',
+        encoding="utf-8",
+    )
+    for command in (["articles"], ["findings"], ["alerts"], ["status"], ["sources"]):
+        code, _, err = run(*command, config=config)
+        assert code == 0, (command, err)
+    for command in (["poll"], ["check-config"]):
+        code, _, err = run(*command, config=config)
+        assert code == 2 and "INGEST_TEST_UNSET_SECRET is not set" in err

@@ -113,6 +113,11 @@ class WebhookSender:
         s = self.settings
         document = slack_payload(message) if s.mode == "slack" else payload(message)
         body = body_bytes(document)
+        if s.secret_missing:
+            # Never send unsigned what the operator asked to have signed.
+            return SendResult(
+                ok=False, error=f"environment variable {s.secret_missing} is not set: not sent"
+            )
         headers = webhook_headers(message, body, secret=s.secret, now=now)
         started = time.perf_counter()
         try:

@@ -95,6 +95,9 @@ class WebhookSettings:
     mode: Literal["standard", "slack"] = "standard"
     kinds: frozenset[str] | None = None
     timeout: float = 10.0
+    # The variable named by secret_env when it was not set (config loaded for reading only):
+    # such a target refuses to send rather than send unsigned.
+    secret_missing: str | None = None
 
     @property
     def display(self) -> str:
@@ -216,6 +219,7 @@ def _webhooks(alerts: AlertsConfig, raw: Any, file: str, names: set[str]) -> lis
                 name=name,
                 url=target.url,
                 secret=target.secret,
+                secret_missing=target.secret_env if target.secret is None else None,
                 mode="slack" if target.mode == "slack" else "standard",
                 kinds=_kinds(t, "kinds"),
                 timeout=t.number("timeout", 10.0, minimum=0.5),
@@ -225,13 +229,17 @@ def _webhooks(alerts: AlertsConfig, raw: Any, file: str, names: set[str]) -> lis
     return out
 
 
-def _env_value(t: Any, name: str, env: Mapping[str, str], *, required: bool) -> str | None:
+def _env_value(
+    t: Any, name: str, env: Mapping[str, str], *, required: bool, strict: bool = True
+) -> str | None:
     var = t.string(name)
     if var is None:
         if required:
             raise ConfigError("is required", file=t.file, key=t.key(name))
         return None
     value = env.get(var)
+    if not value and not strict:
+        return None  # loaded for reading only: nothing will be sent
     if not value:
         raise ConfigError(f"environment variable {var} is not set", file=t.file, key=t.key(name))
     return value
@@ -266,7 +274,7 @@ def _ca_file(t: Any) -> Path | None:
     return path
 
 
-def _email(t: Any, env: Mapping[str, str], names: set[str]) -> EmailSettings:
+def _email(t: Any, env: Mapping[str, str], names: set[str], *, strict: bool) -> EmailSettings:
     host = t.string("host", required=True)
     security = t.string("security", "starttls")
     if security not in ("starttls", "tls", "none"):
@@ -289,8 +297,8 @@ def _email(t: Any, env: Mapping[str, str], names: set[str]) -> EmailSettings:
         security=security,
         sender=sender,
         to=to,
-        username=_env_value(t, "username_env", env, required=False),
-        password=_env_value(t, "password_env", env, required=False),
+        username=_env_value(t, "username_env", env, required=False, strict=strict),
+        password=_env_value(t, "password_env", env, required=False, strict=strict),
         kinds=_kinds(t, "kinds"),
         timeout=t.number("timeout", 20.0, minimum=0.5),
         ca_file=_ca_file(t),
@@ -329,7 +337,7 @@ def parse_alert_settings(alerts: AlertsConfig, *, file: str) -> AlertSettings:
     webhooks = _webhooks(alerts, alerts.raw.get("webhook", []), file, names)
     email = None
     if "email" in alerts.raw:
-        email = _email(t.table("email"), alerts.env, names)
+        email = _email(t.table("email"), alerts.env, names, strict=alerts.strict)
     apprise = []
     t.seen.add("apprise")
     raw_apprise = alerts.raw.get("apprise", [])
@@ -337,8 +345,10 @@ def parse_alert_settings(alerts: AlertsConfig, *, file: str) -> AlertSettings:
         raise ConfigError("expected [[alerts.apprise]] tables", file=file, key="alerts.apprise")
     for i, item in enumerate(raw_apprise):
         a = _Table(item, file=file, prefix=f"alerts.apprise[{i}]")
-        url = _env_value(a, "url_env", alerts.env, required=True)
-        assert url is not None
+        url = _env_value(a, "url_env", alerts.env, required=True, strict=alerts.strict)
+        if url is None:
+            a.seen.update(a.data)
+            continue  # loaded for reading only, and the URL's variable is not set
         apprise.append(
             AppriseSettings(
                 name=_target_name(a, f"apprise-{_short_hash(url)}", names),

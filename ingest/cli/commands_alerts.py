@@ -23,10 +23,10 @@ if TYPE_CHECKING:
     from ingest.store.alerts import AlertQueries, AlertRecord
 
 
-def _store_and_settings() -> tuple[AlertQueries, AlertSettings]:
+def _store_and_settings(*, sends: bool = False) -> tuple[AlertQueries, AlertSettings]:
     from ingest.alerts.settings import alert_settings
 
-    ctx = app()
+    ctx = app(sends=sends)
     settings = alert_settings(ctx.config)
     store: Any = ctx.store
     store.configure_alerts(settings)
@@ -156,7 +156,7 @@ def deliver() -> None:
     from ingest.alerts.outbox import DeliveryReport
     from ingest.models import utcnow
 
-    store, settings = _store_and_settings()
+    store, settings = _store_and_settings(sends=True)
 
     async def go() -> DeliveryReport:
         senders = build_senders(settings)
@@ -198,7 +198,7 @@ def test_targets() -> None:
     from ingest.alerts.settings import alert_settings
     from ingest.models import utcnow
 
-    settings = alert_settings(app().config)
+    settings = alert_settings(app(sends=True).config)
     senders = build_senders(settings)
     if not senders:
         click.echo("no alert targets configured ([[alerts.webhook]], [alerts.email])", err=True)

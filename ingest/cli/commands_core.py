@@ -28,7 +28,7 @@ def run() -> None:
 
     from ingest.daemon import Daemon, build_services
 
-    ctx = app()
+    ctx = app(sends=True)
     services = build_services(ctx.config, ctx.synced_store)
     asyncio.run(Daemon(services).run())
 
@@ -53,7 +53,7 @@ def poll(due: bool) -> None:
     from ingest.daemon import build_services, close_services, deliver_alerts, run_pass
     from ingest.models import CheckOutcome
 
-    ctx = app()
+    ctx = app(sends=True)
     services = build_services(ctx.config, ctx.synced_store)
 
     async def go() -> tuple[list[CheckOutcome], DeliveryReport]:
@@ -94,7 +94,7 @@ def check_config() -> None:
     Example:
         ingest check-config --config /etc/ingest/ingest.toml
     """
-    ctx = app()
+    ctx = app(sends=True)  # validates like a start: missing secrets are errors
     cfg = ctx.config
     from ingest.alerts import alert_settings, mask_url
     from ingest.daemon import dedup_settings_for, figure_settings_for, topic_filter_for

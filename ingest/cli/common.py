@@ -39,6 +39,10 @@ class AppContext:
     _store: Store | None = None
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     typed: set[str] = field(default_factory=set)  # options given on the command line
+    # Commands that send (run, poll, alerts deliver/test) and check-config set this: the
+    # config is then refused when a secret variable it names is not set. Reading commands
+    # work without the daemon's secrets.
+    require_secrets: bool = False
 
     @property
     def config(self) -> Config:
@@ -46,7 +50,10 @@ class AppContext:
             from ingest.config import load_config
             from ingest.secrets import install_log_redaction, redactor_for
 
-            self._config = load_config(Path(self.config_path) if self.config_path else None)
+            self._config = load_config(
+                Path(self.config_path) if self.config_path else None,
+                require_secrets=self.require_secrets,
+            )
             # From here on, the configured secrets' values never reach a log line.
             install_log_redaction(redactor_for(self._config))
         return self._config
@@ -158,8 +165,12 @@ def handle_errors(func: F) -> F:
     return cast(F, wrapper)
 
 
-def app() -> AppContext:
-    return click.get_current_context().ensure_object(AppContext)
+def app(*, sends: bool = False) -> AppContext:
+    """The invocation's context; ``sends=True`` for commands that deliver or start the daemon."""
+    ctx = click.get_current_context().ensure_object(AppContext)
+    if sends:
+        ctx.require_secrets = True
+    return ctx
 
 
 def setup_logging(verbose: int) -> None:
