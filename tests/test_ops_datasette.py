@@ -68,11 +68,21 @@ def test_metric_history_query(db: sqlite3.Connection) -> None:
 
 
 def test_conflicting_sources_query(db: sqlite3.Connection) -> None:
-    """Sources whose latest values disagree show up; within tolerance they do not."""
-    sql = queries()["conflicting_sources"]["sql"]
-    (row,) = db.execute(sql, {"tolerance": ""}).fetchall()
-    assert row["sources"] == 2 and row["subject"] == "Alibaba"
-    assert db.execute(sql, {"tolerance": "0.5"}).fetchall() == []
+    """Conflicts are the findings of kind conflict (sources disagreeing at the same time), with
+    what was stated, what it disagrees with and both sources; a change over time is not one."""
+    conflict = {
+        "figure": {"text": "32", "source": "Lantern Markets", "sentence": "It runs 32 regions."},
+        "article_url": "https://lantern.test/a/9",
+        "previous": [{"text": "29", "source": "Harbour Wire"}],
+    }
+    for kind in ("conflict", "changed"):
+        db.execute(
+            "INSERT INTO findings (kind, subject, metric, period, data, created_at)"
+            " VALUES (?, 'Alibaba', 'regions_and_data_centres', '', ?, '2025-02-10T00:00:00Z')",
+            (kind, json.dumps(conflict)),
+        )
+    (row,) = db.execute(queries()["conflicting_sources"]["sql"]).fetchall()
+    assert row["stated"] == "32 (Lantern Markets)" and row["against"] == "29 (Harbour Wire)"
 
 
 def test_latest_findings_query(db: sqlite3.Connection) -> None:

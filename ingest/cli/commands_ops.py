@@ -37,7 +37,17 @@ def report(metric: str | None, out: Path, limit: int) -> None:
     from ingest.models import utcnow
     from ingest.ops.report import build_report
 
-    html = build_report(app().store, metric=metric, generated=utcnow(), limit=limit)
+    ctx = app()
+    if metric is not None:
+        from ingest.daemon import figure_settings_for
+
+        known = sorted(m.key for m in figure_settings_for(ctx.config).metrics)
+        if metric not in known:
+            raise click.BadParameter(
+                f"unknown metric {metric!r}; the catalogue has: {', '.join(known)}",
+                param_hint="--metric",
+            )
+    html = build_report(ctx.store, metric=metric, generated=utcnow(), limit=limit)
     # Written beside the target then renamed, so a reader never sees half a page.
     tmp = out.with_name(f".{out.name}.tmp")
     try:

@@ -50,18 +50,25 @@ class Observation:
 
 
 def observations(figures: Iterable[StoredFigure]) -> dict[str, list[Observation]]:
-    """Figures with a metric, grouped by metric, oldest first."""
+    """Figures with a metric, grouped by metric, oldest first.
+
+    As in the findings stage, a conversion of another figure ("(about $53 billion)") and the
+    value a figure replaced ("up from 380 billion") restate something and are not plotted, and
+    periods are compared normalised ("over three years" is "over the next three years").
+    """
+    from ingest.findings.claims import is_prior_mention, normalise_period
+
     out: dict[str, list[Observation]] = defaultdict(list)
     for sf in figures:
         f = sf.figure
-        if not f.metric:
+        if not f.metric or f.equivalent_of is not None or is_prior_mention(f):
             continue
         usd = f.value_usd is not None and f.unit not in ("%", "pp", "x", "count")
         out[f.metric].append(
             Observation(
                 when=sf.published or sf.created_at,
                 source=sf.source or _host(sf.article_url),
-                subject=f.subject, period=f.period,
+                subject=f.subject, period=normalise_period(f.period) or None,
                 value=f.value_usd if usd and f.value_usd is not None else f.value,
                 unit="USD" if usd else f.unit,
                 text=f.text, quote=f.sentence, article_url=sf.article_url,
