@@ -292,9 +292,13 @@ class Daemon:
             await self._stop.wait()
         finally:
             log.info("stopping: finishing the work in hand")
-            scheduler.shutdown(wait=False)
-            async with self._tick_lock:  # waits for a running tick to finish
+            # Pause first so no new tick starts, then wait for the running one to finish its
+            # checks in flight (it starts nothing new once _stop is set), and only then shut
+            # the scheduler down: APScheduler's asyncio executor cancels jobs still running.
+            scheduler.pause()
+            async with self._tick_lock:
                 pass
+            scheduler.shutdown(wait=False)
             if ops is not None:
                 await ops.aclose()
             await self.services.fetcher.aclose()

@@ -124,3 +124,57 @@ def test_run_serves_health_and_metrics(tmp_path: Path, loopback: LoopbackServer)
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.slow
+def test_sigterm_finishes_the_check_in_hand(tmp_path: Path, loopback: LoopbackServer) -> None:
+    """SIGTERM while an article page is still loading: the daemon finishes that entry, stores
+    it, leaves no lease behind, and exits 0."""
+    from ingest.loopback_server import CannedResponse
+
+    page = (
+        "<html><body><article><h1>Alibaba Cloud opens a data centre</h1><p>"
+        + "Alibaba Cloud said it opened a new data centre in Mexico, its 30th region. " * 8
+        + "</p></article></body></html>"
+    )
+    loopback.route("/slow", CannedResponse(body=page.encode(), content_type="text/html", delay=3))
+    loopback.route(
+        "/feed",
+        CannedResponse(
+            body=(
+                '<?xml version="1.0"?><rss version="2.0"><channel><title>F</title><item>'
+                f"<title>Alibaba Cloud opens a data centre</title><link>{loopback.url('/slow')}"
+                "</link><guid>slow-1</guid></item></channel></rss>"
+            ).encode(),
+            content_type="application/rss+xml",
+        ),
+    )
+    config = tmp_path / "c.toml"
+    db = tmp_path / "d.db"
+    from ingest.cli.commands_demo import demo_config
+
+    config.write_text(demo_config({"slow": loopback.url("/feed")}, db), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
+    log = tmp_path / "run.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ingest", "run", "--config", str(config)],
+            env=env, stdout=subprocess.DEVNULL, stderr=sink,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not loopback.requests_to("/slow"):
+            assert proc.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() < deadline, "the page was never requested"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)  # the page answers ~3 s later
+        assert proc.wait(timeout=60) == 0, log.read_text(errors="replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert stored_articles(db) == 1, log.read_text(errors="replace")
+    store = Store(db)
+    assert store.lease_owners() == []
+    assert store.list_sources()[0].status.value == "ok"
+    store.close()
