@@ -213,3 +213,42 @@ def test_duplicate_disagreeing_is_still_reported(store: FindingStore) -> None:
     made = save(store, "wire.example", "up", PLAN.replace("380", "480"), hours=500)
     assert store.get_article(2).duplicate_of == 1  # type: ignore[union-attr]
     assert [f["kind"] for f in made] == ["changed"]
+
+
+def test_a_long_dispute_stays_bounded(tmp_path: Any) -> None:
+    """Sixty outlets disagreeing on one claim at the same time: each conflict finding carries
+    at most max_previous earlier values, and the claim keeps a bounded set of contenders."""
+    from datetime import UTC, datetime
+
+    from ingest.corpus import save_article
+    from ingest.dedup import DedupSettings
+    from ingest.figures import load_figure_settings
+    from ingest.findings import FindingSettings
+    from ingest.models import ExtractedArticle
+    from ingest.store import Store
+
+    store = Store(tmp_path / "dispute.db")
+    settings = FindingSettings()
+    when = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
+    for n in range(60):
+        url = f"https://outlet{n}.example/ai-plan"
+        text = (
+            f"Alibaba will invest RMB {300 + 7 * n} billion in AI infrastructure over the next "
+            f"three years, outlet {n} reported, citing people familiar with the plan."
+        )
+        article = ExtractedArticle(
+            url=url, canonical_url=url, title=f"Plan {n}", author=None, published=when,
+            language="en", text=text, extraction="page",
+        )  # fmt: skip
+        save_article(
+            store, article, entry=None, source_id=None, now=when, settings=DedupSettings(),
+            figure_settings=load_figure_settings(), finding_settings=settings,
+        )  # fmt: skip
+    found = store.list_findings(limit=1000)
+    assert sum(f["kind"] == "conflict" for f in found) >= 50
+    assert max(len(f["previous"]) for f in found) <= settings.max_previous
+    contenders = store.conn.execute(
+        "SELECT COUNT(*) FROM claim_values WHERE status = 'contender'"
+    ).fetchone()[0]
+    assert contenders <= 2 * settings.max_previous
+    store.close()

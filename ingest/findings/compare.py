@@ -117,7 +117,11 @@ def decide(obs: Observation, claims: Sequence[KnownClaim], settings: FindingSett
         return Verdict(VerdictKind.STALE, claim, against=(current,))
     if abs(gap) <= window and obs.source not in current.sources:
         contenders = tuple(claim.with_status("contender"))
-        return Verdict(VerdictKind.CONFLICT, claim, against=(current, *contenders))
+        # The newest contenders only: a claim disputed for months must not make every new
+        # finding (and its alert) carry its whole history.
+        newest = contenders[len(contenders) - (settings.max_previous - 1) :] if contenders else ()
+        against = (current, *newest) if settings.max_previous > 1 else (current,)
+        return Verdict(VerdictKind.CONFLICT, claim, against=against)
     earlier = (*claim.with_status("contender"), *claim.with_status("previous"))
     against = (current, *earlier)[: settings.max_previous]
     return Verdict(VerdictKind.CHANGED, claim, against=against)

@@ -122,6 +122,10 @@ class _Recorder:
             verdict.kind, "previous"
         )
         value_id = store.add_claim_value(claim_id, obs, status, now=now)  # type: ignore[arg-type]
+        if status == "contender":
+            # Contenders are read with every figure of the claim: keep the newest few, the
+            # rest become history.
+            store.trim_contenders(claim_id, keep=2 * self.settings.max_previous)
         previous = [v.ref for v in verdict.against]
         if emit and verdict.kind is VerdictKind.CHANGED:
             self.finding(FindingKind.CHANGED, obs, obs.ref, previous, claim_id, value_id)

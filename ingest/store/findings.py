@@ -207,6 +207,16 @@ class FindingQueries(StoreBase):
             out.append(KnownClaim(claim["id"], key, found, last_seen))
         return out
 
+    def trim_contenders(self, claim_id: int, *, keep: int) -> None:
+        """Turn all but the newest ``keep`` contenders of a claim into previous values."""
+        self._execute(
+            """UPDATE claim_values SET status = 'previous'
+               WHERE claim_id = ? AND status = 'contender' AND id NOT IN (
+                 SELECT id FROM claim_values WHERE claim_id = ? AND status = 'contender'
+                 ORDER BY as_of DESC, id DESC LIMIT ?)""",
+            (claim_id, claim_id, keep),
+        )
+
     def create_claim(self, key: ClaimKey, *, now: datetime) -> int:
         stamp = to_iso(now)
         return self._write(
