@@ -50,8 +50,8 @@ def topic_filter_for(config: Config) -> TopicFilter:
 def open_store(config: Config, db_path: Path, *, sync: bool = True) -> Store:
     """Open the database; with ``sync``, make its config-declared sources match the config.
 
-    Only the commands that act on sources (``run``, ``poll``, ``sources``, ``check-config``)
-    sync: a listing command run with another config must never disable the daemon's sources.
+    Only ``run`` and ``poll`` (and the demo) sync: a listing command run with another config
+    must never disable the daemon's sources or add the bundled ones to another database.
     """
     store = Store(db_path)
     store.configure_alerts(alert_settings(config))

@@ -172,11 +172,13 @@ def test_listing_commands_do_not_touch_sources(site: Path, tmp_path: Path) -> No
     other = tmp_path / "other.toml"
     db = site.parent / "ingest.db"
     other.write_text('[[sources]]\nname = "x"\nurl = "https://x.example/f"\n', encoding="utf-8")
-    for command in (["articles"], ["findings"], ["figures"], ["status"], ["alerts"]):
+    for command in (["articles"], ["findings"], ["figures"], ["status"], ["alerts"], ["sources"]):
         code, _, err = run(*command, "--config", str(other), "--db", str(db))
         assert code == 0, err
     code, out, _ = run("sources", "--json", config=site)
-    assert {json.loads(line)["status"] for line in out.splitlines()} == {"ok"}
+    listed = [json.loads(line) for line in out.splitlines()]
+    assert len(listed) == 2, "no source of the other config was added"
+    assert {s["status"] for s in listed} == {"ok"}
 
 
 def test_sources_enable_and_disable(site: Path) -> None:

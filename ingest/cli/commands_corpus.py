@@ -60,7 +60,7 @@ def sources(click_ctx: click.Context, as_json: bool) -> None:
     """
     if click_ctx.invoked_subcommand:
         return
-    rows = app().synced_store.list_sources()
+    rows = app().store.list_sources()
     if as_json:
         print_jsonl(source_json(s) for s in rows)
         return
@@ -100,7 +100,7 @@ def sources_import(opml_file: Path, tags: tuple[str, ...]) -> None:
         click.echo(f"ingest: cannot read {opml_file}: {exc.strerror}", err=True)
         sys.exit(EXIT_ERROR)
     found = parse_opml(data, file=str(opml_file))
-    store = app().synced_store
+    store = app().store
     added = 0
     for item in found:
         spec = SourceSpec(name=item.name, url=item.url, tags=(*item.tags, *tags), origin="opml")
@@ -121,7 +121,7 @@ def sources_enable(name: str) -> None:
     Example:
         ingest sources enable "TechNode"
     """
-    if not app().synced_store.set_source_enabled(name, True):
+    if not app().store.set_source_enabled(name, True):
         click.echo(f"ingest: no source named {name!r}", err=True)
         sys.exit(EXIT_ERROR)
     click.echo(f"enabled {name}")
@@ -138,7 +138,7 @@ def sources_disable(name: str) -> None:
     Example:
         ingest sources disable "TechNode"
     """
-    if not app().synced_store.set_source_enabled(name, False):
+    if not app().store.set_source_enabled(name, False):
         click.echo(f"ingest: no source named {name!r}", err=True)
         sys.exit(EXIT_ERROR)
     click.echo(f"disabled {name}")
