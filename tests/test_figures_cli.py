@@ -71,3 +71,24 @@ def test_catalogue_beside_config_is_used(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["metric"] == "gizmo_growth"
+
+
+def test_position_names_what_equivalent_of_points_at() -> None:
+    """Each record has its position; the dollar conversion's equivalent_of is the yuan figure's
+    position; a --jsonl line without an id gets no id field."""
+    import json as _json
+
+    from click.testing import CliRunner
+
+    from ingest.cli import main
+
+    text = "Alibaba will invest RMB 380 billion (approximately $53 billion) over three years."
+    result = CliRunner().invoke(main, ["extract-figures", "-"], input=text)
+    records = [_json.loads(line) for line in result.stdout.splitlines()]
+    yuan, dollars = records
+    assert (yuan["position"], dollars["position"]) == (0, 1)
+    assert dollars["equivalent_of"] == yuan["position"] and yuan["unit"] == "CNY"
+    lines = '{"text": "Revenue rose 34%."}\n{"id": 7, "text": "Revenue rose 5%."}\n'
+    result = CliRunner().invoke(main, ["extract-figures", "--jsonl", "-"], input=lines)
+    first, second = (_json.loads(line) for line in result.stdout.splitlines())
+    assert "id" not in first and second["id"] == 7

@@ -35,7 +35,7 @@ def figures(
 
     JSON fields: the figure record (text, start, end, sentence, value, unit, noun, qualifier,
     low, high, subject, metric, period, equivalent_of, value_usd) plus article_id, article_url,
-    published, revision and source.
+    published, revision, position (what another figure's equivalent_of names) and source.
 
     \b
     Example:
@@ -56,6 +56,7 @@ def figures(
                 article_url=row.article_url,
                 published=to_iso(row.published),
                 revision=row.revision,
+                position=row.position,
                 source=row.source,
                 duplicate_of=row.duplicate_of,
             )

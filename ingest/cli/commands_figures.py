@@ -60,8 +60,11 @@ def extract_figures_command(
     settings = load_figure_settings(config_dir)  # ConfigError -> exit 2 via handle_errors
     day = published.date() if isinstance(published, datetime) else None
     if not jsonl:
-        for fig in extract_figures(source.read(), settings, published=day):
-            click.echo(json.dumps(figure_to_dict(fig), ensure_ascii=False))
+        for position, fig in enumerate(extract_figures(source.read(), settings, published=day)):
+            # "position" is what another figure's equivalent_of points at.
+            click.echo(
+                json.dumps({"position": position, **figure_to_dict(fig)}, ensure_ascii=False)
+            )
         return
     for lineno, line in enumerate(source, start=1):
         if not line.strip():
@@ -72,6 +75,9 @@ def extract_figures_command(
             raise click.ClickException(f"line {lineno}: not JSON: {exc.msg}") from exc
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise click.ClickException(f'line {lineno}: expected an object with a "text" string')
-        for fig in extract_figures(record["text"], settings, published=day):
-            out = {"id": record.get("id"), **figure_to_dict(fig)}
+        figures = extract_figures(record["text"], settings, published=day)
+        for position, fig in enumerate(figures):
+            # "id" only when the input line had one; "position" is what equivalent_of points at.
+            given = {"id": record["id"]} if "id" in record else {}
+            out = {**given, "position": position, **figure_to_dict(fig)}
             click.echo(json.dumps(out, ensure_ascii=False))

@@ -19,6 +19,7 @@ class StoredFigure:
     id: int
     article_id: int
     revision: int
+    position: int  # order in the revision's text; what another figure's equivalent_of names
     figure: Figure
     article_url: str
     published: datetime | None
@@ -37,7 +38,8 @@ def _stored(row: sqlite3.Row) -> StoredFigure:
     created = from_iso(row["created_at"])
     assert created is not None
     return StoredFigure(
-        id=row["id"], article_id=row["article_id"], revision=row["revision"], figure=figure,
+        id=row["id"], article_id=row["article_id"], revision=row["revision"],
+        position=row["position"], figure=figure,
         article_url=row["url"], published=from_iso(row["published"]), source=row["source_name"],
         duplicate_of=row["duplicate_of"], created_at=created,
     )  # fmt: skip
