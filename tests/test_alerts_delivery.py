@@ -135,6 +135,22 @@ def test_retry_after_is_honoured(store: AlertStore, receiver: Receiver) -> None:
     assert deliver(store, settings, clock.now).sent == 1
 
 
+def test_retry_after_holds_the_whole_target(store: AlertStore, receiver: Receiver) -> None:
+    """Retry-After speaks for the target: the alerts queued behind the refused one wait too."""
+    clock = FakeClock()
+    settings = webhook_settings(receiver.url())
+    store.configure_alerts(settings)
+    enqueue_synthetic(store, 3, now=clock.now)
+    receiver.reply((503, {"Retry-After": "600"}))
+    deliver(store, settings, clock.now)
+    assert len(receiver.received) == 1, "the other two were not tried after the 503"
+    clock.advance(60)
+    assert deliver(store, settings, clock.now).sent == 0
+    assert len(receiver.received) == 1, "nothing is sent before Retry-After has passed"
+    clock.advance(540)
+    assert deliver(store, settings, clock.now).sent == 3
+
+
 def test_redirect_is_not_followed(store: AlertStore, receiver: Receiver) -> None:
     """A 301 is a failure with the masked Location in the error; the new place gets nothing."""
     settings = webhook_settings(receiver.url("/old"))

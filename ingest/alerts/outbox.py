@@ -114,7 +114,9 @@ async def _deliver_target(
             store.release(items[index + 1 :])
             return TargetReport(name, sent, failed, dead, True, last_error)
         if _unreachable(result):
-            store.release(items[index + 1 :])
+            # Retry-After speaks for the target, not one alert: hold the rest of its queue too.
+            hold = now + timedelta(seconds=result.retry_after) if result.retry_after else None
+            store.release(items[index + 1 :], not_before=hold)
             break
     return TargetReport(name, sent, failed, dead, False, last_error)
 

@@ -284,14 +284,17 @@ class AlertQueries(StoreBase):
                 )  # fmt: skip
         return items
 
-    def release(self, items: Sequence[DueItem]) -> None:
-        """Give back claimed items that were not attempted (the target is down this pass)."""
+    def release(self, items: Sequence[DueItem], *, not_before: datetime | None = None) -> None:
+        """Give back claimed items that were not attempted (the target is down this pass);
+        with ``not_before`` (the target's Retry-After), none is tried before that time."""
+        later = to_iso(not_before) if not_before else None
         with self.transaction():
             for item in items:
                 table = "alert_digests" if item.digest else "alert_deliveries"
                 self._execute(
-                    f"UPDATE {table} SET lease_owner = NULL, lease_until = NULL WHERE id = ?",
-                    (item.key,),
+                    f"UPDATE {table} SET lease_owner = NULL, lease_until = NULL,"
+                    " next_attempt = MAX(next_attempt, COALESCE(?, next_attempt)) WHERE id = ?",
+                    (later, item.key),
                 )
 
     def record_attempt(
