@@ -13,6 +13,7 @@ from typing import Final
 
 from ingest.figures.numbers import (
     ABBR_RE,
+    CJK_CHARS,
     DIGITS_RE,
     SCALE_WORD_RE,
     SMALL,
@@ -56,7 +57,7 @@ _MULT_WORDS: Final[dict[str, float]] = {
 CORE: Final = re.compile(
     r"(?:(?P<pre>" + PREFIX_RE + r")\s?)?"
     r"(?P<sign>(?<![\w\-−])[-−](?=\d)|(?i:minus|negative)\s+(?=\d))?"
-    r"(?:(?(pre)|(?<![\w.,])(?<![A-Za-z]-))(?P<dig>" + DIGITS_RE + r")"
+    r"(?:(?(pre)|(?<![^\W" + CJK_CHARS + r"])(?<![.,])(?<![A-Za-z]-))(?P<dig>" + DIGITS_RE + r")"
     r"(?:(?:\s?-\s?|\s)(?P<scale>" + SCALE_WORD_RE + r")(?![\w])"
     r"|(?P<abbr>" + ABBR_RE + r")(?![A-Za-z0-9]))?"
     r"|(?<![\w-])(?P<digit>(?i:double|triple))[- ]digits?(?![\w])"
@@ -181,6 +182,12 @@ def read_core(text: str, m: re.Match[str], yen: str) -> Core | None:
             glued = True
             um = None
         if um is not None and not um.group("time"):
+            end = um.end()
+            cm = None
+    elif um is not None and um.group("cur") and unit_before and not um.group("cscale"):
+        # "人民币 3800亿元": the currency written again after the amount belongs to it.
+        code = currency_code(um.group("cur").lstrip(" -"))
+        if code is not None and code == (unit, 1.0) and um.group("cur")[0] not in " -":
             end = um.end()
             cm = None
     elif cm is not None and unit is None and not (um is not None and um.group("time")):

@@ -9,6 +9,7 @@ from typing import Final
 
 from ingest.figures.context import TextContext, counted_noun
 from ingest.figures.model import Figure, FigureSettings, Qualifier, unit_kind
+from ingest.figures.numbers import CJK_CHARS
 from ingest.figures.scan import Raw, scan
 
 _MONTH = (
@@ -67,11 +68,25 @@ def _yen(text: str) -> str:
     return "CNY" if china > japan else "JPY"
 
 
+_CJK_BREAK_CLASS = "[" + CJK_CHARS + "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]"
+_CJK_BREAK: Final = re.compile(_CJK_BREAK_CLASS)
+_CJK_LAST_BREAK: Final = re.compile(".*" + _CJK_BREAK_CLASS, re.S)
+
+
 def _token_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The whitespace-free run around text[start:end] (a URL can be long: find, don't walk)."""
     lo = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start), text.rfind("\t", 0, start)) + 1
     ends = [i for i in (text.find(" ", end), text.find("\n", end), text.find("\t", end)) if i >= 0]
-    return lo, min(ends) if ends else len(text)
+    hi = min(ends) if ends else len(text)
+    if not text.isascii() and not text[lo:hi].isascii():
+        # Chinese has no spaces: a time or URL elsewhere in the sentence is not this number's.
+        last = _CJK_LAST_BREAK.match(text, lo, start)
+        if last is not None:
+            lo = last.end()
+        nxt = _CJK_BREAK.search(text, end, hi)
+        if nxt is not None:
+            hi = nxt.start()
+    return lo, hi
 
 
 def _is_blocked(text: str, start: int, end: int, unit: str) -> bool:
@@ -162,10 +177,28 @@ def _is_version(text: str, raw: Raw, settings: FigureSettings) -> bool:
     if settings.versioned_re.search(before) or _NAME_DASH.search(before):
         return True
     if raw.size_suffix:
-        # "72B", "405B" with no currency: a model's size class written as part of its name.
-        return True
+        # "72B", "405B" with no currency: a model's size class written as part of its name,
+        # unless a plural counted noun follows ("2B users", "70B parameters").
+        return not _size_counts_noun(text, raw)
     # "Gemini 2.5 Pro", "Qwen 3 Max": a capitalised edition word right after the number.
     return _EDITION.match(text, raw.end) is not None
+
+
+# Nouns that make "7B" a model's size class, not a count ("the 7B models", "32B variants").
+_SIZE_CLASS_NOUNS: Final[frozenset[str]] = frozenset(
+    "model models variant variants version versions checkpoint checkpoints weights".split()
+)
+
+
+def _size_counts_noun(text: str, raw: Raw) -> bool:
+    """True when a glued size suffix ("2B") counts a plural noun written after it."""
+    if raw.compound_noun:
+        return raw.compound_noun.lower() not in _SIZE_CLASS_NOUNS
+    noun, phrase_end = counted_noun(text, raw.noun_pos)
+    if noun is None or not noun.endswith("s") or noun in _SIZE_CLASS_NOUNS:
+        return False
+    phrase = text[raw.end : phrase_end].lower()
+    return not any(w in _SIZE_CLASS_NOUNS for w in phrase.split())
 
 
 def _build(

@@ -55,7 +55,15 @@ ABBREVIATIONS: Final[dict[str, float]] = {
     "tln": 1e12,
     "trn": 1e12,
     "T": 1e12,
+    # Chinese myriad scales, written glued after the digits ("3800亿", "3.8万亿").
+    "万": 1e4,
+    "亿": 1e8,
+    "万亿": 1e12,
 }
+
+# Chinese and Japanese characters (a character class body): Chinese writes numbers glued to the
+# words around them ("投入3800亿元"), so a digit right after one of these is not glued to a word.
+CJK_CHARS: Final[str] = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 
 _WORD_UNIT = "|".join(sorted(list(SMALL) + list(TENS), key=len, reverse=True))
 _WORD_SCALE = "hundred|thousand|million|billion|trillion|lakh|crore|dozen"
@@ -66,7 +74,7 @@ DIGITS_RE: Final[str] = (
     r"|\d{1,3}(?: \d{3}){2,}(?!\d)|\d+)(?:\.\d+)?|\.\d+)"
 )
 SCALE_WORD_RE: Final[str] = r"(?i:(?:hundred|thousand|million|billion|trillion|lakh|crore)s?)"
-ABBR_RE: Final[str] = r"(?:bn|Bn|bln|mn|mln|mil|MM|tn|tln|trn|[kKmMbBT])"
+ABBR_RE: Final[str] = r"(?:万亿|亿|万|bn|Bn|bln|mn|mln|mil|MM|tn|tln|trn|[kKmMbBT])"
 
 # Number words: "one trillion", "twenty-one", "one hundred and six", "a dozen", "half a million".
 # "and" may only follow a scale word so "between three and five" stays two numbers.

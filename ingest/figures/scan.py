@@ -134,6 +134,15 @@ def _left_context(text: str, start: int) -> tuple[str | None, int, str | None, s
     if start and text[start - 1] in "~≈":
         key = text[start - 1]
         q_start = start - 1
+    elif (
+        start >= 2
+        and text[start - 1] == " "
+        and text[start - 2] in "~≈"
+        and (start == 2 or not text[start - 3].isalnum())
+    ):
+        # "≈ 6%": the sign may stand apart from the number (but "5 ~ 6" is a range).
+        key = text[start - 2]
+        q_start = start - 2
     elif (start and text[start - 1] in "<>") or text[max(0, start - 2) : start] in ("<=", ">="):
         sym = (
             text[start - 2 : start] if text[start - 2 : start] in ("<=", ">=") else text[start - 1]

@@ -153,6 +153,24 @@ NAMES: Final[dict[str, str]] = {
     "deutsche marks": "DEM",
 }
 
+# Chinese currency words, written glued after the amount ("3800亿元", "50亿美元", "500亿人民币");
+# "人民币" (and the other words) also before it ("人民币3800亿"). Longest first in the regex, so
+# "美元" (US dollars) is never read as "元".
+CJK_NAMES: Final[dict[str, str]] = {
+    "元": "CNY",
+    "人民币": "CNY",
+    "美元": "USD",
+    "港元": "HKD",
+    "港币": "HKD",
+    "日元": "JPY",
+    "欧元": "EUR",
+    "英镑": "GBP",
+    "韩元": "KRW",
+    "澳元": "AUD",
+    "加元": "CAD",
+    "新台币": "TWD",
+}
+
 # Sub-units: the figure is stored in the main unit (50 cents -> 0.50 USD).
 SUBUNITS: Final[dict[str, tuple[str, float]]] = {
     "cent": ("USD", 0.01),
@@ -181,7 +199,9 @@ PREFIX_RE: Final[str] = (
     r"|(?i:(?<![A-Za-z])(?:hk|us|u\.s\.?|c|usd|nzd|aud|cad|mxn|mex)\s?\$)"
     r"|(?:" + _alt(_SYMBOL_KEYS) + r")"
     r"|(?<![A-Za-z])M?(?:" + "|".join(_UPPER_CODES) + r")(?![A-Za-z])"
-    r"|(?<![A-Za-z])(?:" + "|".join(sorted(LOWERCASE_OK)) + r")(?![A-Za-z]))"
+    r"|(?<![A-Za-z])(?:" + "|".join(sorted(LOWERCASE_OK)) + r")(?![A-Za-z])"
+    # "公元2025年" is the year AD 2025 and "纪元" an era, not yuan.
+    r"|(?:" + _alt([k for k in CJK_NAMES if k != "元"]) + r"|(?<![公纪])元))"
 )
 
 # A currency written after the number.
@@ -190,7 +210,7 @@ SUFFIX_RE: Final[str] = (
     r"|M?(?:" + "|".join(_UPPER_CODES) + r")(?![A-Za-z])"
     r"|(?:" + "|".join(sorted(LOWERCASE_OK)) + r")(?![A-Za-z])"
     r"|(?i:(?:" + _alt(list(SUBUNITS)) + r"))(?![A-Za-z])"
-    r"|(?:" + _alt([*_SYMBOL_KEYS, "元", "ரூ"]) + r"))"
+    r"|(?:" + _alt([*_SYMBOL_KEYS, *CJK_NAMES, "ரூ"]) + r"))"
 )
 
 _PREFIX_LOOKUP: Final[dict[str, str]] = {
@@ -204,6 +224,8 @@ def currency_code(raw: str) -> tuple[str, float] | None:
     low = key.lower()
     if low in _PREFIX_LOOKUP:
         return _PREFIX_LOOKUP[low], 1.0
+    if key in CJK_NAMES:
+        return CJK_NAMES[key], 1.0
     squeezed = " ".join(raw.lower().split())
     if squeezed in NAMES:
         return NAMES[squeezed], 1.0
