@@ -121,10 +121,7 @@ def sources_enable(name: str) -> None:
     Example:
         ingest sources enable "TechNode"
     """
-    if not app().store.set_source_enabled(name, True):
-        click.echo(f"ingest: no source named {name!r}", err=True)
-        sys.exit(EXIT_ERROR)
-    click.echo(f"enabled {name}")
+    _set_enabled(name, enabled=True)
 
 
 @sources.command("disable")
@@ -138,10 +135,14 @@ def sources_disable(name: str) -> None:
     Example:
         ingest sources disable "TechNode"
     """
-    if not app().store.set_source_enabled(name, False):
+    _set_enabled(name, enabled=False)
+
+
+def _set_enabled(name: str, *, enabled: bool) -> None:
+    if not app().store.set_source_enabled(name, enabled):
         click.echo(f"ingest: no source named {name!r}", err=True)
         sys.exit(EXIT_ERROR)
-    click.echo(f"disabled {name}")
+    click.echo(f"{'enabled' if enabled else 'disabled'} {name}")
 
 
 def article_json(a: ArticleRow, *, with_text: bool = False) -> dict[str, Any]:
