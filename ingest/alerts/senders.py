@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urljoin
 
 import httpx
@@ -79,7 +79,24 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
     return text if len(text) <= _MAX_ERROR else text[: _MAX_ERROR - 1] + "…"
 
 
-class WebhookSender:
+_Target = TypeVar("_Target", WebhookSettings, EmailSettings, AppriseSettings)
+
+
+class _Named(Generic[_Target]):
+    """What every sender shows of its target: its name in the outbox and a masked display."""
+
+    settings: _Target
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def display(self) -> str:
+        return self.settings.display
+
+
+class WebhookSender(_Named[WebhookSettings]):
     """POST JSON to a URL; Standard Webhooks signature when a secret is set.
 
     2xx is success. Redirects are not followed: a signed body must not be replayed to a host the
@@ -97,14 +114,6 @@ class WebhookSender:
             transport=transport,
             trust_env=False,  # a proxy from the environment must not see signed alerts
         )
-
-    @property
-    def name(self) -> str:
-        return self.settings.name
-
-    @property
-    def display(self) -> str:
-        return self.settings.display
 
     def _scrub(self, text: str) -> str:
         return scrub(text, (self.settings.url, self.settings.secret))
@@ -178,7 +187,7 @@ def _smtp_send(settings: EmailSettings, message: Message) -> None:
         smtp.send_message(mail)
 
 
-class EmailSender:
+class EmailSender(_Named[EmailSettings]):
     """SMTP with STARTTLS, implicit TLS or (local relays only) none; login from env vars.
 
     smtplib blocks, so each send runs in a worker thread.
@@ -186,14 +195,6 @@ class EmailSender:
 
     def __init__(self, settings: EmailSettings) -> None:
         self.settings = settings
-
-    @property
-    def name(self) -> str:
-        return self.settings.name
-
-    @property
-    def display(self) -> str:
-        return self.settings.display
 
     async def send(self, message: Message, *, now: datetime) -> SendResult:
         s = self.settings
@@ -233,7 +234,7 @@ class EmailSender:
         """Nothing held open: each send is one SMTP session."""
 
 
-class AppriseSender:
+class AppriseSender(_Named[AppriseSettings]):
     """Any channel Apprise knows (Slack, Teams, Telegram, ntfy...).
 
     An optional extra: ``pip install ingest[apprise]``; imported only when used.
@@ -241,14 +242,6 @@ class AppriseSender:
 
     def __init__(self, settings: AppriseSettings) -> None:
         self.settings = settings
-
-    @property
-    def name(self) -> str:
-        return self.settings.name
-
-    @property
-    def display(self) -> str:
-        return self.settings.display
 
     def _bundle(self) -> Any:
         with warnings.catch_warnings():
