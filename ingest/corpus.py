@@ -9,7 +9,7 @@ entry row, the article or its new revision, the near-duplicate index keys) is wr
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from ingest.dedup import (
@@ -25,6 +25,7 @@ from ingest.dedup import (
     signature_of_shingles,
     word_diff,
 )
+from ingest.extraction.dates import date_from_text
 from ingest.figures import Figure, FigureSettings, extract_figures
 from ingest.findings import FindingSettings
 from ingest.findings.record import record_findings
@@ -66,6 +67,11 @@ def _candidate(known: KnownArticle) -> Candidate:
     )
 
 
+# A dateline older than this before the fetch is a caption or a quoted date, not the article's:
+# feeds are polled within days of publication.
+_TEXT_AGE = timedelta(days=45)
+
+
 @dataclass(frozen=True, slots=True)
 class PreparedArticle:
     """The CPU-bound part of saving an article, computed without the store (in a worker
@@ -78,6 +84,29 @@ class PreparedArticle:
     figures: tuple[Figure, ...]
 
 
+def settle_date(
+    article: ExtractedArticle, fetched: datetime, *, max_text_age: timedelta | None = _TEXT_AGE
+) -> ExtractedArticle:
+    """The article with a publication date and where it came from.
+
+    The feed's, page's or import's own date is kept; without one, a dateline at the top of the
+    text ("September 24, 2025"), else the fetch time. Periods ("the June quarter") and the
+    "same time" of conflicts are read against this date, so a dateless page must not be dated
+    by accident: a text date later than the fetch, or older than ``max_text_age`` before it,
+    is not taken.
+    """
+    if article.published is not None:
+        source = article.published_source or (
+            "import" if article.note == "imported text" else article.extraction
+        )
+        return replace(article, published_source=source)
+    found = date_from_text(article.text, not_after=fetched.date(), max_age=max_text_age)
+    if found is not None:
+        moment = datetime(found.year, found.month, found.day, 12, tzinfo=UTC)
+        return replace(article, published=min(moment, fetched), published_source="text")
+    return replace(article, published=fetched, published_source="fetched")
+
+
 def prepare_article(
     article: ExtractedArticle,
     *,
@@ -85,8 +114,16 @@ def prepare_article(
     guid: str | None,
     settings: DedupSettings,
     figure_settings: FigureSettings | None = None,
+    fetched: datetime | None = None,
+    text_date_max_age: timedelta | None = _TEXT_AGE,
 ) -> PreparedArticle:
-    """Tokens, signature, band keys and figures of an article: pure, no I/O."""
+    """Tokens, signature, band keys and figures of an article: pure, no I/O.
+
+    ``fetched`` (when the article was fetched) dates an article that carries no date;
+    ``text_date_max_age`` bounds how old a dateline may be (None: any age, for backfills).
+    """
+    if fetched is not None:
+        article = settle_date(article, fetched, max_text_age=text_date_max_age)
     figures: tuple[Figure, ...] = ()
     if figure_settings is not None:
         published = article.published.date() if article.published else None
@@ -118,11 +155,12 @@ def save_article(
     figure_settings: FigureSettings | None = None,
     guid: str | None = None,
     finding_settings: FindingSettings | None = None,
+    text_date_max_age: timedelta | None = _TEXT_AGE,
 ) -> Decision:
     """Classify ``article`` against the corpus and store the outcome atomically."""
     ready = prepare_article(
         article, source_id=source_id, guid=entry.guid if entry else guid, settings=settings,
-        figure_settings=figure_settings,
+        figure_settings=figure_settings, fetched=now, text_date_max_age=text_date_max_age,
     )  # fmt: skip
     return save_prepared(
         store, ready, entry=entry, source_id=source_id, now=now, settings=settings,

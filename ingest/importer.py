@@ -32,6 +32,9 @@ class ImportItem:
     where: str  # file, or file:line
     article: ExtractedArticle | None
     error: str | None = None
+    # When the document was originally retrieved (JSON Lines "fetched_at", e.g. an archive's
+    # crawl time); dates an undated document instead of the import's own clock.
+    fetched_at: datetime | None = None
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
@@ -111,7 +114,7 @@ def _json_item(line: str, where: str) -> ImportItem:
             return ImportItem(where, None, "needs 'text' or 'html'")
     except (ExtractionError, ValueError) as exc:
         return ImportItem(where, None, str(exc))
-    return ImportItem(where, article)
+    return ImportItem(where, article, fetched_at=_parse_published(obj.get("fetched_at")))
 
 
 def read_items(path: Path) -> Iterator[ImportItem]:

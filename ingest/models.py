@@ -95,6 +95,9 @@ class ExtractedArticle:
     extraction: str  # "page" or "feed"
     raw_html: bytes | None = None
     note: str | None = None  # why the feed text was used, when it was
+    # Where ``published`` came from: feed, page, import, text (a dateline) or fetched (the
+    # fetch time, when nothing else gave a date). None until the corpus stage settles it.
+    published_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

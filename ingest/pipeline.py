@@ -214,7 +214,7 @@ async def store_article(
     """
     ready = await asyncio.to_thread(
         prepare_article, article, source_id=source_id, guid=guid, settings=services.dedup,
-        figure_settings=services.figures,
+        figure_settings=services.figures, fetched=now,
     )  # fmt: skip
     return save_prepared(
         services.store, ready, entry=entry, source_id=source_id, now=now,

@@ -35,7 +35,9 @@ def figures(
 
     JSON fields: the figure record (text, start, end, sentence, value, unit, noun, qualifier,
     low, high, subject, metric, period, equivalent_of, value_usd) plus article_id, article_url,
-    published, revision, position (what another figure's equivalent_of names) and source.
+    published, revision, position (what another figure's equivalent_of names), source, and
+    claim (the id of the claim the figure was judged under; figures with one claim state one
+    quantity of one subject over one period), claim_confidence and claim_cues.
 
     \b
     Example:
@@ -59,6 +61,9 @@ def figures(
                 position=row.position,
                 source=row.source,
                 duplicate_of=row.duplicate_of,
+                claim=row.claim_id,
+                claim_confidence=row.claim_confidence,
+                claim_cues=list(row.claim_cues),
             )
             return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -20,8 +21,10 @@ from ingest.cli.common import EXIT_ERROR, app, common_options, handle_errors
 def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
     """Backfill local .html, .txt or JSON Lines files through the same pipeline as feeds.
 
-    JSON Lines objects carry "url", and "text" or "html"; "title" and "published" (ISO 8601)
-    are optional. Directories are searched for such files. Duplicates and revisions are
+    JSON Lines objects carry "url", and "text" or "html"; "title", "published" and
+    "fetched_at" (ISO 8601; when the document was originally retrieved) are optional. A
+    document without a date is dated from its text (a dateline), else by "fetched_at", else by
+    the import's clock. Directories are searched for such files. Duplicates and revisions are
     recognised as for polled articles, so a second import of the same files adds nothing.
     Exit code 1 when any file or line could not be imported (each is reported).
 
@@ -61,7 +64,11 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
                         counts["off-topic"] = counts.get("off-topic", 0) + 1
                         continue
                 decision = save_article(
-                    store, article, entry=None, source_id=None, now=utcnow(), settings=dedup,
+                    store, article, entry=None, source_id=None,
+                    now=min(item.fetched_at, utcnow()) if item.fetched_at else utcnow(),
+                    settings=dedup,
+                    # A backfill's dateline may be of any age unless the crawl time is known.
+                    text_date_max_age=None if item.fetched_at is None else timedelta(days=45),
                     figure_settings=figures, finding_settings=findings,
                 )  # fmt: skip
                 counts[decision.kind.value] = counts.get(decision.kind.value, 0) + 1

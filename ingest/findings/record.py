@@ -147,16 +147,19 @@ class _Recorder:
             group = [o for o in observations if o.key == key]
             claims = self.claims(key)
             verdicts = [(o, decide(o, claims, self.settings)) for o in group]
+            claim_id: int | None = None
             for obs, verdict in verdicts:
                 if verdict.kind is VerdictKind.CONSISTENT:
-                    self.apply(obs, verdict, emit=False)
+                    claim_id, _ = self.apply(obs, verdict, emit=False)
             other = next((o for o, v in verdicts if v.kind is not VerdictKind.CONSISTENT), None)
-            if other is None:
-                continue
-            # Re-decide: corroborations just written may have moved the value's as_of.
-            verdict = decide(other, self.claims(key), self.settings)
-            if not (duplicate and verdict.kind is VerdictKind.NEW):
-                self.apply(other, verdict, emit=True)
+            if other is not None:
+                # Re-decide: corroborations just written may have moved the value's as_of.
+                verdict = decide(other, self.claims(key), self.settings)
+                if not (duplicate and verdict.kind is VerdictKind.NEW):
+                    claim_id, _ = self.apply(other, verdict, emit=True)
+            for obs in group:
+                if obs.ref.figure_id is not None:
+                    self.store.set_figure_claim(obs.ref.figure_id, claim_id, 1.0, ())
 
     def revise(self, old: Sequence[Observation], new: Sequence[Observation]) -> list[Observation]:
         """``revised`` findings for changed/removed figures; returns the added ones."""

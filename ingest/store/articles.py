@@ -204,11 +204,12 @@ class ArticleQueries(StoreBase):
         article_id = self._execute(
             """INSERT INTO articles (url, canonical_url, guid, source_id, title, author, published,
                  language, fetched_at, updated_at, text, text_hash, text_length, extraction,
-                 extraction_note, duplicate_of, revision)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)""",
+                 extraction_note, duplicate_of, revision, published_source)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)""",
             (article.url, article.canonical_url, guid, source_id, article.title, article.author,
              to_iso(article.published), article.language, stamp, stamp, article.text, text_hash,
-             len(article.text), article.extraction, article.note, duplicate_of),
+             len(article.text), article.extraction, article.note, duplicate_of,
+             article.published_source),
         ).lastrowid  # fmt: skip
         assert article_id is not None
         self._execute(

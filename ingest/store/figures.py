@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ class StoredFigure:
     source: str | None
     duplicate_of: int | None
     created_at: datetime
+    # The claim the findings stage judged it under, how sure that match is, and why.
+    claim_id: int | None = None
+    claim_confidence: float | None = None
+    claim_cues: tuple[str, ...] = ()
 
 
 def _stored(row: sqlite3.Row) -> StoredFigure:
@@ -41,7 +46,9 @@ def _stored(row: sqlite3.Row) -> StoredFigure:
         id=row["id"], article_id=row["article_id"], revision=row["revision"],
         position=row["position"], figure=figure,
         article_url=row["url"], published=from_iso(row["published"]), source=row["source_name"],
-        duplicate_of=row["duplicate_of"], created_at=created,
+        duplicate_of=row["duplicate_of"], created_at=created, claim_id=row["claim_id"],
+        claim_confidence=row["claim_confidence"],
+        claim_cues=tuple(json.loads(row["claim_cues"])) if row["claim_cues"] else (),
     )  # fmt: skip
 
 

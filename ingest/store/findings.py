@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from ingest.figures import Figure
@@ -206,6 +207,15 @@ class FindingQueries(StoreBase):
             found = tuple(_value(v) for v in by_claim[claim["id"]])
             out.append(KnownClaim(claim["id"], key, found, last_seen))
         return out
+
+    def set_figure_claim(
+        self, figure_id: int, claim_id: int | None, confidence: float, cues: Sequence[str]
+    ) -> None:
+        """Record which claim a figure was judged under (inside the article's transaction)."""
+        self._execute(
+            "UPDATE figures SET claim_id = ?, claim_confidence = ?, claim_cues = ? WHERE id = ?",
+            (claim_id, confidence, json.dumps(list(cues)), figure_id),
+        )
 
     def trim_contenders(self, claim_id: int, *, keep: int) -> None:
         """Turn all but the newest ``keep`` contenders of a claim into previous values."""

@@ -203,3 +203,19 @@ def m007_findings(db: Database) -> None:
     from ingest.store.findings import create_findings_tables
 
     create_findings_tables(db)
+
+
+@migrations()
+def m008_figure_claims(db: Database) -> None:
+    # Which claim each figure was judged under (issue 10), with how sure the match is and the
+    # cues that made it, so linking can be checked from outside (`ingest figures --json`); and
+    # where an article's date came from (feed, page, import, text, fetched).
+    db.executescript(
+        """
+        ALTER TABLE figures ADD COLUMN claim_id INTEGER REFERENCES claims (id);
+        ALTER TABLE figures ADD COLUMN claim_confidence REAL;
+        ALTER TABLE figures ADD COLUMN claim_cues TEXT;
+        ALTER TABLE articles ADD COLUMN published_source TEXT;
+        CREATE INDEX figures_claim ON figures (claim_id);
+        """
+    )
