@@ -170,7 +170,7 @@ def load(half: str) -> list[Doc]:
                     c["period"] or "",
                     c["text"],
                     identity,
-                )  # fmt: skip
+                )
             )
         docs.append(doc)
     docs.sort(key=lambda d: (d.date, d.row["id"]))
@@ -191,12 +191,24 @@ def run_product(docs: list[Doc], folder: Path) -> tuple[list[dict[str, Any]], li
     db = folder / "eval.db"
     cli = [sys.executable, "-m", "ingest"]
     env = {**os.environ, "INGEST_DB": str(db)}
-    subprocess.run([*cli, "import", str(feed), "--quiet", "--no-topic"], check=False, env=env,
-                   cwd=folder, capture_output=True, text=True)  # fmt: skip
+    subprocess.run(
+        [*cli, "import", str(feed), "--quiet", "--no-topic"],
+        check=False,
+        env=env,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
 
     def lines(*args: str) -> list[dict[str, Any]]:
-        done = subprocess.run([*cli, *args, "--json", "--limit", "1000000"], check=True,
-                              env=env, cwd=folder, capture_output=True, text=True)  # fmt: skip
+        done = subprocess.run(
+            [*cli, *args, "--json", "--limit", "1000000"],
+            check=True,
+            env=env,
+            cwd=folder,
+            capture_output=True,
+            text=True,
+        )
         return [json.loads(x) for x in done.stdout.splitlines() if x.strip()]
 
     return lines("figures"), lines("findings")
@@ -392,15 +404,23 @@ def main() -> int:
         print(json.dumps({"half": args.half, "linking": link, **scores}, indent=1))
     else:
         print(f"half {args.half}: {len(docs)} articles, {len(figures)} figures")
-        print(f"claim linking     precision {link['precision']:.2f}  recall {link['recall']:.2f}"
-              f"  ({link['product_pairs']} product pairs, {link['gold_pairs']} labelled pairs)")  # fmt: skip
-        print(f"changed+conflict  precision {scores['cc_precision']:.2f}  recall "
-              f"{scores['cc_recall']:.2f}  ({scores['cc']} findings; events "
-              f"{len(scores['events_hit'])}/{len(scores['events'])})")  # fmt: skip
-        print(f"findings          {scores['findings']} ({scores['per_article']:.2f} per article),"
-              f" worth reading {scores['worth_reading']:.2f}")  # fmt: skip
-        print(f"new               {scores['new']}, subject+metric right "
-              f"{scores['new_subject_metric_right']:.2f}")  # fmt: skip
+        print(
+            f"claim linking     precision {link['precision']:.2f}  recall {link['recall']:.2f}"
+            f"  ({link['product_pairs']} product pairs, {link['gold_pairs']} labelled pairs)"
+        )
+        print(
+            f"changed+conflict  precision {scores['cc_precision']:.2f}  recall "
+            f"{scores['cc_recall']:.2f}  ({scores['cc']} findings; events "
+            f"{len(scores['events_hit'])}/{len(scores['events'])})"
+        )
+        print(
+            f"findings          {scores['findings']} ({scores['per_article']:.2f} per article),"
+            f" worth reading {scores['worth_reading']:.2f}"
+        )
+        print(
+            f"new               {scores['new']}, subject+metric right "
+            f"{scores['new_subject_metric_right']:.2f}"
+        )
         missed = sorted(set(scores["events"]) - set(scores["events_hit"]))
         if missed:
             print("events missed:   " + "; ".join(missed))
@@ -408,9 +428,11 @@ def main() -> int:
         for f, ok, why in judged:
             fig = f.get("figure") or {}
             prev = "; ".join(p["text"] for p in f.get("previous", []))
-            print(f"{'ok ' if ok else 'BAD'} {f['kind']:8} {f.get('subject')!s:14} "
-                  f"{f['metric']:26} {fig.get('text', '')!s:28} <- {prev[:40]:40} | {why}"
-                  f" | {(fig.get('sentence') or '')[:90]}")  # fmt: skip
+            print(
+                f"{'ok ' if ok else 'BAD'} {f['kind']:8} {f.get('subject')!s:14} "
+                f"{f['metric']:26} {fig.get('text', '')!s:28} <- {prev[:40]:40} | {why}"
+                f" | {(fig.get('sentence') or '')[:90]}"
+            )
         for d in docs:
             for g in d.claims:
                 if g.figure is None:

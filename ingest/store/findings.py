@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from ingest.figures import Figure
