@@ -110,7 +110,22 @@ def _entity(raw: object, index: int, file: str) -> Entity:
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
         raise ConfigError("expected a table with a non-empty name", file=file, key=where)
     aliases = _str_list(raw.get("aliases", []), file=file, key=f"{where}.aliases")
-    return Entity(name=raw["name"], aliases=aliases)
+    unknown = sorted(set(raw) - {"name", "aliases", "parent", "segment", "fiscal_year_end"})
+    if unknown:
+        raise ConfigError(
+            "unknown key (known: name, aliases, parent, segment, fiscal_year_end)",
+            file=file, key=f"{where}.{unknown[0]}",
+        )  # fmt: skip
+    parent, segment = raw.get("parent"), raw.get("segment")
+    for name, value in (("parent", parent), ("segment", segment)):
+        if value is not None and (not isinstance(value, str) or not value):
+            raise ConfigError("expected a non-empty string", file=file, key=f"{where}.{name}")
+    fy_end = raw.get("fiscal_year_end", 12)
+    if not isinstance(fy_end, int) or isinstance(fy_end, bool) or not 1 <= fy_end <= 12:
+        raise ConfigError("expected a month number 1-12", file=file, key=f"{where}.fiscal_year_end")
+    return Entity(
+        name=raw["name"], aliases=aliases, parent=parent, segment=segment, fiscal_year_end=fy_end
+    )
 
 
 def _fx(data: dict[str, Any], file: str) -> tuple[FxRates, ...]:

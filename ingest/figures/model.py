@@ -72,10 +72,19 @@ class Metric:
 
 @dataclass(frozen=True, slots=True)
 class Entity:
-    """A company or product a figure can be about, with the names it goes by."""
+    """A company or product a figure can be about, with the names it goes by.
+
+    ``parent`` places it in a hierarchy (group -> segment -> product: Qwen -> Alibaba Cloud ->
+    Alibaba); ``segment`` names what a segment is ("cloud"), so a segment metric ("cloud
+    revenue") said of the group or of a product is the segment's claim. ``fiscal_year_end``
+    is the month (1-12) its fiscal year ends in (Alibaba: 3), for "fiscal Q2 2026".
+    """
 
     name: str
     aliases: tuple[str, ...] = ()
+    parent: str | None = None
+    segment: str | None = None
+    fiscal_year_end: int = 12
 
 
 @dataclass(frozen=True, slots=True)

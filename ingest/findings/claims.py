@@ -50,6 +50,9 @@ class Interval:
     high: float
     basis: str
     currencies: frozenset[str] = frozenset()
+    # The interval in the currency the figure was written in (money only): two figures in one
+    # currency are compared in it, whatever the month's rates did in between.
+    native: tuple[float, float, str] | None = None
 
 
 _NUMBER_WORDS: Final = {
@@ -179,13 +182,14 @@ def interval_of(figure: Figure, settings: FindingSettings) -> Interval:
         low, high = value - h, value + h
     low, high = min(low, high), max(low, high)
     if unit_kind(figure.unit) != "money":
-        return Interval(low, high, figure.unit)
+        return Interval(low, high, figure.unit, native=(low, high, figure.unit))
     currencies = frozenset((figure.unit,))
+    native = (low, high, figure.unit)
     if figure.unit != "USD" and figure.value_usd is not None and figure.value:
         rate = figure.value_usd / figure.value
         if rate > 0:
-            return Interval(low * rate, high * rate, "USD", currencies)
-    return Interval(low, high, figure.unit, currencies)
+            return Interval(low * rate, high * rate, "USD", currencies, native)
+    return Interval(low, high, figure.unit, currencies, native)
 
 
 def consistent(a: Interval, b: Interval, settings: FindingSettings) -> bool:
@@ -194,6 +198,10 @@ def consistent(a: Interval, b: Interval, settings: FindingSettings) -> bool:
     When more than one currency is involved, each side is widened by ``fx_tolerance``: the
     outlets converted at their own day's rate, not at our month-start table's.
     """
+    if a.native is not None and b.native is not None and a.native[2] == b.native[2]:
+        # One currency: compared in it. Converting each side at its own month's rate would make
+        # the same 380 billion yuan two different dollar amounts.
+        return a.native[0] <= b.native[1] and b.native[0] <= a.native[1]
     if a.basis != b.basis:
         return False
     a_low, a_high, b_low, b_high = a.low, a.high, b.low, b.high
@@ -201,6 +209,18 @@ def consistent(a: Interval, b: Interval, settings: FindingSettings) -> bool:
         a_low, a_high = _widen(a_low, a_high, settings.fx_tolerance)
         b_low, b_high = _widen(b_low, b_high, settings.fx_tolerance)
     return a_low <= b_high and b_low <= a_high
+
+
+def narrowed(a: Interval, b: Interval) -> Interval:
+    """What two consistent statements of one value leave possible: "280 billion" then "280.2
+    billion" leave 280.15-280.25 billion, so a later "280.38 billion" disagrees (with the
+    precise statement) although it rounds to the first. Only within one currency."""
+    if a.native is None or b.native is None or a.native[2] != b.native[2]:
+        return a
+    low, high = max(a.native[0], b.native[0]), min(a.native[1], b.native[1])
+    if low > high:
+        return a
+    return Interval(a.low, a.high, a.basis, a.currencies, (low, high, a.native[2]))
 
 
 def comparable_value(figure: Figure) -> tuple[float, str]:

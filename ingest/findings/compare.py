@@ -11,14 +11,17 @@ current value stays), while a different value from later is a change (it becomes
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
+from ingest.figures import Figure
 from ingest.findings.claims import ClaimKey, Interval, consistent
 from ingest.findings.model import FigureRef
+from ingest.findings.periods import period_order
 from ingest.findings.settings import FindingSettings
 
 ValueStatus = Literal["current", "contender", "previous"]
@@ -26,13 +29,24 @@ ValueStatus = Literal["current", "contender", "previous"]
 
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """A figure about to be compared: its key, interval, source and publication time."""
+    """A figure about to be compared: its key, interval, source and publication time, and how
+    it was read (:class:`ingest.findings.identity.ClaimIdentity`: role, confidence, cues)."""
 
     ref: FigureRef
     key: ClaimKey
     interval: Interval
     source: str
     when: datetime
+    role: str = "actual"
+    confidence: float = 1.0
+    cues: tuple[str, ...] = ()
+    period_interval: tuple[str, str] | None = None
+
+    @property
+    def can_change(self) -> bool:
+        """Only actuals and plans can change or conflict; estimates, earlier values mentioned
+        for comparison and market moves of a day are recorded and linked, never alerted."""
+        return self.role in ("actual", "plan")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +60,8 @@ class KnownValue:
     first_seen: datetime
     as_of: datetime
     status: ValueStatus
+    confidence: float = 1.0
+    cues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +90,9 @@ class VerdictKind(StrEnum):
     CONFLICT = "conflict"
     # Older than the current value by more than the window: history, not news.
     STALE = "stale"
+    # Disagrees, but one side is not a confident reading of the claim (or cannot change):
+    # linked to the claim, no value written, no finding.
+    UNSURE = "unsure"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +107,34 @@ class Verdict:
     claim: KnownClaim | None = None
     matched: KnownValue | None = None
     against: tuple[KnownValue, ...] = ()
+    # A NEW claim of a periodic series: the newest earlier period's claim, and whether this
+    # period is newer than every known one (news) or older (a restatement: silent).
+    series_previous: KnownClaim | None = None
+    newer: bool = True
+
+
+def _magnitude_misread(a: Figure, b: Figure) -> bool:
+    """Values a thousand (million, billion) times apart: a scale word lost in one of them
+    ("RMB 380 bln" read without "bln"), not a change."""
+    if a.unit != b.unit:
+        return False
+    mid_a, mid_b = abs(a.value), abs(b.value)
+    if mid_a <= 0 or mid_b <= 0:
+        return False
+    exponent = math.log10(max(mid_a, mid_b) / min(mid_a, mid_b))
+    return exponent >= 2.9 and abs(exponent - round(exponent)) < 0.02
+
+
+def place_in_series(obs: Observation, series: Sequence[KnownClaim]) -> Verdict:
+    """A first figure for its period, placed among the other periods of its series."""
+    mine = period_order(obs.key.period)
+    ordered = [c for c in series if period_order(c.key.period) != (0, 0) and c.current]
+    if mine == (0, 0) or not ordered:
+        return Verdict(VerdictKind.NEW)
+    earlier = [c for c in ordered if period_order(c.key.period) < mine]
+    newest = max(period_order(c.key.period) for c in ordered)
+    previous = max(earlier, key=lambda c: period_order(c.key.period)) if earlier else None
+    return Verdict(VerdictKind.NEW, series_previous=previous, newer=mine > newest)
 
 
 def decide(obs: Observation, claims: Sequence[KnownClaim], settings: FindingSettings) -> Verdict:
@@ -111,6 +158,13 @@ def decide(obs: Observation, claims: Sequence[KnownClaim], settings: FindingSett
     current = claim.current
     if current is None:
         return Verdict(VerdictKind.NEW, claim)
+    if (
+        not obs.can_change
+        or obs.confidence < settings.min_confidence
+        or current.confidence < settings.min_confidence
+        or _magnitude_misread(obs.ref.figure, current.ref.figure)
+    ):
+        return Verdict(VerdictKind.UNSURE, claim, against=(current,))
     window = timedelta(hours=settings.conflict_window_hours)
     gap = obs.when - current.as_of
     if gap < -window:

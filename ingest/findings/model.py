@@ -66,6 +66,17 @@ class Finding:
     change: str | None = None
     claim_id: int | None = None
     id: int | None = None
+    # Why the figure was read as this claim, and how sure (issue 10; docs/findings.md).
+    confidence: float | None = None
+    cues: tuple[str, ...] = ()
+    quantity: str | None = None
+    role: str | None = None
+    period_key: str | None = None
+    period_interval: tuple[str, str] | None = None
+    # For a `new` value of a newer period of a tracked series: the series' previous period.
+    series_previous: FigureRef | None = None
+    series_previous_period: str | None = None
+    against_cues: tuple[str, ...] = ()
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
@@ -86,4 +97,19 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "corroborating_sources": list(finding.corroborations),
         "change": finding.change,
         "claim_id": finding.claim_id,
+        "confidence": finding.confidence,
+        "cues": list(finding.cues),
+        "previous_cues": list(finding.against_cues),
+        "quantity": finding.quantity,
+        "role": finding.role,
+        "period_key": finding.period_key,
+        "period_interval": list(finding.period_interval) if finding.period_interval else None,
+        "series": (
+            {
+                "period": finding.series_previous_period,
+                "previous": finding.series_previous.to_dict(),
+            }
+            if finding.series_previous is not None
+            else None
+        ),
     }

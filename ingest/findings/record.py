@@ -6,8 +6,9 @@ article, its figures, the claim updates, the findings and their alert rows commi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,9 +17,9 @@ from ingest.dedup import DecisionKind
 from ingest.figures import FigureSettings
 from ingest.findings.claims import (
     ClaimKey,
-    claim_key,
+    consistent,
     interval_of,
-    is_prior_mention,
+    narrowed,
     relative_change,
 )
 from ingest.findings.compare import (
@@ -27,9 +28,19 @@ from ingest.findings.compare import (
     Verdict,
     VerdictKind,
     decide,
+    place_in_series,
     revision_changes,
 )
+from ingest.findings.identity import (
+    ArticleFacts,
+    ClaimIdentity,
+    article_periods,
+    article_quarter,
+    identify,
+    main_subject,
+)
 from ingest.findings.model import FigureRef, Finding, FindingKind, finding_to_dict
+from ingest.findings.periods import NO_PERIOD
 from ingest.findings.settings import FindingSettings
 from ingest.store.findings import FindingQueries
 
@@ -37,32 +48,87 @@ __all__ = ["record_findings"]
 
 
 def _observe(
-    ref: FigureRef, key: ClaimKey, when: datetime, settings: FindingSettings
+    ref: FigureRef, identity: ClaimIdentity, when: datetime, settings: FindingSettings
 ) -> Observation:
     source = ref.source or urlsplit(ref.article_url).hostname or ref.article_url
     # Imported documents have no feed: their host names the outlet, in the records too.
     ref = replace(ref, source=source)
-    return Observation(ref, key, interval_of(ref.figure, settings), source, ref.published or when)
+    period = identity.period
+    interval = (
+        (period.start.isoformat(), period.end.isoformat()) if period.start and period.end else None
+    )
+    return Observation(
+        ref, identity.key, interval_of(ref.figure, settings), source, ref.published or when,
+        role=identity.role, confidence=identity.confidence, cues=identity.cues,
+        period_interval=interval,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """The figures of a revision as claims: those judged, and conversions with their base."""
+
+    observations: list[Observation]
+    conversions: list[tuple[Observation, Observation]]
+    unlinked: list[FigureRef]
 
 
 def _observations(
-    store: FindingQueries, article_id: int, revision: int, now: datetime, settings: FindingSettings
-) -> list[Observation]:
-    """The figures of a revision that carry a claim. Conversions of a figure in the same article
-    ("380 billion yuan (~$53 billion)") and the value a figure replaced ("480 billion yuan, up
-    from 380 billion") restate something and are left out."""
+    store: FindingQueries, article_id: int, revision: int, now: datetime,
+    settings: FindingSettings, figure_settings: FigureSettings | None,
+) -> _Read:  # fmt: skip
+    """The figures of a revision read as claims (:func:`identify`). A conversion of a figure in
+    the same article ("380 billion yuan (~$53 billion)") restates its base figure: it is kept
+    apart, to be checked against the base and linked to its claim."""
     fetched = store.article_fetched_at(article_id) or now
-    out = []
-    for ref in store.revision_figures(article_id, revision):
-        key = claim_key(ref.figure)
-        # Conversions restate a figure of the article; "up from X" restates the old value.
-        if (
-            key is not None
-            and ref.figure.equivalent_of is None
-            and not is_prior_mention(ref.figure)
-        ):
-            out.append(_observe(ref, key, fetched, settings))
-    return out
+    refs = store.revision_figures(article_id, revision)
+    if figure_settings is None:
+        return _Read([], [], refs)
+    published = (refs[0].published if refs and refs[0].published else fetched).date()
+    facts = ArticleFacts(published, main_subject(store.article_text(article_id), figure_settings))
+    # Two passes: the quarter the article reports on is known only once every figure is read.
+    first = [identify(ref.figure, facts, figure_settings) for ref in refs]
+    read = [i for i in first if i is not None]
+    facts = replace(facts, quarter=article_quarter(read), periods=article_periods(read))
+    by_position: dict[int, Observation] = {}
+    out: list[Observation] = []
+    conversions: list[tuple[Observation, Observation]] = []
+    unlinked: list[FigureRef] = []
+    for position, ref in enumerate(refs):
+        base = (
+            by_position.get(ref.figure.equivalent_of)
+            if ref.figure.equivalent_of is not None
+            else None
+        )
+        if base is not None:
+            obs = replace(
+                _observe(ref, _as_conversion(base), fetched, settings), key=base.key,
+                role=base.role, confidence=base.confidence,
+                cues=(*base.cues, "converts the figure before it"),
+            )  # fmt: skip
+            conversions.append((obs, base))
+            continue
+        identity = identify(ref.figure, facts, figure_settings)
+        if identity is None:
+            unlinked.append(ref)
+            continue
+        obs = _observe(ref, identity, fetched, settings)
+        by_position[position] = obs
+        out.append(obs)
+    return _Read(out, conversions, unlinked)
+
+
+_VAGUE = re.compile(r"(?i)\b(?:single|double|triple|quadruple)[- ]digits?\b")
+
+
+def _vague(obs: Observation) -> bool:
+    """ "Triple-digit growth" places a figure in a decade, not at a value: worth keeping as a
+    claim (a later 12% contradicts "double-digit"), not worth telling anyone about as news."""
+    return _VAGUE.search(obs.ref.figure.text) is not None
+
+
+def _as_conversion(base: Observation) -> ClaimIdentity:
+    return ClaimIdentity(base.key, "actual", NO_PERIOD, base.confidence, base.cues)
 
 
 class _Recorder:
@@ -74,25 +140,47 @@ class _Recorder:
     ) -> None:  # fmt: skip
         self.store, self.now, self.settings, self.labels = store, now, settings, labels
         self.findings: list[Finding] = []
+        self.linked: dict[int, tuple[int | None, Observation]] = {}
 
     def claims(self, key: ClaimKey) -> list[KnownClaim]:
-        return self.store.claims_for(
+        found = self.store.claims_for(
             key.subject, key.metric, period=key.period, previous_limit=self.settings.max_previous
         )
+        # Intervals are read again from each value's figure: the stored ones are in dollars,
+        # and one currency is compared in itself.
+        return [
+            replace(c, values=tuple(
+                replace(v, interval=replace(
+                    interval_of(v.ref.figure, self.settings),
+                    **({"native": v.interval.native} if v.interval.native else {}),
+                ))
+                for v in c.values
+            ))
+            for c in found
+        ]  # fmt: skip
 
     def finding(
         self, kind: FindingKind, obs: Observation, figure: FigureRef | None,
         previous: Sequence[FigureRef], claim_id: int | None, value_id: int | None,
-        change: str | None = None,
+        change: str | None = None, *, verdict: Verdict | None = None,
+        against_cues: Sequence[str] = (),
     ) -> None:  # fmt: skip
         rel = relative_change(previous[0].figure, figure.figure) if figure and previous else None
         sources = self.store.value_sources(value_id) if value_id else ()
+        metric = obs.key.metric.split("/", 1)[0]
+        series = verdict.series_previous if verdict is not None else None
+        series_value = series.current if series is not None else None
         found = Finding(
-            kind=kind, subject=obs.key.subject or None, metric=obs.key.metric,
+            kind=kind, subject=obs.key.subject or None, metric=metric,
             period=(figure or obs.ref).figure.period, figure=figure, previous=tuple(previous),
             article_url=obs.ref.article_url, created_at=self.now,
-            metric_label=self.labels.get(obs.key.metric), relative_change=rel,
+            metric_label=self.labels.get(metric), relative_change=rel,
             corroborations=sources, change=change, claim_id=claim_id,
+            confidence=obs.confidence, cues=obs.cues, quantity=obs.key.metric, role=obs.role,
+            period_key=obs.key.period or None, period_interval=obs.period_interval,
+            series_previous=series_value.ref if series_value else None,
+            series_previous_period=series.key.period if series is not None else None,
+            against_cues=tuple(against_cues),
         )  # fmt: skip
         figure_id = figure.figure_id if figure else None
         found_id = self.store.add_finding(
@@ -104,19 +192,35 @@ class _Recorder:
         if enqueue is not None:
             enqueue(finding_to_dict(stored), now=self.now)
 
-    def apply(self, obs: Observation, verdict: Verdict, *, emit: bool) -> tuple[int, int]:
+    def link(self, obs: Observation, claim_id: int | None) -> None:
+        if obs.ref.figure_id is not None:
+            self.linked[obs.ref.figure_id] = (claim_id, obs)
+
+    def confident(self, obs: Observation) -> bool:
+        return obs.can_change and obs.confidence >= self.settings.min_confidence
+
+    def apply(self, obs: Observation, verdict: Verdict, *, emit: bool) -> tuple[int, int | None]:
         """Write what ``verdict`` decided about ``obs``; returns the claim and value ids."""
         store, now = self.store, self.now
         claim = verdict.claim
         if verdict.kind is VerdictKind.CONSISTENT:
             assert claim is not None and verdict.matched is not None
-            store.corroborate(verdict.matched.id, obs, now=now)
+            native = None
+            if self.confident(obs):
+                # Confident statements narrow the value; a hedged or misread one must not.
+                native = narrowed(verdict.matched.interval, obs.interval).native
+            store.corroborate(verdict.matched.id, obs, now=now, native=native)
             return claim.id, verdict.matched.id
+        if verdict.kind is VerdictKind.UNSURE:
+            assert claim is not None
+            return claim.id, None
         claim_id = claim.id if claim else store.create_claim(obs.key, now=now)
         if verdict.kind is VerdictKind.NEW:
             value_id = store.add_claim_value(claim_id, obs, "current", now=now)
-            if emit:
-                self.finding(FindingKind.NEW, obs, obs.ref, (), claim_id, value_id)
+            # A newer period of a series is news; an older one restated later is not.
+            if emit and self.confident(obs) and verdict.newer and not _vague(obs):
+                self.finding(FindingKind.NEW, obs, obs.ref, (), claim_id, value_id,
+                             verdict=verdict)  # fmt: skip
             return claim_id, value_id
         status = {VerdictKind.CHANGED: "current", VerdictKind.CONFLICT: "contender"}.get(
             verdict.kind, "previous"
@@ -127,11 +231,22 @@ class _Recorder:
             # rest become history.
             store.trim_contenders(claim_id, keep=2 * self.settings.max_previous)
         previous = [v.ref for v in verdict.against]
+        cues = verdict.against[0].cues if verdict.against else ()
         if emit and verdict.kind is VerdictKind.CHANGED:
-            self.finding(FindingKind.CHANGED, obs, obs.ref, previous, claim_id, value_id)
+            self.finding(FindingKind.CHANGED, obs, obs.ref, previous, claim_id, value_id,
+                         against_cues=cues)  # fmt: skip
         elif emit and verdict.kind is VerdictKind.CONFLICT:
-            self.finding(FindingKind.CONFLICT, obs, obs.ref, previous, claim_id, value_id)
+            self.finding(FindingKind.CONFLICT, obs, obs.ref, previous, claim_id, value_id,
+                         against_cues=cues)  # fmt: skip
         return claim_id, value_id
+
+    def decide(self, obs: Observation) -> Verdict:
+        claims = self.claims(obs.key)
+        verdict = decide(obs, claims, self.settings)
+        if verdict.kind is VerdictKind.NEW and verdict.claim is None and obs.key.period:
+            series = self.store.series_claims(obs.key.subject, obs.key.metric)
+            return place_in_series(obs, [c for c in series if c.key.period != obs.key.period])
+        return verdict
 
     def judge(self, observations: Sequence[Observation], *, duplicate: bool) -> None:
         """Judge an article's figures, a claim key at a time.
@@ -140,26 +255,83 @@ class _Recorder:
         agree corroborate, and only the first that does not is taken as the article's value
         ("480 billion yuan, up from 380 billion" changes the claim once, whatever the order).
         A duplicate appearance never starts a claim (``new``); when its figure disagrees with
-        the known value, that disagreement is still reported like any other.
+        the known value, that disagreement is still reported like any other. Figures that
+        cannot change (estimates, earlier values, market moves) and figures read with low
+        confidence are stored and linked, and raise nothing.
         """
+        observations = self.demote_ambiguous(observations)
         keys = list(dict.fromkeys(o.key for o in observations))
         for key in keys:
             group = [o for o in observations if o.key == key]
-            claims = self.claims(key)
-            verdicts = [(o, decide(o, claims, self.settings)) for o in group]
+            # Confident actuals first: they decide the article's value of the claim.
+            group.sort(key=lambda o: not self.confident(o))
+            verdicts = [(o, self.decide(o)) for o in group]
             claim_id: int | None = None
             for obs, verdict in verdicts:
                 if verdict.kind is VerdictKind.CONSISTENT:
                     claim_id, _ = self.apply(obs, verdict, emit=False)
-            other = next((o for o, v in verdicts if v.kind is not VerdictKind.CONSISTENT), None)
+                    self.link(obs, claim_id)
+            other = next(
+                (
+                    o
+                    for o, v in verdicts
+                    if v.kind is not VerdictKind.CONSISTENT and self.confident(o)
+                ),
+                None,
+            ) or next((o for o, v in verdicts if v.kind is not VerdictKind.CONSISTENT), None)
             if other is not None:
                 # Re-decide: corroborations just written may have moved the value's as_of.
-                verdict = decide(other, self.claims(key), self.settings)
+                verdict = self.decide(other)
                 if not (duplicate and verdict.kind is VerdictKind.NEW):
                     claim_id, _ = self.apply(other, verdict, emit=True)
+                elif verdict.claim is not None:
+                    claim_id = verdict.claim.id
             for obs in group:
-                if obs.ref.figure_id is not None:
-                    self.store.set_figure_claim(obs.ref.figure_id, claim_id, 1.0, ())
+                if obs.ref.figure_id not in self.linked:
+                    self.link(obs, claim_id)
+
+    def demote_ambiguous(self, observations: Sequence[Observation]) -> list[Observation]:
+        """An article that states two different values for what reads as one claim (not as a
+        change: no "up from") has been misread, or speaks of two things: neither value is a
+        confident reading of the claim."""
+        out = list(observations)
+        for i, a in enumerate(out):
+            if not self.confident(a):
+                continue
+            for b in out[i + 1 :]:
+                if (
+                    b.key == a.key
+                    and self.confident(b)
+                    and not consistent(a.interval, b.interval, self.settings)
+                ):
+                    cue = "the article states another value for this claim"
+                    for idx, item in enumerate(out):
+                        if item is a or item is b:
+                            out[idx] = replace(
+                                item, confidence=min(item.confidence, 0.5), cues=(*item.cues, cue)
+                            )
+                    break
+        return out
+
+    def check_conversions(self, pairs: Sequence[tuple[Observation, Observation]]) -> None:
+        """A conversion agrees with the figure it converts (rates drift: ``fx_tolerance``) and
+        is linked to its claim; one that does not ("380 billion yuan (about $38 billion)") is
+        a conflict with that figure, when the reading is confident."""
+        for conv, base in pairs:
+            claim_id = self.linked.get(base.ref.figure_id or -1, (None, base))[0]
+            self.link(conv, claim_id)
+            if consistent(conv.interval, base.interval, self.settings):
+                continue
+            if not self.confident(base):
+                continue
+            self.finding(
+                FindingKind.CONFLICT, conv, conv.ref, (base.ref,), claim_id, None,
+                against_cues=("the figure this one converts, at the table's rate",),
+            )  # fmt: skip
+
+    def store_links(self) -> None:
+        for figure_id, (claim_id, obs) in self.linked.items():
+            self.store.set_figure_claim(figure_id, claim_id, obs.confidence, obs.cues)
 
     def revise(self, old: Sequence[Observation], new: Sequence[Observation]) -> list[Observation]:
         """``revised`` findings for changed/removed figures; returns the added ones."""
@@ -173,15 +345,21 @@ class _Recorder:
                     change.new, decide(change.new, self.claims(change.new.key), self.settings),
                     emit=False,
                 )  # fmt: skip
+                self.link(change.new, claim_id)
             else:
                 claim_id = next(
                     (c.id for c in self.claims(change.old.key) if c.key == change.old.key), None
                 )
+            if not self.confident(change.new or change.old):
+                continue
             self.finding(
                 FindingKind.REVISED, change.new or change.old,
                 change.new.ref if change.new else None, (change.old.ref,), claim_id, value_id,
                 change="changed" if change.new else "removed",
             )  # fmt: skip
+        for item in diff.unchanged:
+            claims = self.claims(item.key)
+            self.link(item, claims[0].id if claims else None)
         return list(diff.added)
 
 
@@ -213,11 +391,14 @@ def record_findings(
     labels = {m.key: m.label for m in figure_settings.metrics} if figure_settings else {}
     recorder = _Recorder(store, now, settings, labels)
     with store.transaction():
-        observations = _observations(store, article_id, revision, now, settings)
+        read = _observations(store, article_id, revision, now, settings, figure_settings)
+        observations = read.observations
         if kind is DecisionKind.REVISION:
             before = store.previous_revision_with_figures(article_id, revision)
             if before is not None:
-                old = _observations(store, article_id, before, now, settings)
-                observations = recorder.revise(old, observations)
+                old = _observations(store, article_id, before, now, settings, figure_settings)
+                observations = recorder.revise(old.observations, observations)
         recorder.judge(observations, duplicate=kind is DecisionKind.DUPLICATE)
+        recorder.check_conversions(read.conversions)
+        recorder.store_links()
     return recorder.findings

@@ -30,6 +30,12 @@ class FindingSettings:
     conflict_window_hours: float = 48.0
     # How many previous values a `changed` finding carries.
     max_previous: int = 5
+    # `changed` and `conflict` need both figures read as the claim with at least this confidence
+    # (docs/findings.md: subject, period and role cues); below it a figure is stored and linked
+    # but raises nothing. 0.75 lets a subject named earlier in the sentence (0.85) through and
+    # stops a periodic figure with no period (x 0.6) and a subject guessed from the article
+    # against a company named beside the figure (0.7).
+    min_confidence: float = 0.75
 
     def __post_init__(self) -> None:
         for name in ("approx_margin", "min_margin", "max_margin", "fx_tolerance"):
@@ -38,6 +44,8 @@ class FindingSettings:
                 raise ValueError(f"{name} must be in [0, 1), got {value!r}")
         if self.conflict_window_hours < 0:
             raise ValueError("conflict_window_hours must be >= 0")
+        if not 0 <= self.min_confidence <= 1:
+            raise ValueError(f"min_confidence must be in [0, 1], got {self.min_confidence!r}")
         if self.max_previous < 1:
             raise ValueError("max_previous must be >= 1")
 

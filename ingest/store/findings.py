@@ -94,21 +94,30 @@ def _ref_from_json(data: dict[str, Any]) -> FigureRef:
     )  # fmt: skip
 
 
-def _ref_json(ref: FigureRef) -> str:
-    return json.dumps({**ref.to_dict(), "figure_id": ref.figure_id}, ensure_ascii=False)
+def _ref_json(ref: FigureRef, confidence: float = 1.0, cues: Sequence[str] = ()) -> str:
+    return json.dumps(
+        {**ref.to_dict(), "figure_id": ref.figure_id, "claim_confidence": confidence,
+         "claim_cues": list(cues)},
+        ensure_ascii=False,
+    )  # fmt: skip
 
 
 def _value(row: sqlite3.Row) -> KnownValue:
     first_seen, as_of = from_iso(row["first_seen"]), from_iso(row["as_of"])
     assert first_seen is not None and as_of is not None
     sources = tuple(dict.fromkeys(s["source"] for s in json.loads(row["sources"])))
+    native = json.loads(row["native"]) if row["native"] else None
     interval = Interval(
-        row["low"], row["high"], row["basis"], frozenset(json.loads(row["currencies"]))
-    )
+        row["low"], row["high"], row["basis"], frozenset(json.loads(row["currencies"])),
+        (float(native[0]), float(native[1]), str(native[2])) if native else None,
+    )  # fmt: skip
     status: ValueStatus = row["status"]
+    data = json.loads(row["figure"])
     return KnownValue(
-        id=row["id"], ref=_ref_from_json(json.loads(row["figure"])), interval=interval,
+        id=row["id"], ref=_ref_from_json(data), interval=interval,
         sources=sources, first_seen=first_seen, as_of=as_of, status=status,
+        confidence=float(data.get("claim_confidence", 1.0)),
+        cues=tuple(data.get("claim_cues", ())),
     )  # fmt: skip
 
 
@@ -217,6 +226,25 @@ class FindingQueries(StoreBase):
             (claim_id, confidence, json.dumps(list(cues)), figure_id),
         )
 
+    def series_claims(self, subject: str, metric: str, *, limit: int = 12) -> list[KnownClaim]:
+        """The claims of a subject and metric that have a period, most recently seen first,
+        with their current values (the other periods of a series)."""
+        rows = self._rows(
+            "SELECT id FROM claims WHERE subject = ? AND metric = ? AND period != ''"
+            " ORDER BY last_seen DESC, id DESC LIMIT ?",
+            (subject, metric, limit),
+        )
+        if not rows:
+            return []
+        wanted = {int(r[0]) for r in rows}
+        found = self.claims_for(subject, metric, previous_limit=0, claim_limit=max(50, limit))
+        return [c for c in found if c.id in wanted]
+
+    def article_text(self, article_id: int) -> str:
+        """An article's current text ("" when unknown)."""
+        row = self._one("SELECT text FROM articles WHERE id = ?", (article_id,))
+        return str(row[0]) if row and row[0] else ""
+
     def trim_contenders(self, claim_id: int, *, keep: int) -> None:
         """Turn all but the newest ``keep`` contenders of a claim into previous values."""
         self._execute(
@@ -246,8 +274,8 @@ class FindingQueries(StoreBase):
                  figure_id, sources, first_seen, as_of, last_seen)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (claim_id, status, iv.low, iv.high, iv.basis, json.dumps(sorted(iv.currencies)),
-             _ref_json(obs.ref), obs.ref.figure_id, json.dumps([_source_entry(obs)]), when, when,
-             to_iso(now)),
+             _ref_json(obs.ref, obs.confidence, obs.cues), obs.ref.figure_id,
+             json.dumps([_source_entry(obs)]), when, when, to_iso(now)),
         )  # fmt: skip
         if status == "current":
             self.set_current(claim_id, value_id, now=now)
@@ -274,8 +302,12 @@ class FindingQueries(StoreBase):
         )  # fmt: skip
         self._write("UPDATE claim_values SET status = 'current' WHERE id = ?", (value_id,))
 
-    def corroborate(self, value_id: int, obs: Observation, *, now: datetime) -> None:
-        """Add ``obs``'s source to a value's statements; its as_of moves to the newest."""
+    def corroborate(
+        self, value_id: int, obs: Observation, *, now: datetime,
+        native: tuple[float, float, str] | None = None,
+    ) -> None:  # fmt: skip
+        """Add ``obs``'s source to a value's statements; its as_of moves to the newest.
+        ``native``: the value's interval as the statements now leave it."""
         row = self._one(
             "SELECT claim_id, sources, as_of FROM claim_values WHERE id = ?", (value_id,)
         )
@@ -290,9 +322,10 @@ class FindingQueries(StoreBase):
         as_of = max(row["as_of"], entry["published"] or row["as_of"])
         self._write(
             """UPDATE claim_values SET sources = ?, as_of = ?, last_seen = ?,
-                 mentions = mentions + 1 WHERE id = ?""",
-            (json.dumps(sources, ensure_ascii=False), as_of, to_iso(now), value_id),
-        )
+                 mentions = mentions + 1, native = COALESCE(?, native) WHERE id = ?""",
+            (json.dumps(sources, ensure_ascii=False), as_of, to_iso(now),
+             json.dumps(list(native)) if native else None, value_id),
+        )  # fmt: skip
         self._touch(int(row["claim_id"]), now)
 
     def value_sources(self, value_id: int) -> tuple[str, ...]:

@@ -216,6 +216,9 @@ def m008_figure_claims(db: Database) -> None:
         ALTER TABLE figures ADD COLUMN claim_confidence REAL;
         ALTER TABLE figures ADD COLUMN claim_cues TEXT;
         ALTER TABLE articles ADD COLUMN published_source TEXT;
+        -- What the statements of a value leave possible, in the unit written (JSON [low, high,
+        -- unit]); NULL until a second, more precise statement narrows the first.
+        ALTER TABLE claim_values ADD COLUMN native TEXT;
         CREATE INDEX figures_claim ON figures (claim_id);
         """
     )

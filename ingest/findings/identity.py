@@ -1,0 +1,479 @@
+"""What claim a figure states: one quantity of one entity over one period, in one role.
+
+Pure functions over a figure's own sentence and its article's date. The extractor gives each
+figure a catalogue ``metric`` and a nearest entity; this stage reads the sentence again to
+decide what the figure is a claim *about*:
+
+- the **subject** from the figure's grammatical owner ("Tencent's 100 billion yuan fund" is
+  Tencent's), never from a company named only after the figure or only to compare ("than
+  ChatGPT"), and lifted through the entity hierarchy (a cloud metric of Alibaba or of Qwen is
+  Alibaba Cloud's);
+- the **quantity**: the metric refined by the figure's noun phrase and governing words ("91
+  availability zones" and "29 regions" are two counts; money already "invested over the past
+  four quarters" is not the pledge "to invest over the next three years"; a "fund" is not the
+  pledge it is part of);
+- the **period**, resolved to an interval with the article's date (:mod:`.periods`);
+- the **role**: an actual, a plan, an estimate by others, a prior value mentioned for
+  comparison, or an event of a day (share-price moves). Only actuals and plans can change.
+
+Each decision adds a cue and scales a confidence; :func:`identify` returns both, and the
+findings stage raises ``changed``/``conflict`` only between confident identities.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Final, Literal
+
+from ingest.figures import Figure, FigureSettings
+from ingest.figures.model import unit_kind
+from ingest.findings.claims import ClaimKey, is_prior_mention
+from ingest.findings.periods import NO_PERIOD, ResolvedPeriod, resolve_period
+
+Role = Literal["actual", "plan", "estimate", "prior", "event", "delta"]
+
+# Events of a day: a share-price move is not a value that later "changes", and each funding
+# round or bond sale is its own event, not a new value of the last one.
+EVENT_METRICS: Final = frozenset({"share_price_move", "share_price", "market_value", "fundraising"})
+# Flows reported per period: without a period the figure cannot be placed in its series.
+PERIODIC_METRICS: Final = frozenset(
+    {
+        "cloud_revenue_growth", "cloud_revenue", "ai_product_revenue_growth", "revenue_growth",
+        "revenue", "net_income", "earnings_per_share", "free_cash_flow", "quarterly_capex",
+        "energy_consumption_growth",
+    }
+)  # fmt: skip
+# Reported per quarter by the companies followed here: "the quarter" is the latest one.
+QUARTERLY_METRICS: Final = PERIODIC_METRICS - {"quarterly_capex"}
+# Whose figure a market figure is: the market's, never the company named beside it.
+MARKET_METRICS: Final = frozenset({"market_size", "market_growth", "industry_ai_investment"})
+# Metrics of a segment: said of the group or of one of its products, they are the segment's.
+SEGMENT_OF_METRIC: Final = {
+    "cloud_revenue_growth": "cloud",
+    "cloud_revenue": "cloud",
+    "regions_and_data_centres": "cloud",
+}
+PLAN_METRICS: Final = frozenset({"ai_investment_commitment"})
+# A group metric said of a segment is the segment metric ("the cloud division's revenue").
+SEGMENT_METRICS: Final = {
+    ("cloud", "revenue"): "cloud_revenue",
+    ("cloud", "revenue_growth"): "cloud_revenue_growth",
+}
+# Words before a group revenue figure that make it the cloud segment's: "the cloud division,
+# ..., saw revenue rise 13%", "cloud computing revenue".
+_CLOUD_SEGMENT: Final = re.compile(
+    r"(?i)\bcloud(?:[- ]computing)?\s+(?:division|unit|business|segment|arm|group|intelligence"
+    r"|revenue|sales|computing)\b"
+)
+_PER_SHARE: Final = re.compile(
+    r"(?i)^\s*(?:a|per|for\s+each|each)\s+(?:diluted\s+|basic\s+)?(?:share|ADS|American\s+"
+    r"depositary\s+(?:share|receipt)|ADR)s?\b"
+)
+# A business unit named before a figure that is not in the entity catalogue ("its
+# International Digital Commerce Group"): the figure is that unit's, not the group's.
+_UNIT_NAME: Final = re.compile(
+    r"(?:\b[A-Z][\w&'’-]*(?:\s+(?:and\s+)?[A-Z][\w&'’-]*){0,4})\s+"
+    r"(?:Group|Division|Unit|Segment|Business|Arm)\b"
+)
+_EXPENSE: Final = re.compile(
+    r"(?i)\b(?:sales\s+and\s+marketing|marketing|selling|operating|administrative|research"
+    r"(?:\s+and\s+development)?|R&D)\s+(?:expenses?|costs?|spending)\b"
+)
+# "boosted its budget by 25% to 200 billion yuan": the 25% is the size of a change, not a level.
+_DELTA: Final = re.compile(
+    r"(?i)\b(?:increas|rais|boost|lift|cut|lower|reduc|expand|grow|grew|rose|fell|up|down)"
+    r"\w*\s+(?:\w+\s+){0,8}?by\s+(?:about\s+|around\s+|nearly\s+|some\s+)?$"
+)
+# A budget's part spent on one kind of thing is its own quantity ("85 billion yuan on chips").
+_PURPOSE: Final = re.compile(
+    r"(?i)^\s*(?:\([^)]*\)\s*)?(?:specifically\s+|mainly\s+|solely\s+|largely\s+)?(?:on|for|to)"
+    r"\s+(?:buying\s+|purchasing\s+)?(?:the\s+|new\s+|its\s+|domestic\s+|AI\s+|advanced\s+)*"
+    r"(?P<what>chips?|processors?|GPUs?|semiconductors?|servers?|accelerators?|talent"
+    r"|marketing|buybacks?)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimIdentity:
+    """The claim a figure states, how sure that reading is (0-1), and the cues behind it."""
+
+    key: ClaimKey
+    role: Role
+    period: ResolvedPeriod
+    confidence: float
+    cues: tuple[str, ...]
+
+    @property
+    def can_change(self) -> bool:
+        """Actuals and plans form values that can change or conflict; the rest never do."""
+        return self.role in ("actual", "plan")
+
+
+_ESTIMATE: Final = re.compile(
+    r"(?i)\b(?:analysts?|consensus|estimates?|forecasts?|forecasters?|projections?|"
+    r"expectations?|polled|LSEG|FactSet|Visible\s+Alpha|predicts?|predicted|projected)\b"
+)
+# "the 277 billion yuan estimated by a pool of analysts"
+_ESTIMATE_AFTER: Final = re.compile(
+    r"(?i)^[\s,]*(?:(?:average|median|mean)\s+)?(?:estimated|expected|forecast|projected|"
+    r"predicted|estimates?|forecasts?)\b(?:\s+by)?"
+)
+_HEDGE: Final = re.compile(r"(?i)\b(?:could|may|might|would|reportedly|rumou?red)\b")
+_PLAN: Final = re.compile(
+    r"(?i)\b(?:plans?|planned|planning|will|pledged?|pledges|commit(?:s|ted|ment)?|aims?|"
+    r"target(?:s|ed|ing)?|goal|intends?|budget(?:ed)?|to\s+(?:invest|spend|allocate)|"
+    r"is\s+(?:set|expected)\s+to|over\s+the\s+(?:next|coming))\b"
+)
+_PAST_SPEND: Final = re.compile(
+    r"(?i)\b(?:spent|has\s+invested|had\s+invested|invested|already|so\s+far|to\s+date|"
+    r"over\s+the\s+(?:past|last|previous))\b"
+)
+# Words after a money figure that make it a different instrument from the plan it sits beside.
+_INSTRUMENT: Final = re.compile(
+    r"(?i)^[\s\w'’-]{0,30}?\b(?P<what>sub-?funds?|funds?|bonds?|notes|loans?|"
+    r"convertibles?|placements?|credit\s+lines?)\b"
+)
+_COMPARISON: Final = re.compile(
+    r"(?i)\b(?:than|like|rivals?|versus|vs\.?|compared\s+(?:with|to)|behind|ahead\s+of|"
+    r"such\s+as|including|peers?|competitors?|outpacing|trailing|dwarf(?:s|ed|ing)?|unlike)"
+    r"[\s\w,'’-]{0,25}$"
+)
+_FREQUENCY: Final = re.compile(r"(?i)\b(daily|weekly|monthly|annual|active|paying|registered)\b")
+_CLAUSE: Final = re.compile(
+    r";|:\s|\s[—–]\s|\s--\s|,\s+(?:while|whereas|but|although|though|compared|versus)\b"
+    r"|\s(?:while|whereas|but|versus)\s"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFacts:
+    """What the findings stage knows of the article a figure is from."""
+
+    published: date
+    main_subject: str | None  # the entity the article names most often
+    # The quarter the article reports on (the one its periodic figures name most often):
+    # results coverage names it once ("for the December quarter") and not in every sentence.
+    quarter: ResolvedPeriod | None = None
+    # Periods the article states for a quantity in one place and not in another: "ByteDance
+    # plans capex of 160 billion yuan for 2026 ... the 160 billion yuan budget".
+    periods: tuple[tuple[tuple[str, str], ResolvedPeriod], ...] = ()
+
+
+# "faster-than-projected growth of 8%", "beating estimates, revenue rose 8%": the estimate is
+# the other number, not this one.
+_BEATS: Final = re.compile(
+    r"(?i)(?:than[- ]|\bbeat(?:ing|s)?\s+|\bexceed(?:ing|ed|s)?\s+|\btop(?:ping|ped|s)?\s+|"
+    r"\bsurpass(?:ing|ed|es)?\s+|\bmiss(?:ing|ed|es)?\s+|\bahead\s+of\s+|\babove\s+|"
+    r"\bbelow\s+)(?:the\s+|analysts['’]?\s+|market\s+|Wall\s+Street\s+)*$"
+)
+
+
+def _is_estimate(before: str, after: str) -> bool:
+    """Whether the figure is someone else's estimate: an estimate word right before it
+    ("estimates of 30%"), the clause led by one ("Analysts polled by FactSet projected ... X"),
+    or "X estimated by analysts" after it."""
+    tail = before[-60:]
+    for m in reversed(list(_ESTIMATE.finditer(tail))):
+        if len(tail) - m.end() > 20 and _BEATS.search(tail[: m.start()]):
+            continue
+        return True
+    head = _ESTIMATE.search(before[:40])
+    if head is not None and not _BEATS.search(before[: head.start()]):
+        return True
+    return _ESTIMATE_AFTER.match(after) is not None
+
+
+def article_quarter(identities: list[ClaimIdentity]) -> ResolvedPeriod | None:
+    """The quarter most of an article's periodic figures name (the latest on a tie)."""
+    counts: dict[str, tuple[int, ResolvedPeriod]] = {}
+    for ident in identities:
+        p = ident.period
+        if p.kind == "quarter" and not p.prior and ident.role != "prior":
+            n, _ = counts.get(p.key, (0, p))
+            counts[p.key] = (n + 1, p)
+    if not counts:
+        return None
+    return max(counts.values(), key=lambda c: (c[0], c[1].key))[1]
+
+
+def article_periods(
+    identities: list[ClaimIdentity],
+) -> tuple[tuple[tuple[str, str], ResolvedPeriod], ...]:
+    """For each subject and quantity, the one period the article states for it (none when it
+    states several: then a figure without one cannot be placed)."""
+    seen: dict[tuple[str, str], set[str]] = {}
+    first: dict[tuple[str, str], ResolvedPeriod] = {}
+    for ident in identities:
+        if ident.period.key and ident.role != "event" and not ident.period.prior:
+            where = (ident.key.subject, ident.key.metric)
+            seen.setdefault(where, set()).add(ident.period.key)
+            first.setdefault(where, ident.period)
+    return tuple((k, first[k]) for k, keys in seen.items() if len(keys) == 1)
+
+
+def main_subject(text: str, settings: FigureSettings) -> str | None:
+    """The entity named most often in ``text`` (first named wins a tie), lifted to its group."""
+    counts: dict[str, int] = {}
+    for m in settings.entity_re.finditer(text):
+        name = settings.alias_to_entity.get(m.group().lower())
+        if name is not None:
+            counts[name] = counts.get(name, 0) + 1
+    if not counts:
+        return None
+    return max(counts.items(), key=lambda kv: kv[1])[0]
+
+
+def _clause(sentence: str, at: int, end: int) -> tuple[int, int]:
+    start, stop = 0, len(sentence)
+    for m in _CLAUSE.finditer(sentence):
+        if m.end() <= at:
+            start = m.end()
+        elif m.start() >= end:
+            stop = m.start()
+            break
+    return start, stop
+
+
+def _entities(sentence: str, settings: FigureSettings) -> list[tuple[int, int, str]]:
+    out = []
+    for m in settings.entity_re.finditer(sentence):
+        name = settings.alias_to_entity.get(m.group().lower())
+        if name is not None:
+            out.append((m.start(), m.end(), name))
+    return out
+
+
+def _subject(
+    figure: Figure, at: int, end: int, facts: ArticleFacts, settings: FigureSettings
+) -> tuple[str, float, str]:
+    sentence = figure.sentence
+    found = _entities(sentence, settings)
+    c_start, c_end = _clause(sentence, at, end)
+    before = [e for e in found if e[1] <= at and not _COMPARISON.search(sentence[: e[0]])]
+    # An owner: "Tencent's 100 billion yuan fund", "Alibaba's cloud revenue of ...".
+    for _e_start, e_end, name in reversed(before):
+        tail = sentence[e_end : e_end + 3]
+        if tail.startswith(("'s", "’s")) and at - e_end <= 45:
+            between = [x for x in found if e_end < x[0] < at]
+            if not between:
+                return name, 1.0, f"owner: {name}'s"
+    in_clause = [e for e in before if e[0] >= c_start]
+    if in_clause:
+        name = in_clause[-1][2]
+        rivals = {e[2] for e in found if e[2] != name}
+        return name, 0.95 if not rivals else 0.9, f"named before it in its clause: {name}"
+    if before:
+        name = before[-1][2]
+        return name, 0.85, f"named earlier in its sentence: {name}"
+    if facts.main_subject is not None:
+        after = [e for e in found if e[0] >= end and e[0] < c_end]
+        # A company named only after the figure owns it only when the article is about it.
+        if after and after[0][2] != facts.main_subject:
+            return (
+                facts.main_subject,
+                0.7,
+                f"article subject {facts.main_subject} (not {after[0][2]})",
+            )
+        return facts.main_subject, 0.85, f"article subject: {facts.main_subject}"
+    if figure.subject:
+        return figure.subject, 0.6, f"named after it: {figure.subject}"
+    return "", 0.5, "no subject named"
+
+
+def _unit_named(before: str, settings: FigureSettings) -> str | None:
+    for m in reversed(list(_UNIT_NAME.finditer(before))):
+        name = " ".join(m.group().split())
+        if settings.entity_re.search(name) is None:
+            return name
+    return None
+
+
+def _lift(subject: str, metric: str, settings: FigureSettings) -> tuple[str, str | None]:
+    """The hierarchy entity that owns a segment metric of ``subject`` (the segment itself when
+    the subject is its group or one of its products)."""
+    segment = SEGMENT_OF_METRIC.get(metric)
+    if segment is None or not subject:
+        return subject, None
+    by_name = {e.name: e for e in settings.entities}
+
+    def chain(name: str) -> list[str]:
+        out = [name]
+        while (parent := by_name[out[-1]].parent if out[-1] in by_name else None) is not None:
+            if parent in out:
+                break
+            out.append(parent)
+        return out
+
+    lineage = chain(subject)
+    for name in lineage:
+        entity = by_name.get(name)
+        if entity is not None and entity.segment == segment:
+            return name, None if name == subject else f"{segment} segment of {subject}: {name}"
+    for entity in settings.entities:
+        if entity.segment == segment and entity.parent in lineage:
+            return entity.name, f"{segment} segment of {subject}: {entity.name}"
+    return subject, None
+
+
+def _fiscal_end(subject: str, settings: FigureSettings) -> int:
+    for entity in settings.entities:
+        if entity.name == subject:
+            return entity.fiscal_year_end
+    return 12
+
+
+def _noun_key(figure: Figure, after: str) -> str:
+    noun = (figure.noun or "").lower()
+    if noun.endswith("ies"):
+        noun = noun[:-3] + "y"
+    elif noun.endswith("s") and not noun.endswith("ss"):
+        noun = noun[:-1]
+    words = [w.lower() for w in _FREQUENCY.findall(after[:40])]
+    return " ".join([*dict.fromkeys(words), noun]).strip()
+
+
+def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> ClaimIdentity | None:
+    """The claim ``figure`` states; None when it has no catalogue metric."""
+    metric = figure.metric
+    if not metric:
+        return None
+    sentence = figure.sentence
+    at = sentence.find(figure.text)
+    if at < 0:
+        at = 0
+    end = at + len(figure.text)
+    cues: list[str] = [f"metric: {metric}"]
+    confidence = 1.0
+    c_start, c_end = _clause(sentence, at, end)
+    clause = sentence[c_start:c_end]
+    before, after = sentence[c_start:at], sentence[end:c_end]
+
+    if metric in ("revenue", "revenue_growth") and _EXPENSE.search(sentence[:end]):
+        return None  # "sales and marketing expenses doubled": a cost, not sales
+    if unit_kind(figure.unit) == "money" and _PER_SHARE.match(sentence[end:]):
+        if metric != "earnings_per_share":
+            cues.append("per share")
+        metric = "earnings_per_share"
+    if metric in MARKET_METRICS:
+        subject, sure = "(market)", 0.9
+        cues.append("a market's figure, not a company's")
+    else:
+        subject, sure, why = _subject(figure, at, end, facts, settings)
+        cues.append(why)
+    confidence *= sure
+    if (metric in ("revenue", "revenue_growth") and subject
+            and _CLOUD_SEGMENT.search(sentence[max(0, at - 260) : at])):  # fmt: skip
+        metric = SEGMENT_METRICS[("cloud", metric)]
+        cues.append(f"said of the cloud segment: {metric}")
+    subject, lifted = _lift(subject, metric, settings)
+    if lifted:
+        cues.append(lifted)
+    unit_name = _unit_named(sentence[c_start:at], settings)
+    if unit_name and subject and metric not in MARKET_METRICS:
+        subject = f"{subject} / {unit_name}"
+        confidence *= 0.8
+        cues.append(f"a business unit not in the catalogue: {unit_name}")
+    entity = next((e for e in settings.entities if e.name == subject), None)
+    if entity is not None and entity.segment and (entity.segment, metric) in SEGMENT_METRICS:
+        metric = SEGMENT_METRICS[(entity.segment, metric)]
+        cues.append(f"a segment's {metric}")
+
+    quantity = metric
+    kind = unit_kind(figure.unit)
+    entry = next((m for m in settings.metrics if m.key == metric), None)
+    if entry is not None and entry.units and kind != entry.units[0] and kind != "count":
+        quantity = f"{metric}[{kind}]"
+        cues.append(f"in {kind}, not {entry.units[0]}")
+    purpose = _PURPOSE.match(after) if kind == "money" else None
+    if purpose:
+        what = purpose.group("what").lower().rstrip("s")
+        quantity = f"{quantity}/on {what}"
+        cues.append(f"the part spent on {what}")
+    if figure.unit == "count" or figure.noun:
+        noun = _noun_key(figure, after)
+        if noun:
+            quantity = f"{metric}/{noun}"
+            cues.append(f"counts: {noun}")
+    instrument = _INSTRUMENT.match(after)
+    if instrument and metric in PLAN_METRICS | {"industry_ai_investment"}:
+        what = instrument.group("what").lower().rstrip("s").replace("-", "")
+        quantity = f"{metric}/{what}"
+        cues.append(f"a {what}, not the plan")
+
+    role: Role = "actual"
+    level_metric = entry is not None and bool(entry.units) and entry.units[0] == "money"
+    if kind in ("%", "pp", "x") and level_metric and _DELTA.search(before[-90:]):
+        role = "delta"
+        cues.append("the size of a change, not a level")
+    elif metric in EVENT_METRICS:
+        role = "event"
+        cues.append("a market move of one day")
+    elif is_prior_mention(figure):
+        role = "prior"
+        cues.append("introduced as the earlier value")
+    elif _is_estimate(before, after):
+        role = "estimate"
+        cues.append("someone else's estimate")
+    elif metric in PLAN_METRICS or _PLAN.search(before[-80:]):
+        role = "plan"
+        if metric in PLAN_METRICS and _PAST_SPEND.search(clause) and not _PLAN.search(clause):
+            role = "actual"
+            quantity = f"{metric}/spent"
+            cues.append("money already spent, not the plan")
+        else:
+            cues.append("a plan or target")
+    if role in ("actual", "plan") and _HEDGE.search(before[-50:]):
+        confidence *= 0.8
+        cues.append("hedged")
+
+    period = NO_PERIOD
+    if role == "event":
+        period = ResolvedPeriod(
+            "none", facts.published.isoformat(), facts.published, facts.published, "that day"
+        )
+    else:
+        period = resolve_period(
+            clause, facts.published, fiscal_year_end_month=_fiscal_end(subject, settings),
+            prefer_quarter=metric in QUARTERLY_METRICS,
+        )  # fmt: skip
+        if period.kind == "none" and clause != sentence:
+            period = resolve_period(
+                sentence, facts.published,
+                fiscal_year_end_month=_fiscal_end(subject, settings),
+                prefer_quarter=metric in QUARTERLY_METRICS,
+            )  # fmt: skip
+        if (
+            period.kind == "year"
+            and metric in QUARTERLY_METRICS
+            and facts.quarter is not None
+            and not re.search(r"(?i)\b(?:full|whole|annual|fiscal|year[- ]long)\b", clause)
+        ):
+            # A quarterly figure dated only by "this year" is the article's quarter's.
+            period = NO_PERIOD  # fmt: skip
+        if period.prior and role in ("actual", "plan"):
+            role = "prior"
+            cues.append(f"an earlier period: {period.cue}")
+        if period.kind == "past" and metric in PLAN_METRICS and role == "plan":
+            role, quantity = "actual", f"{metric}/spent"
+            cues.append("money already spent, not the plan")
+    stated = dict(facts.periods).get((subject, quantity)) if not period.key else None
+    if stated is not None and role != "event":
+        period = stated
+        confidence *= 0.9
+        cues.append(f"the period the article gives it elsewhere: {period.key}")
+    elif not period.key and metric in QUARTERLY_METRICS and facts.quarter is not None:
+        period = facts.quarter
+        confidence *= 0.9
+        cues.append(f"the article's quarter: {period.key}")
+    elif period.key:
+        cues.append(f"period: {period.key} ({period.cue})")
+    elif metric in PERIODIC_METRICS:
+        confidence *= 0.6
+        cues.append("no period stated for a periodic figure")
+    if role in ("estimate", "delta"):
+        quantity = f"{quantity}/{role}"
+    return ClaimIdentity(
+        ClaimKey(subject, quantity, period.key), role, period, round(confidence, 3), tuple(cues)
+    )
