@@ -66,8 +66,10 @@ _PATTERNS: Final = [
         rf"|Q(?P<q2>[1-4])\s*(?:FY|fiscal\s+)'?(?P<fy3>\d{{2,4}}))")),
     # "Q3 2025", "3Q25", "the third quarter of 2025", "the second quarter"
     ("q_calendar", re.compile(
-        rf"(?i)\b(?:Q(?P<q1>[1-4])\s*'?(?P<y1>{_YEAR}|\d{{2}})?\b|(?P<q2>[1-4])Q\s*'?(?P<y2>\d{{2,4}})"
-        rf"|(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter(?:\s+(?:of\s+)?(?P<y3>{_YEAR}))?)")),
+        rf"(?i)\b(?:Q(?P<q1>[1-4])\s*'?(?P<y1>{_YEAR}|\d{{2}})?\b"
+        rf"|(?P<q2>[1-4])Q\s*'?(?P<y2>\d{{2,4}})"
+        rf"|(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter"
+        rf"(?:\s+(?:of\s+)?(?P<y3>{_YEAR}))?)")),
     ("previous_quarter", re.compile(
         r"(?i)\b(?:previous|prior|preceding|sequential)\s+quarter\b|\bquarter\s+before\b"
         r"|\ba\s+quarter\s+(?:earlier|ago)\b")),
@@ -78,8 +80,10 @@ _PATTERNS: Final = [
         rf"(?:\s+of\s+(?P<y2>{_YEAR}))?|(?P<y3>{_YEAR})\s+H(?P<h2>[12]))\b")),
     ("horizon", re.compile(
         r"(?i)\b(?:over|in|within|during|for|across)\s+the\s+(?:next|coming|following)\s+"
-        r"(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|few)\s+(?P<unit>years?|months?|quarters?)"
-        r"|\b(?P<n2>\d+|one|two|three|four|five|six|seven|eight|nine|ten)[- ](?P<unit2>year|month)s?[- ]?"
+        r"(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|few)\s+"
+        r"(?P<unit>years?|months?|quarters?)"
+        r"|\b(?P<n2>\d+|one|two|three|four|five|six|seven|eight|nine|ten)[- ]"
+        r"(?P<unit2>year|month)s?[- ]?"
         r"(?:plan|pledge|programme|program|investment|period|commitment|horizon|budget)\b"
         r"|\b(?:over|in|within)\s+(?P<n3>\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
         r"(?P<unit3>years?)\b")),
@@ -94,7 +98,8 @@ _PATTERNS: Final = [
     ("next_year", re.compile(r"(?i)\bnext\s+year\b")),
     ("year", re.compile(rf"(?<![\w$.-])(?P<y>{_YEAR})(?![\w%-])")),
     ("the_quarter", re.compile(
-        r"(?i)\b(?:the|its|latest|most\s+recent|this|last)\s+(?:three[- ]month\s+)?(?:quarter|three months)\b")),
+        r"(?i)\b(?:the|its|latest|most\s+recent|this|last)\s+(?:three[- ]month\s+)?"
+        r"(?:quarter|three months)\b")),
 ]  # fmt: skip
 
 

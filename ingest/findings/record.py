@@ -24,6 +24,7 @@ from ingest.findings.claims import (
 )
 from ingest.findings.compare import (
     KnownClaim,
+    KnownValue,
     Observation,
     Verdict,
     VerdictKind,
@@ -148,16 +149,13 @@ class _Recorder:
         )
         # Intervals are read again from each value's figure: the stored ones are in dollars,
         # and one currency is compared in itself.
-        return [
-            replace(c, values=tuple(
-                replace(v, interval=replace(
-                    interval_of(v.ref.figure, self.settings),
-                    **({"native": v.interval.native} if v.interval.native else {}),
-                ))
-                for v in c.values
-            ))
-            for c in found
-        ]  # fmt: skip
+        return [replace(c, values=tuple(self._reread(v) for v in c.values)) for c in found]
+
+    def _reread(self, value: KnownValue) -> KnownValue:
+        fresh = interval_of(value.ref.figure, self.settings)
+        if value.interval.native is not None:
+            fresh = replace(fresh, native=value.interval.native)
+        return replace(value, interval=fresh)
 
     def finding(
         self, kind: FindingKind, obs: Observation, figure: FigureRef | None,
