@@ -41,6 +41,7 @@ class Observation:
     confidence: float = 1.0
     cues: tuple[str, ...] = ()
     period_interval: tuple[str, str] | None = None
+    in_focus: bool = True
 
     @property
     def can_change(self) -> bool:

@@ -104,6 +104,9 @@ class ClaimIdentity:
     period: ResolvedPeriod
     confidence: float
     cues: tuple[str, ...]
+    # About what the article is about (its main subject's group, or a market): a figure of a
+    # company mentioned in passing ("for comparison, AWS has 38 regions") is no news by itself.
+    in_focus: bool = True
 
     @property
     def can_change(self) -> bool:
@@ -136,9 +139,30 @@ _INSTRUMENT: Final = re.compile(
     r"convertibles?|placements?|credit\s+lines?)\b"
 )
 _COMPARISON: Final = re.compile(
-    r"(?i)\b(?:than|like|rivals?|versus|vs\.?|compared\s+(?:with|to)|behind|ahead\s+of|"
-    r"such\s+as|including|peers?|competitors?|outpacing|trailing|dwarf(?:s|ed|ing)?|unlike)"
+    r"(?i)\b(?:than|like|rivals?|rivall?ing|versus|vs\.?|compared\s+(?:with|to)|behind|"
+    r"ahead\s+of|such\s+as|including|peers?|competitors?|compet\w*\s+(?:with|against)|"
+    r"against|outpac\w*|trailing|dwarf(?:s|ed|ing)?|unlike|exceed\w*|surpass\w*)"
     r"[\s\w,'’-]{0,25}$"
+)
+# A name the catalogue does not know, leading the figure's clause ("SoftBank will inject $10
+# billion", "China Unicom has deployed 16,384"): the figure may well be that party's.
+_PROPER: Final = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*\b")
+# What follows a party's name when it is the one acting: a verb, or more of the name.
+_ACTS: Final = re.compile(
+    r"\s+(?:[A-Z][\w&-]*\s+)*(?:will|would|has|have|had|is|was|plans?|planned|said|says|"
+    r"agreed|invests?|invested|injects?|injected|pledged|committed|deployed|raised|spent|"
+    r"announced|reported|posted|drew|logged|expects?|intends?|aims?|operates?|runs?|owns?)\b"
+)
+_NOT_NAMES: Final = frozenset(
+    """The This That These Those Its It Their They In On At For From With By As An A And But
+    Or If When While After Before According Chinese China Hong Kong Beijing Shanghai Shenzhen
+    Hangzhou Asia Europe American European Asian Global Reuters Bloomberg Xinhua Chairman
+    President Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March
+    April May June July August September October November December Meanwhile However Also
+    Overall Notably Still Yet Last Next Earlier Later Analysts Inc Ltd Corp Group Holding
+    Holdings Limited Co Mr Ms Dr Nasdaq Separately Despite Although Though Since Until Over
+    Under Total Revenue Net Shares Sales Profit Its Our We He She Built During Based Together
+    Combined New Chief Executive Officer Cloud Intelligence""".split()
 )
 _FREQUENCY: Final = re.compile(r"(?i)\b(daily|weekly|monthly|annual|active|paying|registered)\b")
 _CLAUSE: Final = re.compile(
@@ -262,6 +286,9 @@ def _subject(
     in_clause = [e for e in before if e[0] >= c_start]
     if in_clause:
         name = in_clause[-1][2]
+        several = {e[2] for e in in_clause}
+        if len(several) > 1 and _listed_together(sentence, in_clause):
+            return name, 0.5, f"several companies together: {', '.join(sorted(several))}"
         rivals = {e[2] for e in found if e[2] != name}
         return name, 0.95 if not rivals else 0.9, f"named before it in its clause: {name}"
     if before:
@@ -286,6 +313,40 @@ def _unit_named(before: str, settings: FigureSettings) -> str | None:
     for m in reversed(list(_UNIT_NAME.finditer(before))):
         name = " ".join(m.group().split())
         if settings.entity_re.search(name) is None:
+            return name
+    return None
+
+
+def _listed_together(sentence: str, named: list[tuple[int, int, str]]) -> bool:
+    """Companies named one after another ("Microsoft, Alphabet, Amazon and Meta"), so a figure
+    after them is their sum, not the last one's."""
+    for (_, a_end, _), (b_start, _, _) in zip(named[-2:], named[-1:], strict=False):
+        if not re.fullmatch(r"(?i)\s*(?:,|,?\s*and|&)\s*", sentence[a_end:b_start]):
+            return False
+    return True
+
+
+def _unknown_party(before_clause: str, after: str, settings: FigureSettings) -> str | None:
+    """A proper name the entity catalogue does not know, leading the clause or right after the
+    figure ("$100 billion Stargate project")."""
+    # Only the clause's first name (its grammatical subject, most often): a person named
+    # after the company ("Alibaba CEO Eddie Wu said ...") speaks for it.
+    first = next(
+        (
+            m
+            for m in _PROPER.finditer(before_clause[:40])
+            if m.group() not in _NOT_NAMES and _ACTS.match(before_clause, m.end())
+        ),
+        None,
+    )
+    if first is not None and settings.entity_re.search(before_clause[: first.start()]):
+        first = None
+    candidates = [first.group()] if first is not None else []
+    tail = _PROPER.match(after.lstrip(" ("))
+    if tail is not None:
+        candidates.append(tail.group())
+    for name in candidates:
+        if name not in _NOT_NAMES and settings.entity_re.search(name) is None:
             return name
     return None
 
@@ -362,6 +423,10 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
     else:
         subject, sure, why = _subject(figure, at, end, facts, settings)
         cues.append(why)
+        stranger = _unknown_party(before, after, settings) if sure < 1.0 else None
+        if stranger is not None:
+            sure *= 0.65
+            cues.append(f"may be {stranger}'s (not in the catalogue)")
     confidence *= sure
     if (metric in ("revenue", "revenue_growth") and subject
             and _CLOUD_SEGMENT.search(sentence[max(0, at - 260) : at])):  # fmt: skip
@@ -474,6 +539,26 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
         cues.append("no period stated for a periodic figure")
     if role in ("estimate", "delta"):
         quantity = f"{quantity}/{role}"
+    focus = subject == "(market)" or _same_group(subject, facts.main_subject, settings)
+    if not focus:
+        cues.append(f"not what the article is about ({facts.main_subject})")
     return ClaimIdentity(
-        ClaimKey(subject, quantity, period.key), role, period, round(confidence, 3), tuple(cues)
-    )
+        ClaimKey(subject, quantity, period.key), role, period, round(confidence, 3), tuple(cues),
+        focus,
+    )  # fmt: skip
+
+
+def _root(name: str, settings: FigureSettings) -> str:
+    by_name = {e.name: e for e in settings.entities}
+    seen = {name}
+    while (entity := by_name.get(name)) is not None and entity.parent and entity.parent not in seen:
+        name = entity.parent
+        seen.add(name)
+    return name
+
+
+def _same_group(subject: str, main: str | None, settings: FigureSettings) -> bool:
+    if main is None or not subject:
+        return main is None
+    base = subject.split(" / ", 1)[0]
+    return _root(base, settings) == _root(main, settings)

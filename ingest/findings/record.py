@@ -61,7 +61,7 @@ def _observe(
     return Observation(
         ref, identity.key, interval_of(ref.figure, settings), source, ref.published or when,
         role=identity.role, confidence=identity.confidence, cues=identity.cues,
-        period_interval=interval,
+        period_interval=interval, in_focus=identity.in_focus,
     )  # fmt: skip
 
 
@@ -216,7 +216,10 @@ class _Recorder:
         if verdict.kind is VerdictKind.NEW:
             value_id = store.add_claim_value(claim_id, obs, "current", now=now)
             # A newer period of a series is news; an older one restated later is not.
-            if emit and self.confident(obs) and verdict.newer and not _vague(obs):
+            # News of its own only about what the article is about: a rival's figure quoted for
+            # comparison is stored (and can still change or conflict later), not announced.
+            if (emit and self.confident(obs) and verdict.newer and not _vague(obs)
+                    and obs.in_focus):  # fmt: skip
                 self.finding(FindingKind.NEW, obs, obs.ref, (), claim_id, value_id,
                              verdict=verdict)  # fmt: skip
             return claim_id, value_id
