@@ -279,6 +279,11 @@ def _gold_for(docs_by_url: dict[str, Doc], rec: dict[str, Any] | None) -> GoldCl
     for g in doc.claims:
         if g.figure is not None and g.figure["start"] == rec["start"]:
             return g
+    # The labeller records a claim once per text; a second statement of it in the same text
+    # (the lead and the body) is the same labelled claim.
+    for g in doc.claims:
+        if _same_value(g, rec):
+            return g
     return None
 
 
@@ -474,10 +479,22 @@ def main() -> int:
                 f"{f['metric']:26} {fig.get('text', '')!s:28} <- {prev[:40]:40} | {why}"
                 f" | {(fig.get('sentence') or '')[:90]}"
             )
+        groups: dict[tuple[str, str, str], list[GoldClaim]] = defaultdict(list)
         for d in docs:
             for g in d.claims:
+                groups[g.identity].append(g)
                 if g.figure is None:
                     print(f"UNMATCHED {g.doc} {g.identity} {g.text!r}")
+        for identity, members in groups.items():
+            claims = {claim_of(g.figure) for g in members if g.figure is not None}
+            if len({g.doc for g in members}) > 1 and len(claims) > 1:
+                print(f"SPLIT {identity}:")
+                for g in members:
+                    fig = g.figure or {}
+                    print(
+                        f"    {g.doc} {g.text!r:40} claim {claim_of(g.figure)} "
+                        f"{'; '.join(fig.get('claim_cues') or [])[:150]}"
+                    )
     return 0
 
 

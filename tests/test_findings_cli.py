@@ -20,7 +20,13 @@ def config(tmp_path: Path) -> Path:
     store = FindingStore(db)
     save(store, "ledger.example", "plan", PLAN)
     save(store, "wire.example", "up", PLAN.replace("380", "480"), hours=500)
-    save(store, "b.example", "g", "Alibaba Cloud revenue grew 26% year on year.", hours=501)
+    save(
+        store,
+        "b.example",
+        "g",
+        "Alibaba Cloud revenue grew 26% year on year in the June quarter.",
+        hours=501,
+    )
     store.close()
     path = tmp_path / "ingest.toml"
     path.write_text(f'[store]\npath = "{db}"\n', encoding="utf-8")

@@ -159,7 +159,13 @@ def test_unchanged_decision_records_nothing(store: FindingStore) -> None:
 def test_list_findings_filters(store: FindingStore) -> None:
     """list_findings filters by kind, metric, subject and since; newest first."""
     save(store, "ledger.example", "plan", PLAN)
-    save(store, "b.example", "g", "Alibaba Cloud revenue grew 26% year on year.", hours=1)
+    save(
+        store,
+        "b.example",
+        "g",
+        "Alibaba Cloud revenue grew 26% year on year in the June quarter.",
+        hours=1,
+    )
     all_ = store.list_findings()
     assert [f["metric"] for f in all_] == ["cloud_revenue_growth", "ai_investment_commitment"]
     assert [f["metric"] for f in store.list_findings(subject="alibaba cloud")] == [

@@ -56,6 +56,13 @@ SEGMENT_OF_METRIC: Final = {
     "regions_and_data_centres": "cloud",
 }
 PLAN_METRICS: Final = frozenset({"ai_investment_commitment"})
+# Outlays that can be planned: a plan of either is one quantity.
+INVESTMENT_METRICS: Final = frozenset({"ai_investment_commitment", "quarterly_capex"})
+# Figures of a product (a model's parameters, an app's downloads): said without a name in
+# their sentence, they are the product named last, not the article's company.
+PRODUCT_METRICS: Final = frozenset(
+    {"model_parameters", "downloads", "users", "derivative_models", "open_source_model_count"}
+)
 # A group metric said of a segment is the segment metric ("the cloud division's revenue").
 SEGMENT_METRICS: Final = {
     ("cloud", "revenue"): "cloud_revenue",
@@ -123,6 +130,7 @@ _ESTIMATE_AFTER: Final = re.compile(
     r"(?i)^[\s,]*(?:(?:average|median|mean)\s+)?(?:estimated|expected|forecast|projected|"
     r"predicted|estimates?|forecasts?)\b(?:\s+by)?"
 )
+_VAGUE: Final = re.compile(r"(?i)\b(?:single|double|triple|quadruple)[- ]digits?\b")
 _HEDGE: Final = re.compile(r"(?i)\b(?:could|may|might|would|reportedly|rumou?red)\b")
 _PLAN: Final = re.compile(
     r"(?i)\b(?:plans?|planned|planning|will|pledged?|pledges|commit(?:s|ted|ment)?|aims?|"
@@ -177,6 +185,8 @@ class ArticleFacts:
 
     published: date
     main_subject: str | None  # the entity the article names most often
+    # Where each entity is named in the article's text: (offset, entity name), in order.
+    mentions: tuple[tuple[int, str], ...] = ()
     # The quarter the article reports on (the one its periodic figures name most often):
     # results coverage names it once ("for the December quarter") and not in every sentence.
     quarter: ResolvedPeriod | None = None
@@ -194,14 +204,23 @@ _BEATS: Final = re.compile(
 )
 
 
+_NAMES_IT: Final = re.compile(
+    r"(?i)\s*(?:of|at|for|was|were|is|had\s+been|calling\s+for|pointing\s+to|around|near|"
+    r"about|averaging)?\s*(?:an?\s+|the\s+)?(?:average\s+of\s+|about\s+|around\s+)?"
+)
+
+
 def _is_estimate(before: str, after: str) -> bool:
     """Whether the figure is someone else's estimate: an estimate word right before it
     ("estimates of 30%"), the clause led by one ("Analysts polled by FactSet projected ... X"),
     or "X estimated by analysts" after it."""
     tail = before[-60:]
     for m in reversed(list(_ESTIMATE.finditer(tail))):
-        if len(tail) - m.end() > 20 and _BEATS.search(tail[: m.start()]):
-            continue
+        # "estimates of 37.9 billion yuan": the figure is the estimate, whatever it beat.
+        if _NAMES_IT.fullmatch(tail[m.end() :]):
+            return True
+        if _BEATS.search(tail[: m.start()]):
+            continue  # "better-than-projected 34% growth": the result, not the estimate
         return True
     head = _ESTIMATE.search(before[:40])
     if head is not None and not _BEATS.search(before[: head.start()]):
@@ -235,6 +254,16 @@ def article_periods(
             seen.setdefault(where, set()).add(ident.period.key)
             first.setdefault(where, ident.period)
     return tuple((k, first[k]) for k, keys in seen.items() if len(keys) == 1)
+
+
+def entity_mentions(text: str, settings: FigureSettings) -> tuple[tuple[int, str], ...]:
+    """Where each catalogue entity is named in ``text``."""
+    out = []
+    for m in settings.entity_re.finditer(text):
+        name = settings.alias_to_entity.get(m.group().lower())
+        if name is not None:
+            out.append((m.start(), name))
+    return tuple(out)
 
 
 def main_subject(text: str, settings: FigureSettings) -> str | None:
@@ -275,14 +304,15 @@ def _subject(
     sentence = figure.sentence
     found = _entities(sentence, settings)
     c_start, c_end = _clause(sentence, at, end)
-    before = [e for e in found if e[1] <= at and not _COMPARISON.search(sentence[: e[0]])]
-    # An owner: "Tencent's 100 billion yuan fund", "Alibaba's cloud revenue of ...".
-    for _e_start, e_end, name in reversed(before):
+    # An owner: "Tencent's 100 billion yuan fund", "Alibaba's cloud revenue of ...", even
+    # after a comparison ("dwarfs Tencent's 100 billion yuan fund").
+    for _e_start, e_end, name in reversed([e for e in found if e[1] <= at]):
         tail = sentence[e_end : e_end + 3]
         if tail.startswith(("'s", "’s")) and at - e_end <= 45:
             between = [x for x in found if e_end < x[0] < at]
             if not between:
                 return name, 1.0, f"owner: {name}'s"
+    before = [e for e in found if e[1] <= at and not _COMPARISON.search(sentence[: e[0]])]
     in_clause = [e for e in before if e[0] >= c_start]
     if in_clause:
         name = in_clause[-1][2]
@@ -294,6 +324,9 @@ def _subject(
     if before:
         name = before[-1][2]
         return name, 0.85, f"named earlier in its sentence: {name}"
+    product = _last_product(figure, facts, settings)
+    if product is not None:
+        return product, 0.8, f"the product named last before it: {product}"
     if facts.main_subject is not None:
         after = [e for e in found if e[0] >= end and e[0] < c_end]
         # A company named only after the figure owns it only when the article is about it.
@@ -313,6 +346,17 @@ def _unit_named(before: str, settings: FigureSettings) -> str | None:
     for m in reversed(list(_UNIT_NAME.finditer(before))):
         name = " ".join(m.group().split())
         if settings.entity_re.search(name) is None:
+            return name
+    return None
+
+
+def _last_product(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> str | None:
+    if figure.metric not in PRODUCT_METRICS:
+        return None
+    parents = {e.name for e in settings.entities if e.parent}
+    earlier = [n for pos, n in facts.mentions if figure.start - 600 < pos < figure.start]
+    for name in reversed(earlier):
+        if name in parents:
             return name
     return None
 
@@ -393,6 +437,20 @@ def _noun_key(figure: Figure, after: str) -> str:
         noun = noun[:-1]
     words = [w.lower() for w in _FREQUENCY.findall(after[:40])]
     return " ".join([*dict.fromkeys(words), noun]).strip()
+
+
+def identify_all(
+    figures: list[Figure], facts: ArticleFacts, settings: FigureSettings
+) -> list[ClaimIdentity | None]:
+    """The identities of an article's figures, in two passes: the quarter the article reports
+    on, and the period it gives each quantity, are known only once every figure is read."""
+    first = [identify(f, facts, settings) for f in figures]
+    read = [i for i in first if i is not None]
+    facts = ArticleFacts(
+        facts.published, facts.main_subject, facts.mentions, quarter=article_quarter(read),
+        periods=article_periods(read),
+    )  # fmt: skip
+    return [identify(f, facts, settings) for f in figures]
 
 
 def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> ClaimIdentity | None:
@@ -493,6 +551,9 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
         confidence *= 0.8
         cues.append("hedged")
 
+    if _VAGUE.search(figure.text):
+        confidence *= 0.7
+        cues.append("a vague figure (a range of digits, not a value)")
     period = NO_PERIOD
     if role == "event":
         period = ResolvedPeriod(
@@ -501,13 +562,13 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
     else:
         period = resolve_period(
             clause, facts.published, fiscal_year_end_month=_fiscal_end(subject, settings),
-            prefer_quarter=metric in QUARTERLY_METRICS,
+            prefer_quarter=metric in QUARTERLY_METRICS, at=at - c_start,
         )  # fmt: skip
         if period.kind == "none" and clause != sentence:
             period = resolve_period(
                 sentence, facts.published,
                 fiscal_year_end_month=_fiscal_end(subject, settings),
-                prefer_quarter=metric in QUARTERLY_METRICS,
+                prefer_quarter=metric in QUARTERLY_METRICS, at=at,
             )  # fmt: skip
         if (
             period.kind == "year"
@@ -523,7 +584,16 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
         if period.kind == "past" and metric in PLAN_METRICS and role == "plan":
             role, quantity = "actual", f"{metric}/spent"
             cues.append("money already spent, not the plan")
-    stated = dict(facts.periods).get((subject, quantity)) if not period.key else None
+    stated = dict(facts.periods).get((subject, quantity))
+    if (
+        stated is not None
+        and stated.kind == "horizon"
+        and period.kind == "year"
+        and (period.cue in ("this year", "last year", "next year"))
+    ):
+        period = NO_PERIOD  # "announced this year" is not the span of a three-year plan
+    if period.key:
+        stated = None
     if stated is not None and role != "event":
         period = stated
         confidence *= 0.9
@@ -534,9 +604,22 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
         cues.append(f"the article's quarter: {period.key}")
     elif period.key:
         cues.append(f"period: {period.key} ({period.cue})")
+        if (
+            role == "actual"
+            and metric in INVESTMENT_METRICS
+            and kind == "money"
+            and period.end is not None
+            and period.end > facts.published
+        ):
+            role = "plan"  # a budget for a year still running or to come
+            cues.append("a budget for a period not yet over")  # fmt: skip
     elif metric in PERIODIC_METRICS:
         confidence *= 0.6
         cues.append("no period stated for a periodic figure")
+    if role == "plan" and metric in INVESTMENT_METRICS and kind == "money":
+        # A capex budget and an investment pledge are one kind of planned outlay: outlets
+        # call the same plan either.
+        quantity = quantity.replace(metric, "ai_investment_commitment", 1)
     if role in ("estimate", "delta"):
         quantity = f"{quantity}/{role}"
     focus = subject == "(market)" or _same_group(subject, facts.main_subject, settings)

@@ -57,13 +57,16 @@ _PATTERNS: Final = [
         rf"(?P<month>{_MONTHS_RX})\.?\s*(?:\d{{1,2}})?(?:,?\s*(?P<year>{_YEAR}))?")),
     # "the June quarter", "September-quarter"
     ("q_month", re.compile(
-        rf"(?i)\b(?P<month>{_MONTHS_RX})[- ](?:ended[- ]|ending[- ])?(?:quarter|qtr)\b"
+        rf"(?i)\b(?:{_MONTHS_RX}\s*[-–—]\s*|{_MONTHS_RX}\s+(?:to|through)\s+)?"
+        rf"(?P<month>{_MONTHS_RX})[- ](?:ended[- ]|ending[- ])?(?:quarter|qtr)\b"
         rf"(?:\s+(?:of\s+)?(?P<year>{_YEAR}))?")),
     # "fiscal Q2 2026", "Q3 FY2025", "fiscal second quarter of 2026"
     ("q_fiscal", re.compile(
         rf"(?i)\b(?:fiscal\s+(?:year\s+)?(?:(?P<fy1>{_YEAR})\s+)?(?:Q(?P<q1>[1-4])|(?P<o1>first|second|third|"
         rf"fourth)\s+quarter)(?:\s+(?:of\s+)?(?:fiscal\s+)?(?:year\s+)?(?P<fy2>{_YEAR}))?"
-        rf"|Q(?P<q2>[1-4])\s*(?:FY|fiscal\s+)'?(?P<fy3>\d{{2,4}}))")),
+        rf"|Q(?P<q2>[1-4])\s*(?:FY|fiscal\s+)'?(?P<fy3>\d{{2,4}})"
+        rf"|(?P<o2>first|second|third|fourth)\s+(?:fiscal\s+)?quarter\s+of\s+(?:its\s+|the\s+)?"
+        rf"(?:fiscal|FY)\s*(?:year\s+)?'?(?P<fy4>{_YEAR}|\d{{2}}))")),
     # "Q3 2025", "3Q25", "the third quarter of 2025", "the second quarter"
     ("q_calendar", re.compile(
         rf"(?i)\b(?:Q(?P<q1>[1-4])\s*'?(?P<y1>{_YEAR}|\d{{2}})?\b"
@@ -92,7 +95,9 @@ _PATTERNS: Final = [
         r"(?:(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|few)\s+"
         r"(?P<unit>years|months|quarters|decades)|(?P<unit1>decade))\b")),
     ("fiscal_year", re.compile(
-        rf"(?i)\b(?:fiscal(?:\s+year)?|FY)\s*'?(?P<y>{_YEAR}|\d{{2}})\b|\b(?P<y2>{_YEAR})\s+fiscal\s+year\b")),
+        # Any four-digit year: a filing's history can go back a long way.
+        r"(?i)\b(?:fiscal(?:\s+year)?|FY)\s*'?(?P<y>[12]\d{3}|\d{2})\b"
+        r"|\b(?P<y2>[12]\d{3})\s+fiscal\s+year\b")),
     ("this_year", re.compile(r"(?i)\b(?:this|the\s+current)\s+year\b")),
     ("last_year", re.compile(r"(?i)\blast\s+year\b")),
     ("next_year", re.compile(r"(?i)\bnext\s+year\b")),
@@ -162,27 +167,51 @@ def fiscal_quarter(fy: int, q: int, fiscal_year_end_month: int) -> tuple[int, in
     return _shift_quarter(end_year, end_q, q - 4)
 
 
+_BASE: Final = re.compile(
+    r"(?i)\b(?:from|than|over|on|versus|vs\.?|compared\s+(?:with|to)|against|outpac\w*)"
+    r"\s+(?:the\s+|a\s+|that\s+of\s+the\s+)?$"
+)
+# Words that place a period relative to another ("the previous quarter", "a year earlier",
+# "the quarter") lose to a period written out when both are in the clause.
+_RELATIVE: Final = frozenset({"previous_quarter", "year_ago", "this_year", "last_year",
+                              "next_year", "the_quarter"})  # fmt: skip
+
+
 def resolve_period(
-    clause: str, published: date, *, fiscal_year_end_month: int = 12, prefer_quarter: bool = False
-) -> ResolvedPeriod:
+    clause: str, published: date, *, fiscal_year_end_month: int = 12, prefer_quarter: bool = False,
+    at: int | None = None,
+) -> ResolvedPeriod:  # fmt: skip
     """The period ``clause`` (the figure's own clause or sentence) states, with ``published``
     as the anchor for relative words. ``prefer_quarter``: the metric is reported per quarter,
-    so "the quarter" / "last quarter" are read as the latest completed quarter."""
-    for name, rx in _PATTERNS:
-        m = rx.search(clause)
-        if m is None:
-            continue
-        found = _resolve(name, m, published, fiscal_year_end_month, prefer_quarter)
-        if found is not None:
-            return ResolvedPeriod(
-                found.kind,
-                found.key,
-                found.start,
-                found.end,
-                " ".join(m.group().split()).lower(),
-                found.prior,
-            )
-    return NO_PERIOD
+    so "the quarter" / "last quarter" are read as the latest completed quarter. ``at``: where
+    the figure sits in the clause; the period written nearest it wins ("34% in the September
+    quarter, up from 26% in the previous quarter")."""
+    best: tuple[float, int, ResolvedPeriod] | None = None
+    for order, (name, rx) in enumerate(_PATTERNS):
+        for m in rx.finditer(clause):
+            if name in ("previous_quarter", "year_ago") and _BASE.search(clause[: m.start()]):
+                continue  # "an acceleration from the previous quarter": the base, not the period
+            found = _resolve(name, m, published, fiscal_year_end_month, prefer_quarter)
+            if found is None:
+                continue
+            if at is None:
+                distance = 0.0
+            elif m.end() <= at:
+                distance = at - m.end()
+            else:
+                distance = max(0, m.start() - at) + 10
+            # A period written out beats a bare year, which beats relative words, unless it
+            # is much farther from the figure.
+            score = distance + (60 if name in _RELATIVE else 30 if name == "year" else 0)
+            if best is None or (score, order) < (best[0], best[1]):
+                cue = " ".join(m.group().split()).lower()
+                best = (
+                    score, order,
+                    ResolvedPeriod(found.kind, found.key, found.start, found.end, cue, found.prior),
+                )  # fmt: skip
+        if best is not None and at is None:
+            break
+    return best[2] if best is not None else NO_PERIOD
 
 
 def _resolve(
@@ -200,8 +229,8 @@ def _resolve(
             q = month // 3
         return _quarter(year, q)
     if name == "q_fiscal":
-        q = int(g["q1"] or g["q2"] or 0) or _ORDINAL[(g["o1"] or "first").lower()]
-        fy = _year4(g["fy1"] or g["fy2"] or g["fy3"])
+        q = int(g["q1"] or g["q2"] or 0) or _ORDINAL[(g["o1"] or g["o2"] or "first").lower()]
+        fy = _year4(g["fy1"] or g["fy2"] or g["fy3"] or g["fy4"])
         if fy is None:
             return None
         year, cq = fiscal_quarter(fy, q, fy_end)
@@ -216,7 +245,11 @@ def _resolve(
                 if _month_end(published.year, 3 * q) <= published
                 else (published.year - 1)
             )
-        return _quarter(year, q)
+        found = _quarter(year, q)
+        if found.end is not None and found.end > published and fy_end != 12:
+            # "1Q26" before its calendar quarter has even ended: the company's fiscal quarter.
+            return _quarter(*fiscal_quarter(year, q, fy_end))
+        return found
     if name == "previous_quarter":
         year, q = _shift_quarter(*_last_completed_quarter(published), -1)
         return _with_prior(_quarter(year, q))

@@ -35,9 +35,8 @@ from ingest.findings.compare import (
 from ingest.findings.identity import (
     ArticleFacts,
     ClaimIdentity,
-    article_periods,
-    article_quarter,
-    identify,
+    entity_mentions,
+    identify_all,
     main_subject,
 )
 from ingest.findings.model import FigureRef, Finding, FindingKind, finding_to_dict
@@ -86,11 +85,11 @@ def _observations(
     if figure_settings is None:
         return _Read([], [], refs)
     published = (refs[0].published if refs and refs[0].published else fetched).date()
-    facts = ArticleFacts(published, main_subject(store.article_text(article_id), figure_settings))
-    # Two passes: the quarter the article reports on is known only once every figure is read.
-    first = [identify(ref.figure, facts, figure_settings) for ref in refs]
-    read = [i for i in first if i is not None]
-    facts = replace(facts, quarter=article_quarter(read), periods=article_periods(read))
+    text = store.article_text(article_id)
+    facts = ArticleFacts(
+        published, main_subject(text, figure_settings), entity_mentions(text, figure_settings)
+    )
+    identities = identify_all([ref.figure for ref in refs], facts, figure_settings)
     by_position: dict[int, Observation] = {}
     out: list[Observation] = []
     conversions: list[tuple[Observation, Observation]] = []
@@ -109,7 +108,7 @@ def _observations(
             )  # fmt: skip
             conversions.append((obs, base))
             continue
-        identity = identify(ref.figure, facts, figure_settings)
+        identity = identities[position]
         if identity is None:
             unlinked.append(ref)
             continue
