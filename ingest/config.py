@@ -461,11 +461,19 @@ def load_config(
     require_secrets: bool = True,
 ) -> Config:
     """Read and validate a config file; raise :class:`ConfigError` saying where and what."""
+    given = path is not None or bool(os.environ.get(ENV_CONFIG))
     path = path or default_config_path()
     file = str(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
+        if not given:
+            # An installed package has no config of its own beside the code: say what to do
+            # rather than name a path inside site-packages.
+            raise ConfigError(
+                "no configuration file: pass --config FILE or set INGEST_CONFIG "
+                "(there is no ./config/ingest.toml here)"
+            ) from exc
         raise ConfigError("file not found", file=file) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", file=file) from exc

@@ -17,13 +17,13 @@ from pathlib import Path
 from random import Random
 
 from ingest.alerts import DeliveryReport, alert_settings, build_senders, close_senders, deliver_due
-from ingest.config import Config
+from ingest.config import Config, stage_settings
 from ingest.corpus import backfill_figures
 from ingest.dedup import DedupSettings, settings_from_mapping
 from ingest.errors import StoreError
 from ingest.fetch.client import Fetcher
 from ingest.fetch.guard import peer_check_for
-from ingest.figures import FigureSettings, load_figure_settings
+from ingest.figures import CatalogueFiles, FigureSettings, load_figure_settings
 from ingest.findings.settings import finding_settings
 from ingest.leases import owner_id, release_dead
 from ingest.models import CheckOutcome, SourceState, utcnow
@@ -77,10 +77,22 @@ def dedup_settings_for(config: Config) -> DedupSettings:
 
 
 def figure_settings_for(config: Config) -> FigureSettings:
-    """The metric catalogue, entities and FX table: next to the config file when it has them
-    (``metrics.toml``, ``fx.toml``), else the bundled ones."""
+    """The metric catalogue, entities and FX table, each file found on its own: the path in
+    ``[figures] metrics_file`` / ``fx_file`` (relative to the config file's directory), else a
+    ``metrics.toml`` / ``fx.toml`` next to the config file, else the bundled one."""
+    chosen = stage_settings(config, "figures", CatalogueFiles)
     beside = Path(config.file).parent
-    return load_figure_settings(beside if (beside / "metrics.toml").is_file() else None)
+
+    def pick(given: str, name: str) -> Path | None:
+        if given:
+            path = Path(given).expanduser()
+            return path if path.is_absolute() else beside / path
+        return beside / name if (beside / name).is_file() else None
+
+    return load_figure_settings(
+        metrics_file=pick(chosen.metrics_file, "metrics.toml"),
+        fx_file=pick(chosen.fx_file, "fx.toml"),
+    )
 
 
 def build_services(
