@@ -27,12 +27,16 @@ from ingest.figures import CatalogueFiles, FigureSettings, load_figure_settings
 from ingest.findings.settings import finding_settings
 from ingest.leases import owner_id, release_dead
 from ingest.models import CheckOutcome, SourceState, utcnow
+from ingest.ops.logging import LIFECYCLE_LOGGER
 from ingest.ops.metrics import metrics_for
 from ingest.pipeline import Services, check_source, revisit_due
 from ingest.store import SourceSpec, Store
 from ingest.topic import TopicFilter, default_topic_filter
 
 log = logging.getLogger("ingest.daemon")
+# Start and stop lines: shown at the default level (ingest.ops.logging enables this logger at
+# INFO) so an operator can tell a running daemon from a hung one without -v.
+lifecycle = logging.getLogger(LIFECYCLE_LOGGER)
 
 # A claimed source is someone else's for this long; longer than any check can take
 # (total_timeout per request x entries is bounded by max_entries_per_poll).
@@ -294,16 +298,20 @@ class Daemon:
             tick_seconds=self.services.config.schedule.tick_seconds, clock=self.services.clock,
         )  # fmt: skip
         scheduler.start()
-        log.info(
-            "ingest running: %d sources, tick every %gs, database %s",
-            len(self.services.store.list_sources()),
+        sources = self.services.store.list_sources()
+        lifecycle.info(
+            "ingest running: %d sources (%d enabled), tick every %gs, database %s, %s; "
+            "SIGTERM or Ctrl-C stops",
+            len(sources),
+            sum(s.enabled for s in sources),
             self.services.config.schedule.tick_seconds,
             self.services.store.path,
+            f"health at {ops.url}/healthz" if ops is not None else "no /healthz ([server] listen)",
         )
         try:
             await self._stop.wait()
         finally:
-            log.info("stopping: finishing the work in hand")
+            lifecycle.info("stopping: finishing the work in hand")
             # Pause first so no new tick starts, then wait for the running one to finish its
             # checks in flight (it starts nothing new once _stop is set), and only then shut
             # the scheduler down: APScheduler's asyncio executor cancels jobs still running.
@@ -317,4 +325,4 @@ class Daemon:
             await close_senders(self.services.senders)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
-        log.info("stopped")
+        lifecycle.info("ingest stopped")
