@@ -131,5 +131,5 @@ def status() -> None:
     from ingest.models import utcnow
     from ingest.ops.status import format_status, gather_status
 
-    for line in format_status(gather_status(app().store, utcnow())):
+    for line in format_status(gather_status(app().existing_store, utcnow())):
         click.echo(line)

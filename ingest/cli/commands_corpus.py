@@ -60,7 +60,7 @@ def sources(click_ctx: click.Context, as_json: bool) -> None:
     """
     if click_ctx.invoked_subcommand:
         return
-    rows = app().store.list_sources()
+    rows = app().existing_store.list_sources()
     if as_json:
         print_jsonl(source_json(s) for s in rows)
         return
@@ -139,7 +139,7 @@ def sources_disable(name: str) -> None:
 
 
 def _set_enabled(name: str, *, enabled: bool) -> None:
-    if not app().store.set_source_enabled(name, enabled):
+    if not app().existing_store.set_source_enabled(name, enabled):
         click.echo(f"ingest: no source named {name!r}", err=True)
         sys.exit(EXIT_ERROR)
     click.echo(f"{'enabled' if enabled else 'disabled'} {name}")
@@ -206,7 +206,7 @@ def articles(
     """
     if click_ctx.invoked_subcommand:
         return
-    rows = app().store.list_articles(limit=limit, stories_only=stories, source=source)
+    rows = app().existing_store.list_articles(limit=limit, stories_only=stories, source=source)
     _print_articles(rows, as_json)
 
 
@@ -222,7 +222,7 @@ def articles_show(article_id: int, as_json: bool) -> None:
     Example:
         ingest articles show 42 --json | jq -r .text
     """
-    store = app().store
+    store = app().existing_store
     article = store.get_article(article_id)
     if article is None:
         click.echo(f"ingest: no article {article_id}", err=True)
@@ -259,7 +259,7 @@ def articles_history(article_id: int, as_json: bool) -> None:
     Example:
         ingest articles history 42
     """
-    revisions = app().store.history(article_id)
+    revisions = app().existing_store.history(article_id)
     if not revisions:
         click.echo(f"ingest: no article {article_id}", err=True)
         sys.exit(EXIT_ERROR)
@@ -294,4 +294,4 @@ def articles_search(query: str, as_json: bool, limit: int) -> None:
     Example:
         ingest articles search "Qwen parameters"
     """
-    _print_articles(app().store.search_articles(query, limit=limit), as_json)
+    _print_articles(app().existing_store.search_articles(query, limit=limit), as_json)

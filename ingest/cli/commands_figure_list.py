@@ -44,7 +44,7 @@ def figures(
     """
     from ingest.figures import figure_to_dict
 
-    rows = app().store.list_figures(
+    rows = app().existing_store.list_figures(
         article_id=article_id, metric=metric, subject=subject, since=parse_since(since), limit=limit
     )
     if as_json:

@@ -54,7 +54,7 @@ def findings(
     from ingest.store.findings import FindingQueries
 
     # Called through the mixin so the command works whether or not Store already includes it.
-    store = cast(FindingQueries, app().store)
+    store = cast(FindingQueries, app().existing_store)
     rows = FindingQueries.list_findings(
         store, kind=kind, metric=metric, subject=subject, since=parse_since(since), limit=limit
     )

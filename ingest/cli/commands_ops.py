@@ -47,7 +47,7 @@ def report(metric: str | None, out: Path, limit: int) -> None:
                 f"unknown metric {metric!r}; the catalogue has: {', '.join(known)}",
                 param_hint="--metric",
             )
-    html = build_report(ctx.store, metric=metric, generated=utcnow(), limit=limit)
+    html = build_report(ctx.existing_store, metric=metric, generated=utcnow(), limit=limit)
     # Written beside the target then renamed, so a reader never sees half a page.
     tmp = out.with_name(f".{out.name}.tmp")
     try:

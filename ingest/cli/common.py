@@ -75,6 +75,18 @@ class AppContext:
         return self._store
 
     @property
+    def existing_store(self) -> Store:
+        """The database for commands that only read it: a path with no database is an error
+        (exit 3), so a mistyped --db never leaves an empty database behind."""
+        if self._store is None:
+            from ingest.errors import StoreError
+
+            db = self.db
+            if str(db) != ":memory:" and not db.is_file():
+                raise StoreError(f"no database at {db}")
+        return self.store
+
+    @property
     def synced_store(self) -> Store:
         """The database with its sources made to match the config (``run``, ``poll``, ...)."""
         if self._store is None:
