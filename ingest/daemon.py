@@ -17,6 +17,7 @@ from pathlib import Path
 from random import Random
 
 from ingest.alerts import DeliveryReport, alert_settings, build_senders, close_senders, deliver_due
+from ingest.alerts.settings import unknown_metrics
 from ingest.config import Config, stage_settings
 from ingest.corpus import backfill_figures
 from ingest.dedup import DedupSettings, settings_from_mapping
@@ -99,6 +100,13 @@ def figure_settings_for(config: Config) -> FigureSettings:
     )
 
 
+def check_alert_metrics(config: Config, figures: FigureSettings) -> None:
+    """Refuse metric keys in ``[alerts]`` that the catalogue does not have (the first one)."""
+    errors = unknown_metrics(config.alerts.raw, {m.key for m in figures.metrics}, file=config.file)
+    if errors:
+        raise errors[0]
+
+
 def build_services(
     config: Config,
     store: Store,
@@ -109,13 +117,15 @@ def build_services(
     dedup = dedup_settings_for(config)
     store.neardup_check(dedup)
     alerts = alert_settings(config)
+    figures = figure_settings_for(config)
+    check_alert_metrics(config, figures)
     return Services(
         config=config,
         store=store,
         fetcher=Fetcher(config.http, now=clock, peer_check=peer_check_for(config.http)),
         topic=topic_filter_for(config),
         dedup=dedup,
-        figures=figure_settings_for(config),
+        figures=figures,
         findings=finding_settings(config),
         alerts=alerts,
         senders=build_senders(alerts),

@@ -18,6 +18,7 @@ from ingest.errors import IngestError
 
 if TYPE_CHECKING:
     from ingest.config import Config
+    from ingest.errors import ConfigError
     from ingest.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,6 +56,21 @@ class AppContext:
                 require_secrets=self.require_secrets,
             )
             # From here on, the configured secrets' values never reach a log line.
+            install_log_redaction(redactor_for(self._config))
+        return self._config
+
+    def config_with_errors(self, errors: list[ConfigError]) -> Config:
+        """The config with its problems appended to ``errors`` instead of raised (defaults in
+        their place), for ``check-config`` to go on and check the stages' tables too."""
+        if self._config is None:
+            from ingest.config import load_config
+            from ingest.secrets import install_log_redaction, redactor_for
+
+            self._config = load_config(
+                Path(self.config_path) if self.config_path else None,
+                require_secrets=self.require_secrets,
+                errors=errors,
+            )
             install_log_redaction(redactor_for(self._config))
         return self._config
 
@@ -154,14 +170,18 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ingest.errors import ConfigError, StoreError
+        from ingest.errors import ConfigError, ConfigErrors, StoreError
 
         app = click.get_current_context().ensure_object(AppContext)
         setup_logging(app.verbose)
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
-            click.echo(f"ingest: configuration error: {redact(str(exc))}", err=True)
+            found = exc.errors if isinstance(exc, ConfigErrors) else (exc,)
+            for one in found:
+                click.echo(f"ingest: configuration error: {redact(str(one))}", err=True)
+            if len(found) > 1:
+                click.echo(f"ingest: {len(found)} configuration errors", err=True)
             sys.exit(EXIT_CONFIG)
         except StoreError as exc:
             click.echo(f"ingest: database error: {redact(str(exc))}", err=True)
