@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from ingest.cli import main
+from ingest.cli.commands_demo import demo_config
+from ingest.demo_site import serve_demo_site
+from ingest.loopback_server import LoopbackServer
 
 READ_ONLY = [
     ["status"],
@@ -105,3 +109,50 @@ def test_demo_says_its_database_goes_away(tmp_path: Path) -> None:
     code, out, err = invoke("findings", "--db", str(kept / "demo.db"))
     assert code == 0, err
     assert "changed" in out
+
+
+@pytest.fixture
+def polled(tmp_path: Path, loopback: LoopbackServer) -> Path:
+    """A config on the demo site, polled once: articles with figures in the database."""
+    path = tmp_path / "site.toml"
+    path.write_text(demo_config(serve_demo_site(loopback), tmp_path / "site.db"), "utf-8")
+    code, _, err = invoke("poll", config=path)
+    assert code == 0, err
+    return path
+
+
+def test_figures_table_shows_values_as_written(polled: Path) -> None:
+    """The table prints "380 billion", not 3.8e+11; --json keeps the number."""
+    code, out, err = invoke("figures", "--metric", "ai_investment_commitment", config=polled)
+    assert code == 0, err
+    assert "380 billion" in out
+    assert "e+11" not in out
+    code, out, _ = invoke("figures", "--metric", "ai_investment_commitment", "--json",
+                          config=polled)  # fmt: skip
+    values = {json.loads(line)["value"] for line in out.splitlines()}
+    assert 380e9 in values
+
+
+@pytest.mark.parametrize("command", ["figures", "findings"])
+def test_metric_accepts_key_or_label(polled: Path, command: str) -> None:
+    """--metric takes the key or the label the tables show (any case); both give the same rows."""
+    from ingest.figures import load_figure_settings
+
+    label = next(
+        m.label for m in load_figure_settings().metrics if m.key == "ai_investment_commitment"
+    )
+    outs = []
+    for given in ("ai_investment_commitment", label, label.upper()):
+        code, out, err = invoke(command, "--metric", given, "--json", config=polled)
+        assert code == 0, err
+        outs.append(out)
+    assert outs[0] and outs[0] == outs[1] == outs[2]
+
+
+@pytest.mark.parametrize("command", [["figures"], ["findings"], ["report", "--out", "r.html"]])
+def test_unknown_metric_is_an_error(polled: Path, command: list[str]) -> None:
+    """An unknown --metric exits 2 naming it and the known keys, instead of an empty table."""
+    code, out, err = invoke(*command, "--metric", "nonsense", config=polled)
+    assert code == 2, out
+    assert "unknown metric 'nonsense'" in err
+    assert "(known: " in err and "ai_investment_commitment" in err

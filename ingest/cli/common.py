@@ -222,6 +222,29 @@ def redact(text: str) -> str:
     return Redactor().redact(text)
 
 
+def resolve_metric(value: str | None) -> str | None:
+    """A ``--metric`` option: a catalogue key (``cloud_revenue``) or its label as tables show it
+    (``Cloud revenue``, any case). Anything else is a usage error (exit 2) naming the known keys,
+    as for a wrong key in ``[alerts] metrics``."""
+    if value is None:
+        return None
+    import difflib
+
+    from ingest.daemon import figure_settings_for
+
+    metrics = figure_settings_for(app().config).metrics
+    wanted = value.strip().casefold()
+    for metric in metrics:
+        if value == metric.key or wanted in (metric.key.casefold(), metric.label.casefold()):
+            return metric.key
+    keys = sorted(m.key for m in metrics)
+    close = difflib.get_close_matches(value, keys, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise click.BadParameter(
+        f"unknown metric {value!r}{hint} (known: {', '.join(keys)})", param_hint="--metric"
+    )
+
+
 def parse_since(value: str | None) -> datetime | None:
     """A ``--since`` option: an ISO date or time, UTC unless it says otherwise."""
     if value is None:

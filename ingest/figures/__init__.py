@@ -12,6 +12,7 @@ from ingest.figures.catalogue import (
     CatalogueFiles,
     load_figure_settings,
 )
+from ingest.figures.display import format_value
 from ingest.figures.extractor import extract_figures
 from ingest.figures.model import Entity, Figure, FigureSettings, FxRates, Metric, figure_to_dict
 
@@ -26,5 +27,6 @@ __all__ = [
     "Metric",
     "extract_figures",
     "figure_to_dict",
+    "format_value",
     "load_figure_settings",
 ]
