@@ -41,6 +41,7 @@ def source_json(s: SourceState) -> dict[str, Any]:
         "interval": s.interval,
         "adaptive_interval": s.adaptive_interval,
         "tags": list(s.tags),
+        "site_url": mask_url(s.site_url, paths=False) if s.site_url else None,
     }
 
 
@@ -85,13 +86,16 @@ def sources(click_ctx: click.Context, as_json: bool) -> None:
 def sources_import(opml_file: Path, tags: tuple[str, ...]) -> None:
     """Add the feeds of an OPML file (the format every feed reader exports).
 
-    Feeds already known by name or URL are skipped, so importing twice adds nothing.
+    Feeds already known by name or URL are skipped, so importing twice adds nothing. An
+    outline whose xmlUrl is not an http(s) URL is skipped and listed with its line; the good
+    ones are still added, and the exit code is then 1. Each feed's htmlUrl is kept (site_url
+    in `ingest sources --json`).
 
     \b
     Example:
         ingest sources import ~/Downloads/feedly.opml --tag imported
     """
-    from ingest.opml import parse_opml
+    from ingest.opml import read_opml
     from ingest.store import SourceSpec
 
     try:
@@ -99,15 +103,23 @@ def sources_import(opml_file: Path, tags: tuple[str, ...]) -> None:
     except OSError as exc:
         click.echo(f"ingest: cannot read {opml_file}: {exc.strerror}", err=True)
         sys.exit(EXIT_ERROR)
-    found = parse_opml(data, file=str(opml_file))
+    found, problems = read_opml(data, file=str(opml_file))
     store = app().store
     added = 0
     for item in found:
-        spec = SourceSpec(name=item.name, url=item.url, tags=(*item.tags, *tags), origin="opml")
+        spec = SourceSpec(
+            name=item.name, url=item.url, tags=(*item.tags, *tags), origin="opml",
+            site_url=item.html_url,
+        )  # fmt: skip
         if store.add_source(spec):
             added += 1
             click.echo(f"added {item.name} <{item.url}>")
-    click.echo(f"{added} added, {len(found) - added} already known ({opml_file})")
+    for problem in problems:
+        click.echo(f"ingest: sources import: skipped {problem}", err=True)
+    skipped = f", {len(problems)} skipped" if problems else ""
+    click.echo(f"{added} added, {len(found) - added} already known{skipped} ({opml_file})")
+    if problems:
+        sys.exit(EXIT_ERROR)
 
 
 @sources.command("enable")

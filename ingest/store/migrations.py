@@ -203,3 +203,10 @@ def m007_findings(db: Database) -> None:
     from ingest.store.findings import create_findings_tables
 
     create_findings_tables(db)
+
+
+@migrations()
+def m008_source_site_url(db: Database) -> None:
+    # The site a feed belongs to (OPML htmlUrl): shown by `ingest sources --json`, so an
+    # imported subscription list keeps what the feed reader knew about each feed.
+    db.execute("ALTER TABLE sources ADD COLUMN site_url TEXT")
