@@ -213,3 +213,18 @@ def test_the_image_check_refuses_root() -> None:
     )  # fmt: skip
     assert done.returncode == 1
     assert "non-root user" in done.stderr
+
+
+def test_building_the_wheel_warns_of_nothing(tmp_path: Path) -> None:
+    """setuptools builds the wheel without a deprecation warning (`project.license` as a
+    table was one, printed twice on every install)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check",
+         "--wheel-dir", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    output = done.stdout + done.stderr
+    assert "deprecated" not in output.lower(), output
+    assert "BuildBackendWarning" not in output
+    assert list(tmp_path.glob("ingest-*.whl"))
