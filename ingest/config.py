@@ -7,18 +7,20 @@ Every problem is reported as a :class:`ConfigError` naming the file and the dott
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ingest.errors import ConfigError
+from ingest.errors import ConfigError, ConfigErrors
 from ingest.fetch.settings import HttpSettings
 
 T = TypeVar("T")
+G = TypeVar("G", bound=Callable[..., Any])
 
 ENV_CONFIG = "INGEST_CONFIG"
 ENV_DB = "INGEST_DB"
@@ -137,17 +139,57 @@ def parse_duration(value: object, *, file: str, key: str) -> float:
     return seconds
 
 
+def _collects(getter: G) -> G:
+    """A getter of :class:`_Table` that, when the table collects its errors, records a bad
+    value and returns the getter's default instead of raising, so one pass finds them all."""
+
+    @functools.wraps(getter)
+    def wrapper(self: _Table, name: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getter(self, name, *args, **kwargs)
+        except ConfigError as exc:
+            if self.errors is None:
+                raise
+            self.errors.append(exc)
+            self.seen.add(name)
+            if getter.__name__ == "table":
+                return _Table({}, file=self.file, prefix=self.key(name), errors=self.errors)
+            default = args[0] if args else kwargs.get("default")
+            return "" if default is None and kwargs.get("required") else default
+
+    return wrapper  # type: ignore[return-value]
+
+
 class _Table:
     """A TOML table being read: typed getters that name the key on error, and a check
-    that nothing unknown was left (a typo is an error, not a silent default)."""
+    that nothing unknown was left (a typo is an error, not a silent default).
 
-    def __init__(self, data: Mapping[str, Any], *, file: str, prefix: str) -> None:
+    With ``errors`` (a list), problems are appended there and reading goes on with defaults,
+    so ``ingest check-config`` can report every problem of a file at once.
+    """
+
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        *,
+        file: str,
+        prefix: str,
+        errors: list[ConfigError] | None = None,
+    ) -> None:
         if not isinstance(data, Mapping):
             raise ConfigError("expected a table", file=file, key=prefix or None)
         self.data = data
         self.file = file
         self.prefix = prefix
         self.seen: set[str] = set()
+        self.errors = errors
+
+    def fail(self, message: str, name: str | None = None) -> None:
+        """Report a problem with key ``name`` (the table itself when None)."""
+        exc = ConfigError(message, file=self.file, key=self.key(name) if name else self.prefix)
+        if self.errors is None:
+            raise exc
+        self.errors.append(exc)
 
     def key(self, name: str) -> str:
         return f"{self.prefix}.{name}" if self.prefix else name
@@ -165,6 +207,7 @@ class _Table:
             raise ConfigError(f"expected {what}, got {value!r}", file=self.file, key=self.key(name))
         return value
 
+    @_collects
     def string(self, name: str, default: str | None = None, *, required: bool = False) -> Any:
         if required and name not in self.data:
             self.seen.add(name)
@@ -174,27 +217,32 @@ class _Table:
             raise ConfigError("must not be empty", file=self.file, key=self.key(name))
         return value
 
+    @_collects
     def number(self, name: str, default: float, *, minimum: float = 0.0) -> float:
         value = float(self._get(name, (int, float), "a number", default))
         if value < minimum:
             raise ConfigError(f"must be at least {minimum:g}", file=self.file, key=self.key(name))
         return value
 
+    @_collects
     def integer(self, name: str, default: int, *, minimum: int = 0) -> int:
         value = int(self._get(name, int, "a whole number", default))
         if value < minimum:
             raise ConfigError(f"must be at least {minimum}", file=self.file, key=self.key(name))
         return value
 
+    @_collects
     def boolean(self, name: str, default: bool) -> bool:
         return bool(self._get(name, bool, "true or false", default))
 
+    @_collects
     def duration(self, name: str, default: float | None) -> float | None:
         self.seen.add(name)
         if name not in self.data:
             return default
         return parse_duration(self.data[name], file=self.file, key=self.key(name))
 
+    @_collects
     def strings(self, name: str, default: tuple[str, ...] | None = ()) -> tuple[str, ...] | None:
         value = self._get(name, list, "a list of strings", None)
         if value is None:
@@ -206,18 +254,15 @@ class _Table:
                 )
         return tuple(value)
 
+    @_collects
     def table(self, name: str) -> _Table:
         value = self._get(name, dict, "a table", {})
-        return _Table(value, file=self.file, prefix=self.key(name))
+        return _Table(value, file=self.file, prefix=self.key(name), errors=self.errors)
 
     def finish(self) -> None:
         unknown = sorted(set(self.data) - self.seen)
-        if unknown:
-            raise ConfigError(
-                f"unknown key (known: {', '.join(sorted(self.seen))})",
-                file=self.file,
-                key=self.key(unknown[0]),
-            )
+        for name in unknown if self.errors is not None else unknown[:1]:
+            self.fail(f"unknown key (known: {', '.join(sorted(self.seen))})", name)
 
 
 def _http_url(value: str, *, file: str, key: str) -> str:
@@ -251,7 +296,8 @@ def _http(t: _Table) -> HttpSettings:
             allow_networks=t.strings("allow_networks") or (),
         )
     except ConfigError as exc:
-        raise ConfigError(str(exc).split(": ", 1)[-1], file=t.file, key=exc.key) from exc
+        # HttpSettings names the key but not the file: add the file, keep the message as is.
+        raise ConfigError(exc.message, file=t.file, key=exc.key) from exc
     t.finish()
     return cfg
 
@@ -278,7 +324,7 @@ def _schedule(t: _Table) -> ScheduleConfig:
         revisit_every=_optional_duration(t, "revisit_every", d.revisit_every),
     )
     if cfg.min_interval > cfg.max_interval:
-        raise ConfigError("must not exceed max_interval", file=t.file, key=t.key("min_interval"))
+        t.fail("must not exceed max_interval", "min_interval")
     t.finish()
     return cfg
 
@@ -303,20 +349,33 @@ def _extract(t: _Table) -> ExtractConfig:
     return cfg
 
 
-def _sources(raw: object, *, file: str) -> tuple[SourceConfig, ...]:
+def _sources(
+    raw: object, *, file: str, errors: list[ConfigError] | None = None
+) -> tuple[SourceConfig, ...]:
     if not isinstance(raw, list):
         raise ConfigError("expected [[sources]] tables", file=file, key="sources")
     out: list[SourceConfig] = []
     names: set[str] = set()
     for i, item in enumerate(raw):
-        t = _Table(item, file=file, prefix=f"sources[{i}]")
+        try:
+            t = _Table(item, file=file, prefix=f"sources[{i}]", errors=errors)
+        except ConfigError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+            continue
         name = t.string("name", required=True).strip()
-        if not _NAME.match(name):
-            raise ConfigError(f"unsupported characters in {name!r}", file=file, key=t.key("name"))
-        if name in names:
-            raise ConfigError(f"duplicate source name {name!r}", file=file, key=t.key("name"))
+        if name and not _NAME.match(name):
+            t.fail(f"unsupported characters in {name!r}", "name")
+        if name and name in names:
+            t.fail(f"duplicate source name {name!r}", "name")
         names.add(name)
-        url = _http_url(t.string("url", required=True).strip(), file=file, key=t.key("url"))
+        url = t.string("url", required=True).strip()
+        if url:
+            try:
+                _http_url(url, file=file, key=t.key("url"))
+            except ConfigError as exc:
+                t.fail(exc.message, "url")
         out.append(
             SourceConfig(
                 name=name,
@@ -337,21 +396,17 @@ def _alerts(t: _Table, environ: Mapping[str, str], *, strict: bool = True) -> Al
         raise ConfigError("expected [[alerts.webhook]] tables", file=t.file, key=t.key("webhook"))
     hooks = []
     for i, item in enumerate(raw_hooks):
-        h = _Table(item, file=t.file, prefix=f"alerts.webhook[{i}]")
+        h = _Table(item, file=t.file, prefix=f"alerts.webhook[{i}]", errors=t.errors)
         url = _http_url(h.string("url", required=True), file=t.file, key=h.key("url"))
         secret_env = h.string("secret_env")
         mode = h.string("mode", "standard")
         if mode not in ("standard", "slack"):
-            raise ConfigError("expected 'standard' or 'slack'", file=t.file, key=h.key("mode"))
+            h.fail("expected 'standard' or 'slack'", "mode")
         secret = None
         if secret_env:
             secret = environ.get(secret_env) or None
             if not secret and strict:
-                raise ConfigError(
-                    f"environment variable {secret_env} is not set",
-                    file=t.file,
-                    key=h.key("secret_env"),
-                )
+                h.fail(f"environment variable {secret_env} is not set", "secret_env")
         hooks.append(WebhookTarget(url=url, secret_env=secret_env, secret=secret, mode=mode))
         # Unknown keys inside a webhook table are left for the alerts stage to judge.
         h.seen.update(h.data)
@@ -370,7 +425,7 @@ def _alerts(t: _Table, environ: Mapping[str, str], *, strict: bool = True) -> Al
     # Validate the rest now, so `ingest check-config` reports a bad [alerts] key at load time.
     from ingest.alerts.settings import parse_alert_settings
 
-    parse_alert_settings(alerts, file=t.file)
+    parse_alert_settings(alerts, file=t.file, errors=t.errors)
     return alerts
 
 
@@ -385,30 +440,55 @@ def parse_config(
     file: str,
     environ: Mapping[str, str] | None = None,
     require_secrets: bool = True,
+    errors: list[ConfigError] | None = None,
 ) -> Config:
     """Validate a parsed TOML document into a :class:`Config`.
 
     ``require_secrets=False`` is for commands that only read the database: a secret variable
-    that is not set is left unset rather than refusing the file.
+    that is not set is left unset rather than refusing the file. Every problem is found in one
+    pass: one is raised as itself, several as :class:`ConfigErrors`; with ``errors`` they are
+    appended there instead and the Config is returned with defaults in their place (so
+    ``check-config`` can go on to check the other stages' tables).
     """
+    collected = errors
     environ = os.environ if environ is None else environ
-    root = _Table(data, file=file, prefix="")
-    store = _store(root.table("store"))
-    http = _http(root.table("http"))
-    schedule = _schedule(root.table("schedule"))
-    topic = _topic(root.table("topic"))
-    extract = _extract(root.table("extract"))
+    # Every table is read even after a problem, so the error names all of them at once.
+    errors = []
+
+    def section(read: Callable[[], T], default: T) -> T:
+        try:
+            return read()
+        except ConfigError as exc:
+            errors.append(exc)
+            return default
+
+    root = _Table(data, file=file, prefix="", errors=errors)
+    store = section(lambda: _store(root.table("store")), StoreConfig())
+    http = section(lambda: _http(root.table("http")), HttpSettings())
+    schedule = section(lambda: _schedule(root.table("schedule")), ScheduleConfig())
+    topic = section(lambda: _topic(root.table("topic")), TopicConfig())
+    extract = section(lambda: _extract(root.table("extract")), ExtractConfig())
     root.seen.add("sources")
-    sources = _sources(data.get("sources", []), file=file)
-    alerts = _alerts(root.table("alerts"), environ, strict=require_secrets)
+    no_sources: tuple[SourceConfig, ...] = ()
+    sources = section(
+        lambda: _sources(data.get("sources", []), file=file, errors=errors), no_sources
+    )
+    alerts = section(
+        lambda: _alerts(root.table("alerts"), environ, strict=require_secrets), AlertsConfig()
+    )
     sections: dict[str, Mapping[str, Any]] = {}
-    for name in _STAGE_SECTIONS:
+    for name in sorted(_STAGE_SECTIONS):
         root.seen.add(name)
         if name in data:
             if not isinstance(data[name], dict):
-                raise ConfigError("expected a table", file=file, key=name)
+                root.fail("expected a table", name)
+                continue
             sections[name] = data[name]
     root.finish()
+    if collected is not None:
+        collected.extend(errors)
+    elif errors:
+        raise errors[0] if len(errors) == 1 else ConfigErrors(errors)
     return Config(
         file=file,
         store=store,
@@ -430,24 +510,32 @@ def stage_settings(config: Config, section: str, cls: type[T]) -> T:
     """
     data = dict(config.sections.get(section, {}))
     known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+    errors: list[ConfigError] = []
     for key, value in data.items():
         if key not in known:
-            raise ConfigError(
-                f"unknown key (known: {', '.join(sorted(known))})",
-                file=config.file,
-                key=f"{section}.{key}",
+            errors.append(
+                ConfigError(
+                    f"unknown key (known: {', '.join(sorted(known))})",
+                    file=config.file,
+                    key=f"{section}.{key}",
+                )
             )
+            continue
         default = getattr(cls(), key)
         if (
             isinstance(default, bool) != isinstance(value, bool)
             or (isinstance(default, int | float) and not isinstance(value, int | float))
             or (isinstance(default, str) and not isinstance(value, str))
         ):
-            raise ConfigError(
-                f"expected a value like {default!r}, got {value!r}",
-                file=config.file,
-                key=f"{section}.{key}",
+            errors.append(
+                ConfigError(
+                    f"expected a value like {default!r}, got {value!r}",
+                    file=config.file,
+                    key=f"{section}.{key}",
+                )
             )
+    if errors:
+        raise errors[0] if len(errors) == 1 else ConfigErrors(errors)
     try:
         return cls(**data)
     except (TypeError, ValueError) as exc:
@@ -459,13 +547,25 @@ def load_config(
     *,
     environ: Mapping[str, str] | None = None,
     require_secrets: bool = True,
+    errors: list[ConfigError] | None = None,
 ) -> Config:
-    """Read and validate a config file; raise :class:`ConfigError` saying where and what."""
+    """Read and validate a config file; raise :class:`ConfigError` saying where and what.
+
+    ``errors``: see :func:`parse_config` (a file that cannot be read or parsed still raises).
+    """
+    given = path is not None or bool(os.environ.get(ENV_CONFIG))
     path = path or default_config_path()
     file = str(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
+        if not given:
+            # An installed package has no config of its own beside the code: say what to do
+            # rather than name a path inside site-packages.
+            raise ConfigError(
+                "no configuration file: pass --config FILE or set INGEST_CONFIG "
+                "(there is no ./config/ingest.toml here)"
+            ) from exc
         raise ConfigError("file not found", file=file) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", file=file) from exc
@@ -475,7 +575,9 @@ def load_config(
         raise ConfigError("not UTF-8 text", file=file) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", file=file) from exc
-    return parse_config(data, file=file, environ=environ, require_secrets=require_secrets)
+    return parse_config(
+        data, file=file, environ=environ, require_secrets=require_secrets, errors=errors
+    )
 
 
 def resolve_db_path(config: Config, override: str | None) -> Path:

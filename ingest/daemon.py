@@ -17,22 +17,27 @@ from pathlib import Path
 from random import Random
 
 from ingest.alerts import DeliveryReport, alert_settings, build_senders, close_senders, deliver_due
-from ingest.config import Config
+from ingest.alerts.settings import unknown_metrics
+from ingest.config import Config, stage_settings
 from ingest.corpus import backfill_figures
 from ingest.dedup import DedupSettings, settings_from_mapping
 from ingest.errors import StoreError
 from ingest.fetch.client import Fetcher
 from ingest.fetch.guard import peer_check_for
-from ingest.figures import FigureSettings, load_figure_settings
+from ingest.figures import CatalogueFiles, FigureSettings, load_figure_settings
 from ingest.findings.settings import finding_settings
 from ingest.leases import owner_id, release_dead
 from ingest.models import CheckOutcome, SourceState, utcnow
+from ingest.ops.logging import LIFECYCLE_LOGGER
 from ingest.ops.metrics import metrics_for
 from ingest.pipeline import Services, check_source, revisit_due
 from ingest.store import SourceSpec, Store
 from ingest.topic import TopicFilter, default_topic_filter
 
 log = logging.getLogger("ingest.daemon")
+# Start and stop lines: shown at the default level (ingest.ops.logging enables this logger at
+# INFO) so an operator can tell a running daemon from a hung one without -v.
+lifecycle = logging.getLogger(LIFECYCLE_LOGGER)
 
 # A claimed source is someone else's for this long; longer than any check can take
 # (total_timeout per request x entries is bounded by max_entries_per_poll).
@@ -77,10 +82,29 @@ def dedup_settings_for(config: Config) -> DedupSettings:
 
 
 def figure_settings_for(config: Config) -> FigureSettings:
-    """The metric catalogue, entities and FX table: next to the config file when it has them
-    (``metrics.toml``, ``fx.toml``), else the bundled ones."""
+    """The metric catalogue, entities and FX table, each file found on its own: the path in
+    ``[figures] metrics_file`` / ``fx_file`` (relative to the config file's directory), else a
+    ``metrics.toml`` / ``fx.toml`` next to the config file, else the bundled one."""
+    chosen = stage_settings(config, "figures", CatalogueFiles)
     beside = Path(config.file).parent
-    return load_figure_settings(beside if (beside / "metrics.toml").is_file() else None)
+
+    def pick(given: str, name: str) -> Path | None:
+        if given:
+            path = Path(given).expanduser()
+            return path if path.is_absolute() else beside / path
+        return beside / name if (beside / name).is_file() else None
+
+    return load_figure_settings(
+        metrics_file=pick(chosen.metrics_file, "metrics.toml"),
+        fx_file=pick(chosen.fx_file, "fx.toml"),
+    )
+
+
+def check_alert_metrics(config: Config, figures: FigureSettings) -> None:
+    """Refuse metric keys in ``[alerts]`` that the catalogue does not have (the first one)."""
+    errors = unknown_metrics(config.alerts.raw, {m.key for m in figures.metrics}, file=config.file)
+    if errors:
+        raise errors[0]
 
 
 def build_services(
@@ -93,13 +117,15 @@ def build_services(
     dedup = dedup_settings_for(config)
     store.neardup_check(dedup)
     alerts = alert_settings(config)
+    figures = figure_settings_for(config)
+    check_alert_metrics(config, figures)
     return Services(
         config=config,
         store=store,
         fetcher=Fetcher(config.http, now=clock, peer_check=peer_check_for(config.http)),
         topic=topic_filter_for(config),
         dedup=dedup,
-        figures=figure_settings_for(config),
+        figures=figures,
         findings=finding_settings(config),
         alerts=alerts,
         senders=build_senders(alerts),
@@ -282,16 +308,20 @@ class Daemon:
             tick_seconds=self.services.config.schedule.tick_seconds, clock=self.services.clock,
         )  # fmt: skip
         scheduler.start()
-        log.info(
-            "ingest running: %d sources, tick every %gs, database %s",
-            len(self.services.store.list_sources()),
+        sources = self.services.store.list_sources()
+        lifecycle.info(
+            "ingest running: %d sources (%d enabled), tick every %gs, database %s, %s; "
+            "SIGTERM or Ctrl-C stops",
+            len(sources),
+            sum(s.enabled for s in sources),
             self.services.config.schedule.tick_seconds,
             self.services.store.path,
+            f"health at {ops.url}/healthz" if ops is not None else "no /healthz ([server] listen)",
         )
         try:
             await self._stop.wait()
         finally:
-            log.info("stopping: finishing the work in hand")
+            lifecycle.info("stopping: finishing the work in hand")
             # Pause first so no new tick starts, then wait for the running one to finish its
             # checks in flight (it starts nothing new once _stop is set), and only then shut
             # the scheduler down: APScheduler's asyncio executor cancels jobs still running.
@@ -305,4 +335,4 @@ class Daemon:
             await close_senders(self.services.senders)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
-        log.info("stopped")
+        lifecycle.info("ingest stopped")

@@ -2,6 +2,7 @@
 
     IngestError
     ├── ConfigError          a config file, key or value is wrong (carries file and key)
+    │   ├── ConfigErrors     several of them, found in one pass
     │   └── OpmlError        an OPML file to import is unreadable or names a bad feed
     ├── FetchError           an HTTP fetch failed; ``kind`` classifies it (dns, tls, timeout, ...)
     ├── FeedParseError       bytes that should be a feed are not one
@@ -30,8 +31,20 @@ class ConfigError(IngestError):
     def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
         self.file = file
         self.key = key
+        self.message = message  # without the file and key, for re-locating the error
         where = ": ".join(part for part in (file, key) if part)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class ConfigErrors(ConfigError):
+    """Several problems of one configuration, all found in one pass (``ingest check-config``
+    lists them all); ``errors`` holds each one, in the order of the file's tables."""
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__(
+            "\n".join(str(e) for e in self.errors), file=errors[0].file, key=errors[0].key
+        )
 
 
 class FailureKind(StrEnum):

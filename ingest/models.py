@@ -62,6 +62,7 @@ class SourceState:
     body_hash: str | None
     adaptive_interval: float | None
     entries: int = 0
+    site_url: str | None = None  # OPML htmlUrl of an imported feed
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,11 @@ export categories this way), as do the comma-separated ``category`` attribute's 
 
 The file comes from a person, not from the network, but is parsed as if hostile anyway: lxml
 with entity resolution, DTD loading and network access off and libxml2's size and depth limits
-on (``huge_tree=False``). Every problem raises :class:`OpmlError` naming the file and, for a bad
-feed, the outline (its position and title), and nothing is imported from a broken file: a
-partial import would be harder to repair than a clear refusal.
+on (``huge_tree=False``). A file that cannot be read as OPML raises :class:`OpmlError` naming
+the file. A bad feed outline (an ``xmlUrl`` that is not http(s)) spoils only itself:
+:func:`read_opml` returns the good feeds and, apart, one :class:`OpmlError` per bad outline,
+naming its line, position and title, so ``ingest sources import`` adds the good ones and lists
+the rest (a feed reader's export with one odd entry is still worth importing).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from lxml import etree
 from ingest.errors import OpmlError
 from ingest.urls import canonicalise_url, is_http_url
 
-__all__ = ["OpmlSource", "parse_opml"]
+__all__ = ["OpmlSource", "parse_opml", "read_opml"]
 
 # title, feed URL, site URL, tags (a dict as an ordered set)
 _Found = tuple[str, str, str | None, dict[str, None]]
@@ -97,7 +99,19 @@ def parse_opml(data: bytes, *, file: str) -> list[OpmlSource]:
     """The feeds listed in the OPML document ``data`` (read from ``file``, named in errors).
 
     Feeds listed twice (by canonical URL) are returned once with the tags of both places;
-    names are made unique by adding the feed's host. Raises :class:`OpmlError`.
+    names are made unique by adding the feed's host. Raises :class:`OpmlError`, for a bad
+    outline too (:func:`read_opml` keeps the good feeds of such a file).
+    """
+    sources, problems = read_opml(data, file=file)
+    if problems:
+        raise problems[0]
+    return sources
+
+
+def read_opml(data: bytes, *, file: str) -> tuple[list[OpmlSource], list[OpmlError]]:
+    """The good feeds of ``data`` and one error per bad feed outline (with its line).
+
+    Raises :class:`OpmlError` when the file as a whole is not OPML, or lists no feed at all.
     """
     if not data.strip():
         raise OpmlError("the file is empty", file=file)
@@ -120,15 +134,20 @@ def parse_opml(data: bytes, *, file: str) -> list[OpmlSource]:
         raise OpmlError("no <body> element", file=file)
 
     found: dict[str, _Found] = {}
+    problems: list[OpmlError] = []
     for outline, folders, path in _walk(body, (), ""):
         raw_url = _attr(outline, "xmlUrl")
         if raw_url is None:
             continue
         title = _attr(outline, "title") or _attr(outline, "text")
-        where = f"outline {path}" + (f" ({title!r})" if title else "")
+        line = f"line {outline.sourceline}: " if outline.sourceline else ""
+        where = f"{line}outline {path}" + (f" ({title!r})" if title else "")
         url = _feed_url(raw_url)
         if not is_http_url(url):
-            raise OpmlError(f"xmlUrl {raw_url!r} is not an http(s) URL", file=file, key=where)
+            problems.append(
+                OpmlError(f"xmlUrl {raw_url!r} is not an http(s) URL", file=file, key=where)
+            )
+            continue
         html_url = _attr(outline, "htmlUrl")
         if html_url is not None and not is_http_url(html_url):
             html_url = None  # only informative; a bad one is dropped rather than refused
@@ -138,9 +157,9 @@ def parse_opml(data: bytes, *, file: str) -> list[OpmlSource]:
             found[key][3].update(tags)
             continue
         found[key] = (title or "", url, html_url, tags)
-    if not found:
+    if not found and not problems:
         raise OpmlError("no feeds found (no outline has an xmlUrl)", file=file)
-    return _with_unique_names(found.values())
+    return _with_unique_names(found.values()), problems
 
 
 def _with_unique_names(items: Iterable[_Found]) -> list[OpmlSource]:

@@ -13,6 +13,7 @@ from ingest.cli import main
 from ingest.cli.commands_demo import demo_config
 from ingest.demo_site import PLEDGE, serve_demo_site
 from ingest.loopback_server import LoopbackServer
+from ingest.store import Store
 
 ARTICLE_FIELDS = {
     "id", "url", "canonical_url", "title", "published", "source", "fetched_at", "text_length",
@@ -106,6 +107,7 @@ def test_poll_exit_code_when_a_source_fails(tmp_path: Path, loopback: LoopbackSe
 
 def test_missing_article_is_an_error(site: Path) -> None:
     """Asking for an article that does not exist exits 1 with a message."""
+    run("poll", config=site)  # a database to ask (with none at all the exit code is 3)
     code, _, err = run("articles", "show", "999", config=site)
     assert code == 1 and "no article 999" in err
 
@@ -199,6 +201,7 @@ def test_sources_enable_and_disable(site: Path) -> None:
 
 def test_options_before_or_after_the_command(site: Path, tmp_path: Path) -> None:
     """`ingest --config F CMD` and `ingest CMD --config F` both work; typed beats environment."""
+    Store(site.parent / "ingest.db").close()  # `sources` reads a database that must exist
     result = CliRunner().invoke(main, ["--config", str(site), "sources", "--json"])
     assert result.exit_code == 0, result.stderr
     env = {"INGEST_CONFIG": str(tmp_path / "missing.toml")}
@@ -250,6 +253,7 @@ def test_reading_commands_work_without_the_daemons_secrets(site: Path, tmp_path:
         + 'secret_env = "INGEST_TEST_UNSET_SECRET"\n',
         encoding="utf-8",
     )
+    Store(site.parent / "ingest.db").close()  # listing commands read a database that exists
     for command in (["articles"], ["findings"], ["alerts"], ["status"], ["sources"]):
         code, _, err = run(*command, config=config)
         assert code == 0, (command, err)

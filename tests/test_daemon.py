@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -63,7 +64,15 @@ def test_run_polls_then_stops_cleanly(
     store = Store(db)
     assert all(s.status.value == "ok" for s in store.list_sources())
     assert store.lease_owners() == [], "a clean stop leaves no lease behind"
+    count = len(store.list_sources())
     store.close()
+    # One line at start and at stop without -v (JSON lines: stderr is not a terminal).
+    events = [json.loads(line)["event"] for line in err.decode().splitlines() if line.strip()]
+    assert events[0] == (
+        f"ingest running: {count} sources ({count} enabled), tick every 30s, database {db}, "
+        "no /healthz ([server] listen); SIGTERM or Ctrl-C stops"
+    )
+    assert events[-2:] == ["stopping: finishing the work in hand", "ingest stopped"]
 
 
 def test_release_dead_leases(tmp_path: Path) -> None:
@@ -116,6 +125,7 @@ def test_run_serves_health_and_metrics(tmp_path: Path, loopback: LoopbackServer)
         health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
         assert health.status_code == 200 and health.json()["status"] == "ok"
+        assert f"health at http://127.0.0.1:{port}/healthz" in log.read_text(errors="replace")
         assert 'ingest_articles_total{decision="new"} 3.0' in metrics
         assert 'ingest_polls_total{outcome="ok"} 2.0' in metrics
         proc.send_signal(signal.SIGTERM)

@@ -59,7 +59,8 @@ def test_bad_config_dir_exits_2(tmp_path: Path) -> None:
 
 def test_catalogue_beside_config_is_used(tmp_path: Path) -> None:
     """With --config, a metrics.toml next to that file replaces the bundled catalogue."""
-    bundled = Path(__file__).resolve().parents[1] / "config"
+    from ingest.figures import DEFAULT_CONFIG_DIR as bundled
+
     (tmp_path / "fx.toml").write_text((bundled / "fx.toml").read_text("utf-8"), "utf-8")
     (tmp_path / "metrics.toml").write_text(
         '[[metric]]\nkey = "gizmo_growth"\nunits = ["%"]\ngroups = [["gizmos?"]]\n', "utf-8"
@@ -92,3 +93,92 @@ def test_position_names_what_equivalent_of_points_at() -> None:
     result = CliRunner().invoke(main, ["extract-figures", "--jsonl", "-"], input=lines)
     first, second = (_json.loads(line) for line in result.stdout.splitlines())
     assert "id" not in first and second["id"] == 7
+
+
+def test_figures_table_points_at_the_configs_own_catalogue(tmp_path: Path) -> None:
+    """[figures] metrics_file / fx_file name the config's own copies, relative to the config
+    file's directory; they win over the bundled files."""
+    (tmp_path / "cat").mkdir()
+    (tmp_path / "cat" / "mine.toml").write_text(
+        '[[metric]]\nkey = "gizmo_spend"\nunits = ["money"]\ngroups = [["gizmos?"]]\n', "utf-8"
+    )
+    # A rate no real table has, so the output shows which table converted the figure.
+    (tmp_path / "cat" / "rates.toml").write_text(
+        "[[rates]]\nvalid_from = 2000-01-01\nCNY = 0.5\n", "utf-8"
+    )
+    config = tmp_path / "etc" / "ingest.toml"
+    config.parent.mkdir()
+    config.write_text(
+        '[figures]\nmetrics_file = "../cat/mine.toml"\nfx_file = "../cat/rates.toml"\n', "utf-8"
+    )
+    result = CliRunner().invoke(
+        main,
+        ["extract-figures", "--config", str(config), "-"],
+        input="Gizmo spending reached 10 billion yuan.\n",
+    )
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.output)
+    assert (row["metric"], row["value_usd"]) == ("gizmo_spend", 5e9)
+
+
+def test_a_missing_own_catalogue_names_its_path(tmp_path: Path) -> None:
+    """A [figures] metrics_file that does not exist is a configuration error naming the file."""
+    config = tmp_path / "ingest.toml"
+    config.write_text('[figures]\nmetrics_file = "nope.toml"\n', "utf-8")
+    result = CliRunner().invoke(main, ["extract-figures", "--config", str(config), "-"], input="")
+    assert result.exit_code == 2
+    assert str(tmp_path / "nope.toml") in result.output
+    assert "file not found" in result.output
+
+
+def test_unknown_key_in_the_figures_table_is_an_error(tmp_path: Path) -> None:
+    """[figures] takes metrics_file and fx_file only; a typo is refused with the known keys."""
+    config = tmp_path / "ingest.toml"
+    config.write_text('[figures]\nmetric_file = "x.toml"\n', "utf-8")
+    result = CliRunner().invoke(main, ["extract-figures", "--config", str(config), "-"], input="")
+    assert result.exit_code == 2
+    assert "figures.metric_file" in result.output
+    assert "fx_file, metrics_file" in result.output
+
+
+def test_metrics_beside_the_config_without_fx_uses_the_bundled_rates(tmp_path: Path) -> None:
+    """Each file is looked for on its own: a metrics.toml beside the config without an fx.toml
+    still converts money with the bundled FX table."""
+    (tmp_path / "metrics.toml").write_text(
+        '[[metric]]\nkey = "gizmo_spend"\nunits = ["money"]\ngroups = [["gizmos?"]]\n', "utf-8"
+    )
+    config = tmp_path / "ingest.toml"
+    config.write_text("", "utf-8")
+    result = CliRunner().invoke(
+        main,
+        ["extract-figures", "--config", str(config), "--published", "2026-01-15", "-"],
+        input="Gizmo spending reached 10 billion yuan.\n",
+    )
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.output)
+    assert row["metric"] == "gizmo_spend"
+    assert row["value_usd"] is not None and 1e9 < row["value_usd"] < 2e9
+
+
+def test_non_utf8_input_is_read_with_replacement(tmp_path: Path) -> None:
+    """A file that is not UTF-8 is read as `ingest import` reads it (bad bytes replaced), the
+    figures around the bad bytes are still found, and stderr says what happened."""
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Alibaba's café revenue rose 9% to 5 billion yuan.".encode("latin-1"))
+    result = CliRunner().invoke(main, ["extract-figures", str(path)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["value"], r["unit"]) for r in rows] == [(9.0, "%"), (5e9, "CNY")]
+    assert "caf\ufffd" in rows[0]["sentence"]
+    assert f"{path}: not valid UTF-8" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_non_utf8_jsonl_line_names_its_line(tmp_path: Path) -> None:
+    """With --jsonl the message names the first line that is not UTF-8."""
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"id": 1, "text": "Up 3%."}\n{"id": 2, "text": "Up 4% \xff."}\n')
+    result = CliRunner().invoke(main, ["extract-figures", "--jsonl", str(path)])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 2]
+    assert f"{path}:2: not valid UTF-8" in result.stderr

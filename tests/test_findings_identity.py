@@ -4,19 +4,16 @@ alarm counted on real coverage (issue 10), each in sentences written for this fi
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from ingest.figures import FigureSettings, extract_figures, load_figure_settings
 from ingest.findings.identity import ArticleFacts, ClaimIdentity, identify_all, main_subject
 
-CONFIG = Path(__file__).resolve().parents[1] / "config"
-
 
 @pytest.fixture(scope="module")
 def settings() -> FigureSettings:
-    return load_figure_settings(CONFIG)
+    return load_figure_settings()
 
 
 def read(

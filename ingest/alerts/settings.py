@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import hashlib
 import re
 import ssl
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -166,12 +167,8 @@ def _kinds(t: Any, name: str) -> frozenset[str] | None:
         return None
     for v in values:
         if v not in FINDING_KINDS:
-            raise ConfigError(
-                f"unknown finding kind {v!r} (known: {', '.join(FINDING_KINDS)})",
-                file=t.file,
-                key=t.key(name),
-            )
-    return frozenset(values)
+            t.fail(f"unknown finding kind {v!r} (known: {', '.join(FINDING_KINDS)})", name)
+    return frozenset(v for v in values if v in FINDING_KINDS)
 
 
 def _target_name(t: Any, default: str, names: set[str]) -> str:
@@ -203,13 +200,19 @@ def secret_key(secret: str) -> bytes:
     return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
 
 
-def _webhooks(alerts: AlertsConfig, raw: Any, file: str, names: set[str]) -> list[WebhookSettings]:
+def _webhooks(
+    alerts: AlertsConfig,
+    raw: Any,
+    file: str,
+    names: set[str],
+    errors: list[ConfigError] | None = None,
+) -> list[WebhookSettings]:
     from ingest.config import _Table
 
     out = []
     items = raw if isinstance(raw, list) else []
     for i, (target, item) in enumerate(zip(alerts.webhooks, items, strict=False)):
-        t = _Table(item, file=file, prefix=f"alerts.webhook[{i}]")
+        t = _Table(item, file=file, prefix=f"alerts.webhook[{i}]", errors=errors)
         t.seen.update({"url", "secret_env", "mode"})  # read by the config loader
         name = _target_name(t, f"webhook-{_short_hash(target.url)}", names)
         if target.secret is not None:
@@ -321,30 +324,39 @@ def _digest_at(t: Any) -> time | None:
         return None
     m = _HHMM.match(value)
     if not m:
-        raise ConfigError(
-            f"expected HH:MM (UTC), got {value!r}", file=t.file, key=t.key("digest_at")
-        )
+        t.fail(f"expected HH:MM (UTC), got {value!r}", "digest_at")
+        return None
     return time(int(m.group(1)), int(m.group(2)))
 
 
-def parse_alert_settings(alerts: AlertsConfig, *, file: str) -> AlertSettings:
-    """Validate the ``[alerts]`` table into :class:`AlertSettings` (ConfigError names the key)."""
+def parse_alert_settings(
+    alerts: AlertsConfig, *, file: str, errors: list[ConfigError] | None = None
+) -> AlertSettings:
+    """Validate the ``[alerts]`` table into :class:`AlertSettings` (ConfigError names the key).
+
+    With ``errors``, problems are appended there and reading goes on (``check-config``).
+    """
     from ingest.config import _Table
 
-    t = _Table(alerts.raw, file=file, prefix="alerts")
+    t = _Table(alerts.raw, file=file, prefix="alerts", errors=errors)
     names: set[str] = set()
     t.seen.add("webhook")
-    webhooks = _webhooks(alerts, alerts.raw.get("webhook", []), file, names)
+    webhooks = _webhooks(alerts, alerts.raw.get("webhook", []), file, names, errors)
     email = None
     if "email" in alerts.raw:
-        email = _email(t.table("email"), alerts.env, names, strict=alerts.strict)
+        try:
+            email = _email(t.table("email"), alerts.env, names, strict=alerts.strict)
+        except ConfigError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
     apprise = []
     t.seen.add("apprise")
     raw_apprise = alerts.raw.get("apprise", [])
     if not isinstance(raw_apprise, list):
         raise ConfigError("expected [[alerts.apprise]] tables", file=file, key="alerts.apprise")
     for i, item in enumerate(raw_apprise):
-        a = _Table(item, file=file, prefix=f"alerts.apprise[{i}]")
+        a = _Table(item, file=file, prefix=f"alerts.apprise[{i}]", errors=errors)
         url = _env_value(a, "url_env", alerts.env, required=True, strict=alerts.strict)
         if url is None:
             a.seen.update(a.data)
@@ -360,11 +372,11 @@ def parse_alert_settings(alerts: AlertsConfig, *, file: str) -> AlertSettings:
 
     mode = t.string("mode", "immediate")
     if mode not in ("immediate", "digest"):
-        raise ConfigError("expected 'immediate' or 'digest'", file=file, key=t.key("mode"))
+        t.fail("expected 'immediate' or 'digest'", "mode")
     digest_every = t.duration("digest_every", None)
     digest_at = _digest_at(t)
     if digest_every is not None and digest_at is not None:
-        raise ConfigError("set digest_every or digest_at, not both", file=file, key="alerts")
+        t.fail("set digest_every or digest_at, not both")
     if mode == "digest" and digest_every is None and digest_at is None:
         digest_every = 3600.0
 
@@ -386,12 +398,12 @@ def parse_alert_settings(alerts: AlertsConfig, *, file: str) -> AlertSettings:
     if not isinstance(raw_mutes, list):
         raise ConfigError("expected [[alerts.mute]] tables", file=file, key="alerts.mute")
     for i, item in enumerate(raw_mutes):
-        m = _Table(item, file=file, prefix=f"alerts.mute[{i}]")
+        m = _Table(item, file=file, prefix=f"alerts.mute[{i}]", errors=errors)
         mute = Mute(subject=m.string("subject"), metric=m.string("metric"), kind=m.string("kind"))
         if mute == Mute():
-            raise ConfigError("name at least one of subject, metric, kind", file=file, key=m.prefix)
+            m.fail("name at least one of subject, metric, kind")
         if mute.kind is not None and mute.kind not in FINDING_KINDS:
-            raise ConfigError(f"unknown finding kind {mute.kind!r}", file=file, key=m.key("kind"))
+            m.fail(f"unknown finding kind {mute.kind!r}", "kind")
         m.finish()
         mutes.append(mute)
     policy = AlertPolicy(
@@ -415,6 +427,45 @@ def parse_alert_settings(alerts: AlertsConfig, *, file: str) -> AlertSettings:
     )
     t.finish()
     return settings
+
+
+def unknown_metrics(
+    raw: Mapping[str, Any], known: Collection[str], *, file: str
+) -> list[ConfigError]:
+    """Every metric key in ``[alerts] metrics``, ``[alerts.thresholds]`` and ``[[alerts.mute]]
+    metric`` that the catalogue does not have, each an error naming the key and the known ones.
+
+    Checked against the catalogue in use (``metrics.toml``), so it runs once both are loaded: a
+    typo in ``metrics`` would otherwise silence every alert, one in ``thresholds`` its metric's.
+    """
+    names = sorted(known)
+    folded = {k.casefold() for k in names}
+
+    def error(value: str, key: str) -> ConfigError:
+        close = difflib.get_close_matches(value, names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return ConfigError(
+            f"unknown metric {value!r}{hint} (known: {', '.join(names)})", file=file, key=key
+        )
+
+    out: list[ConfigError] = []
+    metrics = raw.get("metrics")
+    if isinstance(metrics, list):
+        out += [
+            error(m, f"alerts.metrics[{i}]")
+            for i, m in enumerate(metrics)
+            if isinstance(m, str) and m not in known
+        ]
+    thresholds = raw.get("thresholds")
+    if isinstance(thresholds, Mapping):
+        out += [error(k, f"alerts.thresholds.{k}") for k in thresholds if k not in known]
+    mutes = raw.get("mute")
+    for i, mute in enumerate(mutes if isinstance(mutes, list) else []):
+        metric = mute.get("metric") if isinstance(mute, Mapping) else None
+        # Mutes match case-insensitively (ingest.alerts.policy), so only a key no case matches.
+        if isinstance(metric, str) and metric.casefold() not in folded:
+            out.append(error(metric, f"alerts.mute[{i}].metric"))
+    return out
 
 
 def alert_settings(config: Config) -> AlertSettings:

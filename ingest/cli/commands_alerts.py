@@ -23,12 +23,15 @@ if TYPE_CHECKING:
     from ingest.store.alerts import AlertQueries, AlertRecord
 
 
-def _store_and_settings(*, sends: bool = False) -> tuple[AlertQueries, AlertSettings]:
+def _store_and_settings(
+    *, sends: bool = False, existing: bool = False
+) -> tuple[AlertQueries, AlertSettings]:
     from ingest.alerts.settings import alert_settings
 
     ctx = app(sends=sends)
     settings = alert_settings(ctx.config)
-    store: Any = ctx.store
+    # Listing and retrying need a database that is there; none is created for them.
+    store: Any = ctx.existing_store if existing else ctx.store
     store.configure_alerts(settings)
     return store, settings
 
@@ -90,7 +93,7 @@ def alerts(ctx: click.Context, failed: bool, limit: int, as_json: bool) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    store, _ = _store_and_settings()
+    store, _ = _store_and_settings(existing=True)
     records = store.list_alerts(failed=failed, limit=limit)
     if as_json:
         print_jsonl(alert_to_dict(r) for r in records)
@@ -127,7 +130,7 @@ def retry(alert_id: int) -> None:
     """
     from ingest.models import utcnow
 
-    store, _ = _store_and_settings()
+    store, _ = _store_and_settings(existing=True)
     targets = store.retry_alert(alert_id, now=utcnow())
     if targets is None:
         click.echo(f"ingest: no alert {alert_id}", err=True)

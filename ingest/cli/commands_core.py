@@ -94,27 +94,51 @@ def check_config() -> None:
     Example:
         ingest check-config --config /etc/ingest/ingest.toml
     """
-    ctx = app(sends=True)  # validates like a start: missing secrets are errors
-    cfg = ctx.config
-    from ingest.alerts import alert_settings, mask_url
+    from ingest.alerts.settings import parse_alert_settings, unknown_metrics
     from ingest.daemon import dedup_settings_for, figure_settings_for, topic_filter_for
+    from ingest.errors import ConfigError, ConfigErrors
     from ingest.findings.settings import finding_settings
     from ingest.ops.logging import log_settings
     from ingest.ops.settings import server_settings
 
-    dedup_settings_for(cfg)
-    topic_filter_for(cfg)
-    figure_settings_for(cfg)
-    finding_settings(cfg)
-    alert_settings(cfg)
-    server_settings(cfg)
-    log_settings(cfg)
+    ctx = app(sends=True)  # validates like a start: missing secrets are errors
+    # Every problem of the file, the loader's and then each stage's tables', all in one list.
+    errors: list[ConfigError] = []
+    cfg = ctx.config_with_errors(errors)
+    for check in (dedup_settings_for, topic_filter_for, finding_settings, server_settings,
+                  log_settings):  # fmt: skip
+        try:
+            check(cfg)
+        except ConfigError as exc:
+            errors.extend(exc.errors if isinstance(exc, ConfigErrors) else (exc,))
+    # The [alerts] problems are in `errors` already (the loader checks the table); this is
+    # only for the summary below.
+    alerts = parse_alert_settings(cfg.alerts, file=cfg.file, errors=[])
+    try:
+        figures = figure_settings_for(cfg)
+        known = {m.key for m in figures.metrics}
+        errors.extend(unknown_metrics(cfg.alerts.raw, known, file=cfg.file))
+    except ConfigError as exc:
+        errors.append(exc)
+    if errors:
+        raise errors[0] if len(errors) == 1 else ConfigErrors(errors)
     click.echo(f"{cfg.file}: OK")
     click.echo(f"  database: {ctx.db}")
     click.echo(f"  sources: {len(cfg.sources)} ({sum(s.enabled for s in cfg.sources)} enabled)")
-    click.echo(f"  webhook targets: {len(cfg.alerts.webhooks)}")
-    for hook in cfg.alerts.webhooks:
-        click.echo(f"    {mask_url(hook.url)}")
+    click.echo(f"  catalogue: {len(figures.metrics)} metrics")
+    click.echo(f"  webhook targets: {len(alerts.webhooks)}")
+    for hook in alerts.webhooks:
+        click.echo(f"    {hook.display}")
+    if alerts.email is not None:
+        email = alerts.email
+        login = "with login" if email.username else "no login"
+        click.echo(f"  email target: {email.display} ({email.security}, {login})")
+        for addr in email.to:
+            click.echo(f"    to {addr}")
+    if alerts.apprise:
+        click.echo(f"  apprise targets: {len(alerts.apprise)}")
+        for target in alerts.apprise:
+            click.echo(f"    {target.display}")
 
 
 @main.command()
@@ -131,5 +155,5 @@ def status() -> None:
     from ingest.models import utcnow
     from ingest.ops.status import format_status, gather_status
 
-    for line in format_status(gather_status(app().store, utcnow())):
+    for line in format_status(gather_status(app().existing_store, utcnow())):
         click.echo(line)

@@ -41,6 +41,7 @@ def source_json(s: SourceState) -> dict[str, Any]:
         "interval": s.interval,
         "adaptive_interval": s.adaptive_interval,
         "tags": list(s.tags),
+        "site_url": mask_url(s.site_url, paths=False) if s.site_url else None,
     }
 
 
@@ -60,7 +61,7 @@ def sources(click_ctx: click.Context, as_json: bool) -> None:
     """
     if click_ctx.invoked_subcommand:
         return
-    rows = app().store.list_sources()
+    rows = app().existing_store.list_sources()
     if as_json:
         print_jsonl(source_json(s) for s in rows)
         return
@@ -85,13 +86,16 @@ def sources(click_ctx: click.Context, as_json: bool) -> None:
 def sources_import(opml_file: Path, tags: tuple[str, ...]) -> None:
     """Add the feeds of an OPML file (the format every feed reader exports).
 
-    Feeds already known by name or URL are skipped, so importing twice adds nothing.
+    Feeds already known by name or URL are skipped, so importing twice adds nothing. An
+    outline whose xmlUrl is not an http(s) URL is skipped and listed with its line; the good
+    ones are still added, and the exit code is then 1. Each feed's htmlUrl is kept (site_url
+    in `ingest sources --json`).
 
     \b
     Example:
         ingest sources import ~/Downloads/feedly.opml --tag imported
     """
-    from ingest.opml import parse_opml
+    from ingest.opml import read_opml
     from ingest.store import SourceSpec
 
     try:
@@ -99,15 +103,23 @@ def sources_import(opml_file: Path, tags: tuple[str, ...]) -> None:
     except OSError as exc:
         click.echo(f"ingest: cannot read {opml_file}: {exc.strerror}", err=True)
         sys.exit(EXIT_ERROR)
-    found = parse_opml(data, file=str(opml_file))
+    found, problems = read_opml(data, file=str(opml_file))
     store = app().store
     added = 0
     for item in found:
-        spec = SourceSpec(name=item.name, url=item.url, tags=(*item.tags, *tags), origin="opml")
+        spec = SourceSpec(
+            name=item.name, url=item.url, tags=(*item.tags, *tags), origin="opml",
+            site_url=item.html_url,
+        )  # fmt: skip
         if store.add_source(spec):
             added += 1
             click.echo(f"added {item.name} <{item.url}>")
-    click.echo(f"{added} added, {len(found) - added} already known ({opml_file})")
+    for problem in problems:
+        click.echo(f"ingest: sources import: skipped {problem}", err=True)
+    skipped = f", {len(problems)} skipped" if problems else ""
+    click.echo(f"{added} added, {len(found) - added} already known{skipped} ({opml_file})")
+    if problems:
+        sys.exit(EXIT_ERROR)
 
 
 @sources.command("enable")
@@ -139,7 +151,7 @@ def sources_disable(name: str) -> None:
 
 
 def _set_enabled(name: str, *, enabled: bool) -> None:
-    if not app().store.set_source_enabled(name, enabled):
+    if not app().existing_store.set_source_enabled(name, enabled):
         click.echo(f"ingest: no source named {name!r}", err=True)
         sys.exit(EXIT_ERROR)
     click.echo(f"{'enabled' if enabled else 'disabled'} {name}")
@@ -206,7 +218,7 @@ def articles(
     """
     if click_ctx.invoked_subcommand:
         return
-    rows = app().store.list_articles(limit=limit, stories_only=stories, source=source)
+    rows = app().existing_store.list_articles(limit=limit, stories_only=stories, source=source)
     _print_articles(rows, as_json)
 
 
@@ -222,7 +234,7 @@ def articles_show(article_id: int, as_json: bool) -> None:
     Example:
         ingest articles show 42 --json | jq -r .text
     """
-    store = app().store
+    store = app().existing_store
     article = store.get_article(article_id)
     if article is None:
         click.echo(f"ingest: no article {article_id}", err=True)
@@ -259,7 +271,7 @@ def articles_history(article_id: int, as_json: bool) -> None:
     Example:
         ingest articles history 42
     """
-    revisions = app().store.history(article_id)
+    revisions = app().existing_store.history(article_id)
     if not revisions:
         click.echo(f"ingest: no article {article_id}", err=True)
         sys.exit(EXIT_ERROR)
@@ -294,4 +306,4 @@ def articles_search(query: str, as_json: bool, limit: int) -> None:
     Example:
         ingest articles search "Qwen parameters"
     """
-    _print_articles(app().store.search_articles(query, limit=limit), as_json)
+    _print_articles(app().existing_store.search_articles(query, limit=limit), as_json)

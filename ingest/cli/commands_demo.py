@@ -175,6 +175,16 @@ def demo(workdir: Path | None, raw: bool) -> None:
                 f"\n{len(rows)} articles stored at {to_iso(rows[0].fetched_at) if rows else '-'}"
             )
             store.close()
+            if workdir is None:
+                click.echo(
+                    f"database {config.store.path} is deleted with its temporary directory; "
+                    "keep it with --dir DIR"
+                )
+            else:
+                click.echo(
+                    f"database kept at {config.store.path}; "
+                    f"look at it with: ingest --db {config.store.path} findings"
+                )
     finally:
         if previous_secret is None:
             os.environ.pop(SECRET_ENV, None)

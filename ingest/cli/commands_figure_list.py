@@ -14,13 +14,14 @@ from ingest.cli.common import (
     parse_since,
     print_jsonl,
     print_table,
+    resolve_metric,
 )
 from ingest.models import to_iso
 
 
 @main.command()
 @click.option("--article", "article_id", type=int, help="Only the figures of this article.")
-@click.option("--metric", help="Only this metric key (see config/metrics.toml).")
+@click.option("--metric", help="Only this metric: its key or its label (ingest/data/metrics.toml).")
 @click.option("--subject", help="Only figures about this company or product.")
 @click.option("--since", help="Only articles published (or fetched) since this date.")
 @click.option("--limit", default=1000, show_default=True)
@@ -33,6 +34,7 @@ def figures(
 ) -> None:  # fmt: skip
     """List the figures extracted from stored articles (their current text).
 
+    The table shows values as people write them ("480 billion"); JSON keeps plain numbers.
     JSON fields: the figure record (text, start, end, sentence, value, unit, noun, qualifier,
     low, high, subject, metric, period, equivalent_of, value_usd) plus article_id, article_url,
     published, revision, position (what another figure's equivalent_of names), source, and
@@ -43,10 +45,13 @@ def figures(
     Example:
         ingest figures --metric ai_investment_commitment --json
         ingest figures --subject Alibaba --since 2026-11-01
+        ingest figures --metric "Cloud revenue"
     """
-    from ingest.figures import figure_to_dict
+    from ingest.figures import figure_to_dict, format_value
 
-    rows = app().store.list_figures(
+    store = app().existing_store
+    metric = resolve_metric(metric)
+    rows = store.list_figures(
         article_id=article_id, metric=metric, subject=subject, since=parse_since(since), limit=limit
     )
     if as_json:
@@ -72,7 +77,7 @@ def figures(
     print_table(
         ["article", "figure", "value", "unit", "qualifier", "subject", "metric", "period"],
         [
-            [str(r.article_id), r.figure.text[:30], f"{r.figure.value:g}", r.figure.unit,
+            [str(r.article_id), r.figure.text[:30], format_value(r.figure.value), r.figure.unit,
              r.figure.qualifier, r.figure.subject or "", r.figure.metric or "",
              r.figure.period or ""]
             for r in rows

@@ -13,7 +13,9 @@ from ingest.cli.common import app, common_options, handle_errors
 
 
 @main.command("extract-figures")
-@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+# Bytes, decoded here: text that is not UTF-8 is read with replacement characters, as
+# `ingest import` reads it, instead of failing on the first bad byte.
+@click.argument("source", type=click.File("rb"), default="-")
 @click.option(
     "--jsonl",
     is_flag=True,
@@ -23,8 +25,9 @@ from ingest.cli.common import app, common_options, handle_errors
     "--config-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Directory holding metrics.toml and fx.toml (default: beside --config when it has "
-    "them, as the daemon does, else the bundled config/).",
+    help="Directory holding metrics.toml and fx.toml (default: as the daemon finds them for "
+    "--config: [figures] metrics_file / fx_file, else beside the config file, else the bundled "
+    "ones).",
 )
 @click.option(
     "--published",
@@ -35,14 +38,15 @@ from ingest.cli.common import app, common_options, handle_errors
 @common_options
 @handle_errors
 def extract_figures_command(
-    source: IO[str], jsonl: bool, config_dir: Path | None, published: object
+    source: IO[bytes], jsonl: bool, config_dir: Path | None, published: object
 ) -> None:
     """Print every figure in SOURCE (a file, or - for stdin) as JSON Lines; no database.
 
     Reads plain text, or with --jsonl lines of {"id": ..., "text": ...}; each output line is one
     figure record (text, start, end, sentence, value, unit, noun, qualifier, low, high, subject,
-    metric, period, equivalent_of, value_usd), plus "id" with --jsonl. --db is accepted for
-    symmetry with the other commands and not used.
+    metric, period, equivalent_of, value_usd), plus "id" with --jsonl. Bytes that are not
+    UTF-8 are replaced (U+FFFD) and reported once on stderr. --db is accepted for symmetry with
+    the other commands and not used.
 
     \b
     Example:
@@ -54,19 +58,40 @@ def extract_figures_command(
     from ingest.figures import extract_figures, figure_to_dict, load_figure_settings
 
     if config_dir is None and app().config_path:
-        # Same rule as the daemon: catalogue files next to the config file win.
-        beside = Path(app().config_path or ".").parent
-        config_dir = beside if (beside / "metrics.toml").is_file() else None
-    settings = load_figure_settings(config_dir)  # ConfigError -> exit 2 via handle_errors
+        from ingest.daemon import figure_settings_for
+
+        # Same files as the daemon run with this config would use.
+        settings = figure_settings_for(app().config)  # ConfigError -> exit 2 via handle_errors
+    else:
+        settings = load_figure_settings(config_dir)
     day = published.date() if isinstance(published, datetime) else None
+    name = getattr(source, "name", "-")
+    warned = False
+
+    def decode(data: bytes, where: str) -> str:
+        nonlocal warned
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if not warned:
+                click.echo(
+                    f"ingest: extract-figures: {where}: not valid UTF-8 (byte {exc.start}); "
+                    "undecodable bytes replaced with U+FFFD",
+                    err=True,
+                )
+                warned = True
+            return data.decode("utf-8", errors="replace")
+
     if not jsonl:
-        for position, fig in enumerate(extract_figures(source.read(), settings, published=day)):
+        text = decode(source.read(), str(name))
+        for position, fig in enumerate(extract_figures(text, settings, published=day)):
             # "position" is what another figure's equivalent_of points at.
             click.echo(
                 json.dumps({"position": position, **figure_to_dict(fig)}, ensure_ascii=False)
             )
         return
-    for lineno, line in enumerate(source, start=1):
+    for lineno, raw in enumerate(source, start=1):
+        line = decode(raw, f"{name}:{lineno}")
         if not line.strip():
             continue
         try:

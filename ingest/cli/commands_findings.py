@@ -14,6 +14,7 @@ from ingest.cli.common import (
     parse_since,
     print_jsonl,
     print_table,
+    resolve_metric,
 )
 
 KINDS = ("new", "changed", "conflict", "revised")
@@ -27,7 +28,7 @@ def _value(record: dict[str, Any] | None) -> str:
 
 @main.command()
 @click.option("--kind", type=click.Choice(KINDS), help="Only findings of this kind.")
-@click.option("--metric", help="Only this metric key (see config/metrics.toml).")
+@click.option("--metric", help="Only this metric: its key or its label (ingest/data/metrics.toml).")
 @click.option("--subject", help="Only findings about this company or product.")
 @click.option("--since", help="Only findings made since this date (ISO 8601, UTC if no zone).")
 @click.option("--limit", default=1000, show_default=True)
@@ -54,7 +55,8 @@ def findings(
     from ingest.store.findings import FindingQueries
 
     # Called through the mixin so the command works whether or not Store already includes it.
-    store = cast(FindingQueries, app().store)
+    store = cast(FindingQueries, app().existing_store)
+    metric = resolve_metric(metric)
     rows = FindingQueries.list_findings(
         store, kind=kind, metric=metric, subject=subject, since=parse_since(since), limit=limit
     )

@@ -7,11 +7,15 @@ from pathlib import Path
 import click
 
 from ingest.cli import main
-from ingest.cli.common import app, common_options, handle_errors
+from ingest.cli.common import app, common_options, handle_errors, resolve_metric
 
 
 @main.command()
-@click.option("--metric", metavar="KEY", help="Only this metric (see config/metrics.toml).")
+@click.option(
+    "--metric",
+    metavar="KEY",
+    help="Only this metric: its key or its label (ingest/data/metrics.toml).",
+)
 @click.option(
     "--out",
     "out",
@@ -38,16 +42,9 @@ def report(metric: str | None, out: Path, limit: int) -> None:
     from ingest.ops.report import build_report
 
     ctx = app()
-    if metric is not None:
-        from ingest.daemon import figure_settings_for
-
-        known = sorted(m.key for m in figure_settings_for(ctx.config).metrics)
-        if metric not in known:
-            raise click.BadParameter(
-                f"unknown metric {metric!r}; the catalogue has: {', '.join(known)}",
-                param_hint="--metric",
-            )
-    html = build_report(ctx.store, metric=metric, generated=utcnow(), limit=limit)
+    store = ctx.existing_store
+    metric = resolve_metric(metric)
+    html = build_report(store, metric=metric, generated=utcnow(), limit=limit)
     # Written beside the target then renamed, so a reader never sees half a page.
     tmp = out.with_name(f".{out.name}.tmp")
     try:

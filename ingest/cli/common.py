@@ -18,6 +18,7 @@ from ingest.errors import IngestError
 
 if TYPE_CHECKING:
     from ingest.config import Config
+    from ingest.errors import ConfigError
     from ingest.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,6 +59,21 @@ class AppContext:
             install_log_redaction(redactor_for(self._config))
         return self._config
 
+    def config_with_errors(self, errors: list[ConfigError]) -> Config:
+        """The config with its problems appended to ``errors`` instead of raised (defaults in
+        their place), for ``check-config`` to go on and check the stages' tables too."""
+        if self._config is None:
+            from ingest.config import load_config
+            from ingest.secrets import install_log_redaction, redactor_for
+
+            self._config = load_config(
+                Path(self.config_path) if self.config_path else None,
+                require_secrets=self.require_secrets,
+                errors=errors,
+            )
+            install_log_redaction(redactor_for(self._config))
+        return self._config
+
     @property
     def db(self) -> Path:
         from ingest.config import resolve_db_path
@@ -73,6 +89,18 @@ class AppContext:
             self._store = open_store(self.config, self.db, sync=False)
             self.cleanups.append(self._store.close)
         return self._store
+
+    @property
+    def existing_store(self) -> Store:
+        """The database for commands that only read it: a path with no database is an error
+        (exit 3), so a mistyped --db never leaves an empty database behind."""
+        if self._store is None:
+            from ingest.errors import StoreError
+
+            db = self.db
+            if str(db) != ":memory:" and not db.is_file():
+                raise StoreError(f"no database at {db}")
+        return self.store
 
     @property
     def synced_store(self) -> Store:
@@ -142,14 +170,18 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ingest.errors import ConfigError, StoreError
+        from ingest.errors import ConfigError, ConfigErrors, StoreError
 
         app = click.get_current_context().ensure_object(AppContext)
         setup_logging(app.verbose)
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
-            click.echo(f"ingest: configuration error: {redact(str(exc))}", err=True)
+            found = exc.errors if isinstance(exc, ConfigErrors) else (exc,)
+            for one in found:
+                click.echo(f"ingest: configuration error: {redact(str(one))}", err=True)
+            if len(found) > 1:
+                click.echo(f"ingest: {len(found)} configuration errors", err=True)
             sys.exit(EXIT_CONFIG)
         except StoreError as exc:
             click.echo(f"ingest: database error: {redact(str(exc))}", err=True)
@@ -188,6 +220,29 @@ def redact(text: str) -> str:
     from ingest.secrets import Redactor
 
     return Redactor().redact(text)
+
+
+def resolve_metric(value: str | None) -> str | None:
+    """A ``--metric`` option: a catalogue key (``cloud_revenue``) or its label as tables show it
+    (``Cloud revenue``, any case). Anything else is a usage error (exit 2) naming the known keys,
+    as for a wrong key in ``[alerts] metrics``."""
+    if value is None:
+        return None
+    import difflib
+
+    from ingest.daemon import figure_settings_for
+
+    metrics = figure_settings_for(app().config).metrics
+    wanted = value.strip().casefold()
+    for metric in metrics:
+        if value == metric.key or wanted in (metric.key.casefold(), metric.label.casefold()):
+            return metric.key
+    keys = sorted(m.key for m in metrics)
+    close = difflib.get_close_matches(value, keys, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise click.BadParameter(
+        f"unknown metric {value!r}{hint} (known: {', '.join(keys)})", param_hint="--metric"
+    )
 
 
 def parse_since(value: str | None) -> datetime | None:

@@ -6,12 +6,20 @@ Public API: :class:`Figure`, :func:`figure_to_dict`, :class:`FigureSettings`,
 
 from __future__ import annotations
 
-from ingest.figures.catalogue import DEFAULT_CONFIG_DIR, load_figure_settings
+from ingest.figures.catalogue import (
+    BUNDLED,
+    DEFAULT_CONFIG_DIR,
+    CatalogueFiles,
+    load_figure_settings,
+)
+from ingest.figures.display import format_value
 from ingest.figures.extractor import extract_figures
 from ingest.figures.model import Entity, Figure, FigureSettings, FxRates, Metric, figure_to_dict
 
 __all__ = [
+    "BUNDLED",
     "DEFAULT_CONFIG_DIR",
+    "CatalogueFiles",
     "Entity",
     "Figure",
     "FigureSettings",
@@ -19,5 +27,6 @@ __all__ = [
     "Metric",
     "extract_figures",
     "figure_to_dict",
+    "format_value",
     "load_figure_settings",
 ]

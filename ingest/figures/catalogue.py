@@ -4,23 +4,34 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from datetime import date
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from ingest.errors import ConfigError
 from ingest.figures.model import Entity, FigureSettings, FxRates, Metric, UnitKind
 
-DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+# The bundled catalogue and FX table ship inside the package (ingest/data/), so an installed
+# wheel finds them wherever site-packages is; nothing is looked up beside the source tree.
+BUNDLED: Traversable = files("ingest") / "data"
+DEFAULT_CONFIG_DIR = Path(str(BUNDLED))
 _UNIT_KINDS: frozenset[str] = frozenset({"money", "%", "pp", "x", "count"})
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: Path | Traversable) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise ConfigError("file not found", file=str(path)) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=str(path)) from exc
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError("not UTF-8 text", file=str(path)) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from exc
 
@@ -157,14 +168,29 @@ def _fx(data: dict[str, Any], file: str) -> tuple[FxRates, ...]:
     return tuple(out)
 
 
-def load_figure_settings(config_dir: Path | None = None) -> FigureSettings:
-    """Read ``metrics.toml`` and ``fx.toml`` from ``config_dir`` (default: the bundled ones).
+@dataclass(frozen=True, slots=True)
+class CatalogueFiles:
+    """The ``[figures]`` table: a config's own catalogue and FX table, instead of the bundled
+    ones. Relative paths are taken from the config file's directory (see docs/figures.md)."""
+
+    metrics_file: str = ""
+    fx_file: str = ""
+
+
+def load_figure_settings(
+    config_dir: Path | None = None,
+    *,
+    metrics_file: Path | None = None,
+    fx_file: Path | None = None,
+) -> FigureSettings:
+    """Read ``metrics.toml`` and ``fx.toml`` from ``config_dir`` (default: the bundled ones,
+    package data of ``ingest``); ``metrics_file`` / ``fx_file`` name either file directly.
 
     Raises :class:`ConfigError` naming the file and key of the first problem found.
     """
-    base = config_dir if config_dir is not None else DEFAULT_CONFIG_DIR
-    metrics_path = base / "metrics.toml"
-    fx_path = base / "fx.toml"
+    base: Path | Traversable = config_dir if config_dir is not None else BUNDLED
+    metrics_path = metrics_file if metrics_file is not None else base / "metrics.toml"
+    fx_path = fx_file if fx_file is not None else base / "fx.toml"
     data = _read(metrics_path)
     mfile = str(metrics_path)
     raw_metrics = data.get("metric", [])

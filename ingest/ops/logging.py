@@ -22,6 +22,7 @@ from ingest.config import Config, stage_settings
 KEYS = ("source", "url", "article_id", "stage", "duration_ms")
 Format = Literal["auto", "json", "console"]
 
+LIFECYCLE_LOGGER = "ingest.daemon.lifecycle"
 # Libraries that log every request or job at INFO: useful when debugging (-vv), noise otherwise.
 _CHATTY = ("httpx", "httpcore", "apscheduler", "trafilatura", "htmldate", "courlan")
 
@@ -126,6 +127,8 @@ def setup_logging(verbose: int = 0, *, fmt: str = "auto", stream: TextIO | None 
     root.setLevel(level)
     for name in _CHATTY:
         logging.getLogger(name).setLevel(logging.NOTSET if verbose >= 2 else logging.WARNING)
+    # The daemon's start and stop lines are shown at every verbosity (see ingest.daemon).
+    logging.getLogger(LIFECYCLE_LOGGER).setLevel(logging.INFO)
 
     structlog.configure(
         processors=[

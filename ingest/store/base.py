@@ -33,7 +33,20 @@ class StoreBase:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            parent = Path(self.path).parent
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                # e.g. --db /etc/hostname/x.db (a file on the way) or /proc/nope/x.db
+                blocker = next((p for p in (parent, *parent.parents) if p.exists()), None)
+                why = (
+                    f"{blocker} is not a directory"
+                    if blocker is not None and not blocker.is_dir()
+                    else exc.strerror or str(exc)
+                )
+                raise StoreError(
+                    f"cannot create the directory {parent} for the database {self.path}: {why}"
+                ) from exc
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves (see transaction()).
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)

@@ -206,7 +206,14 @@ def m007_findings(db: Database) -> None:
 
 
 @migrations()
-def m008_figure_claims(db: Database) -> None:
+def m008_source_site_url(db: Database) -> None:
+    # The site a feed belongs to (OPML htmlUrl): shown by `ingest sources --json`, so an
+    # imported subscription list keeps what the feed reader knew about each feed.
+    db.execute("ALTER TABLE sources ADD COLUMN site_url TEXT")
+
+
+@migrations()
+def m009_figure_claims(db: Database) -> None:
     # Which claim each figure was judged under (issue 10), with how sure the match is and the
     # cues that made it, so linking can be checked from outside (`ingest figures --json`); and
     # where an article's date came from (feed, page, import, text, fetched).

@@ -22,6 +22,7 @@ class SourceSpec:
     interval: float | None = None
     enabled: bool = True
     origin: str = "config"
+    site_url: str | None = None  # the feed's web site (OPML htmlUrl); informative only
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ def _source(row: sqlite3.Row) -> SourceState:
         body_hash=row["body_hash"],
         adaptive_interval=row["adaptive_interval_s"],
         entries=row["entries"] if "entries" in row.keys() else 0,  # noqa: SIM118
+        site_url=row["site_url"],
     )
 
 
@@ -143,9 +145,10 @@ class SourceQueries(StoreBase):
                 return False
             self._execute(
                 "INSERT INTO sources (name, url, declared_url, origin, tags, interval_s, enabled,"
-                " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)",
+                " status, created_at, updated_at, site_url)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?)",
                 (spec.name, spec.url, spec.url, spec.origin, json.dumps(list(spec.tags)),
-                 spec.interval, int(spec.enabled), now, now),
+                 spec.interval, int(spec.enabled), now, now, spec.site_url),
             )  # fmt: skip
         return True
 
