@@ -85,8 +85,9 @@ class PreparedArticle:
 
 
 def settle_date(
-    article: ExtractedArticle, fetched: datetime, *, max_text_age: timedelta | None = _TEXT_AGE
-) -> ExtractedArticle:
+    article: ExtractedArticle, fetched: datetime, *, max_text_age: timedelta | None = _TEXT_AGE,
+    clock: str = "fetched",
+) -> ExtractedArticle:  # fmt: skip
     """The article with a publication date and where it came from.
 
     The feed's, page's or import's own date is kept; without one, a dateline at the top of the
@@ -104,7 +105,9 @@ def settle_date(
     if found is not None:
         moment = datetime(found.year, found.month, found.day, 12, tzinfo=UTC)
         return replace(article, published=min(moment, fetched), published_source="text")
-    return replace(article, published=fetched, published_source="fetched")
+    # "fetched": a poll's fetch, or an archive's crawl time; "imported": only the import's own
+    # clock, which says nothing of when the text was written.
+    return replace(article, published=fetched, published_source=clock)
 
 
 def prepare_article(
@@ -116,6 +119,7 @@ def prepare_article(
     figure_settings: FigureSettings | None = None,
     fetched: datetime | None = None,
     text_date_max_age: timedelta | None = _TEXT_AGE,
+    clock: str = "fetched",
 ) -> PreparedArticle:
     """Tokens, signature, band keys and figures of an article: pure, no I/O.
 
@@ -123,7 +127,7 @@ def prepare_article(
     ``text_date_max_age`` bounds how old a dateline may be (None: any age, for backfills).
     """
     if fetched is not None:
-        article = settle_date(article, fetched, max_text_age=text_date_max_age)
+        article = settle_date(article, fetched, max_text_age=text_date_max_age, clock=clock)
     figures: tuple[Figure, ...] = ()
     if figure_settings is not None:
         published = article.published.date() if article.published else None
@@ -156,11 +160,13 @@ def save_article(
     guid: str | None = None,
     finding_settings: FindingSettings | None = None,
     text_date_max_age: timedelta | None = _TEXT_AGE,
+    clock: str = "fetched",
 ) -> Decision:
     """Classify ``article`` against the corpus and store the outcome atomically."""
     ready = prepare_article(
         article, source_id=source_id, guid=entry.guid if entry else guid, settings=settings,
         figure_settings=figure_settings, fetched=now, text_date_max_age=text_date_max_age,
+        clock=clock,
     )  # fmt: skip
     return save_prepared(
         store, ready, entry=entry, source_id=source_id, now=now, settings=settings,

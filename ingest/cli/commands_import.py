@@ -69,6 +69,7 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
                     settings=dedup,
                     # A backfill's dateline may be of any age unless the crawl time is known.
                     text_date_max_age=None if item.fetched_at is None else timedelta(days=45),
+                    clock="fetched" if item.fetched_at is not None else "imported",
                     figure_settings=figures, finding_settings=findings,
                 )  # fmt: skip
                 counts[decision.kind.value] = counts.get(decision.kind.value, 0) + 1

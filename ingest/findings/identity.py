@@ -187,6 +187,8 @@ class ArticleFacts:
     main_subject: str | None  # the entity the article names most often
     # Where each entity is named in the article's text: (offset, entity name), in order.
     mentions: tuple[tuple[int, str], ...] = ()
+    # Where ``published`` came from; "imported" (the import's clock) dates nothing.
+    date_source: str | None = None
     # The quarter the article reports on (the one its periodic figures name most often):
     # results coverage names it once ("for the December quarter") and not in every sentence.
     quarter: ResolvedPeriod | None = None
@@ -206,7 +208,7 @@ _BEATS: Final = re.compile(
 
 _NAMES_IT: Final = re.compile(
     r"(?i)\s*(?:of|at|for|was|were|is|had\s+been|calling\s+for|pointing\s+to|around|near|"
-    r"about|averaging)?\s*(?:an?\s+|the\s+)?(?:average\s+of\s+|about\s+|around\s+)?"
+    r"about|averaging)\s+(?:an?\s+|the\s+)?(?:average\s+of\s+|about\s+|around\s+)?"
 )
 
 
@@ -447,8 +449,8 @@ def identify_all(
     first = [identify(f, facts, settings) for f in figures]
     read = [i for i in first if i is not None]
     facts = ArticleFacts(
-        facts.published, facts.main_subject, facts.mentions, quarter=article_quarter(read),
-        periods=article_periods(read),
+        facts.published, facts.main_subject, facts.mentions, facts.date_source,
+        quarter=article_quarter(read), periods=article_periods(read),
     )  # fmt: skip
     return [identify(f, facts, settings) for f in figures]
 
@@ -562,13 +564,15 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
     else:
         period = resolve_period(
             clause, facts.published, fiscal_year_end_month=_fiscal_end(subject, settings),
-            prefer_quarter=metric in QUARTERLY_METRICS, at=at - c_start,
+            prefer_quarter=metric in QUARTERLY_METRICS, at=at - c_start, end=end - c_start,
+            prefer_horizon=role == "plan",
         )  # fmt: skip
         if period.kind == "none" and clause != sentence:
             period = resolve_period(
                 sentence, facts.published,
                 fiscal_year_end_month=_fiscal_end(subject, settings),
-                prefer_quarter=metric in QUARTERLY_METRICS, at=at,
+                prefer_quarter=metric in QUARTERLY_METRICS, at=at, end=end,
+                prefer_horizon=role == "plan",
             )  # fmt: skip
         if (
             period.kind == "year"
@@ -592,16 +596,15 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
         and (period.cue in ("this year", "last year", "next year"))
     ):
         period = NO_PERIOD  # "announced this year" is not the span of a three-year plan
-    if period.key:
-        stated = None
-    if stated is not None and role != "event":
-        period = stated
-        confidence *= 0.9
-        cues.append(f"the period the article gives it elsewhere: {period.key}")
-    elif not period.key and metric in QUARTERLY_METRICS and facts.quarter is not None:
+    if not period.key and metric in QUARTERLY_METRICS and facts.quarter is not None:
+        # Results coverage names its quarter once: the other figures are that quarter's.
         period = facts.quarter
         confidence *= 0.9
         cues.append(f"the article's quarter: {period.key}")
+    elif not period.key and stated is not None and role != "event":
+        period = stated
+        confidence *= 0.9
+        cues.append(f"the period the article gives it elsewhere: {period.key}")
     elif period.key:
         cues.append(f"period: {period.key} ({period.cue})")
         if (
@@ -616,10 +619,21 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
     elif metric in PERIODIC_METRICS:
         confidence *= 0.6
         cues.append("no period stated for a periodic figure")
-    if role == "plan" and metric in INVESTMENT_METRICS and kind == "money":
+    if (
+        metric in INVESTMENT_METRICS
+        and kind == "money"
+        and (role == "plan" or (role == "prior" and period.kind == "horizon"))
+    ):
         # A capex budget and an investment pledge are one kind of planned outlay: outlets
         # call the same plan either.
         quantity = quantity.replace(metric, "ai_investment_commitment", 1)
+    relative = period.kind in ("quarter", "year", "past") and not re.search(
+        r"(?:19|20)\d{2}", period.cue or ""
+    )
+    if relative and facts.date_source == "imported":
+        # "Last quarter" in a file imported without a date could be any quarter.
+        confidence *= 0.7
+        cues.append("period read against the import's clock: the text gives no date")
     if role in ("estimate", "delta"):
         quantity = f"{quantity}/{role}"
     focus = subject == "(market)" or _same_group(subject, facts.main_subject, settings)

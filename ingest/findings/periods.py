@@ -169,6 +169,7 @@ def fiscal_quarter(fy: int, q: int, fiscal_year_end_month: int) -> tuple[int, in
 
 _BASE: Final = re.compile(
     r"(?i)\b(?:from|than|over|on|versus|vs\.?|compared\s+(?:with|to)|against|outpac\w*)"
+    r"(?:\s+(?:seen|recorded|reported|posted|in|within|during|that|of))*"
     r"\s+(?:the\s+|a\s+|that\s+of\s+the\s+)?$"
 )
 # Words that place a period relative to another ("the previous quarter", "a year earlier",
@@ -179,11 +180,13 @@ _RELATIVE: Final = frozenset({"previous_quarter", "year_ago", "this_year", "last
 
 def resolve_period(
     clause: str, published: date, *, fiscal_year_end_month: int = 12, prefer_quarter: bool = False,
-    at: int | None = None,
+    at: int | None = None, end: int | None = None, prefer_horizon: bool = False,
 ) -> ResolvedPeriod:  # fmt: skip
     """The period ``clause`` (the figure's own clause or sentence) states, with ``published``
     as the anchor for relative words. ``prefer_quarter``: the metric is reported per quarter,
-    so "the quarter" / "last quarter" are read as the latest completed quarter. ``at``: where
+    so "the quarter" / "last quarter" are read as the latest completed quarter;
+    ``prefer_horizon``: the figure is a plan, whose span ("over three years") is its period
+    even when "this year" sits nearer. ``at``: where
     the figure sits in the clause; the period written nearest it wins ("34% in the September
     quarter, up from 26% in the previous quarter")."""
     best: tuple[float, int, ResolvedPeriod] | None = None
@@ -203,6 +206,16 @@ def resolve_period(
             # A period written out beats a bare year, which beats relative words, unless it
             # is much farther from the figure.
             score = distance + (60 if name in _RELATIVE else 30 if name == "year" else 0)
+            if prefer_horizon and name == "horizon":
+                score -= 200  # a plan's span, wherever the sentence puts it
+            if at is not None:
+                # Another number between the figure and the period: it is that number's.
+                stop = end if end is not None else at
+                gap = clause[stop : m.start()] if m.start() >= stop else clause[m.end() : at]
+                if re.search(r"\d", gap):
+                    if name in _RELATIVE:
+                        continue  # "up from 14.4 billion in the same period last year"
+                    score += 40
             if best is None or (score, order) < (best[0], best[1]):
                 cue = " ".join(m.group().split()).lower()
                 best = (

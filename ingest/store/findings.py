@@ -240,6 +240,11 @@ class FindingQueries(StoreBase):
         found = self.claims_for(subject, metric, previous_limit=0, claim_limit=max(50, limit))
         return [c for c in found if c.id in wanted]
 
+    def article_date_source(self, article_id: int) -> str | None:
+        """Where an article's date came from (feed, page, import, text, fetched, imported)."""
+        row = self._one("SELECT published_source FROM articles WHERE id = ?", (article_id,))
+        return str(row[0]) if row and row[0] else None
+
     def article_text(self, article_id: int) -> str:
         """An article's current text ("" when unknown)."""
         row = self._one("SELECT text FROM articles WHERE id = ?", (article_id,))
