@@ -7,7 +7,7 @@ things, shared by the pipeline, the scheduler and the CLI.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -62,6 +62,16 @@ class SourceState:
     body_hash: str | None
     adaptive_interval: float | None
     entries: int = 0
+    # `user:password` for the feed's host, kept apart from `url` (which is stored, logged and
+    # shown); only `fetch_url` carries it, and only to the host it was given for.
+    userinfo: str | None = field(default=None, repr=False)
+
+    @property
+    def fetch_url(self) -> str:
+        """The URL to request: ``url`` with the source's credentials, if it has any."""
+        from ingest.urls import with_userinfo
+
+        return with_userinfo(self.url, self.userinfo)
 
 
 @dataclass(frozen=True, slots=True)
