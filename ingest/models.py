@@ -106,6 +106,16 @@ class ExtractedArticle:
     raw_html: bytes | None = None
     note: str | None = None  # why the feed text was used, when it was
 
+    def __post_init__(self) -> None:
+        # Every path to the store (page, feed text, import, revisit) builds one of these, so
+        # this is where stored text fields are bounded and stripped of control characters,
+        # before dedup and figures see the text (their offsets stay valid).
+        from ingest.fields import MAX_AUTHOR_CHARS, MAX_TITLE_CHARS, clean_line, clean_text
+
+        object.__setattr__(self, "title", clean_line(self.title, MAX_TITLE_CHARS))
+        object.__setattr__(self, "author", clean_line(self.author, MAX_AUTHOR_CHARS))
+        object.__setattr__(self, "text", clean_text(self.text))
+
 
 @dataclass(frozen=True, slots=True)
 class ArticleRow:
