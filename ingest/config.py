@@ -155,9 +155,7 @@ def parse_duration(
         raise ConfigError(
             f"expected a duration such as 900, '15m' or '2h', got {value!r}", file=file, key=key
         )
-    if seconds <= 0:
-        raise ConfigError("a duration must be positive", file=file, key=key)
-    if not (math.isfinite(seconds) and minimum <= seconds <= maximum):
+    if not (math.isfinite(seconds) and seconds > 0 and minimum <= seconds <= maximum):
         raise ConfigError(
             f"must be a finite duration at least {_span(minimum) if minimum else 'above 0s'} "
             f"and at most {_span(maximum)}, got {value!r}",
