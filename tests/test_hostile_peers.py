@@ -84,7 +84,7 @@ def test_a_huge_answer_is_read_a_few_kib_only() -> None:
     assert not result.ok and result.status == 500
     assert result.error.startswith("HTTP 500 Internal Server Error: receiver is unhappy: xxx")
     assert len(result.error) <= 300
-    assert peak < 2_000_000, f"traced peak {peak} bytes"
+    assert peak < 8_000_000, f"traced peak {peak} bytes"
 
 
 def _feed(entries: list[tuple[str, str]]) -> bytes:
