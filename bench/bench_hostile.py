@@ -2,6 +2,14 @@
 
     .venv/bin/python bench/bench_hostile.py            # all cases, a Markdown table
     .venv/bin/python bench/bench_hostile.py CASE       # one case, JSON (used by the above)
+    .venv/bin/python bench/bench_hostile.py daemon [SRC]  # `ingest run` beside hostile peers
+
+The ``daemon`` table (issue 11) runs the real daemon (from the source tree SRC, default this
+one, so another checkout can be measured side by side) for WINDOW seconds with a normal feed
+due every second on one host and a hostile peer on another: a trickling alert receiver, a
+receiver answering an endless body, a feed whose 12 pages each take 10 s. It reports the
+normal feed's polls per minute, the time from SIGTERM to exit (killed after 60 s) and the
+daemon's peak RSS.
 
 Fetch cases use the default ``[http]`` caps (10 MiB wire, 40 MiB decoded, 60 s total; the
 trickle case sets total_timeout = 2 s) with 127.0.0.1 allowed, against a loopback server in
@@ -22,6 +30,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -205,7 +214,126 @@ def run_case(name: str) -> dict[str, object]:
             "traced_mb": peak / 1e6, "rss_mb": rss_kb / 1024}  # fmt: skip
 
 
+WINDOW = 20.0
+
+
+def _daemon_case(name: str, src: str) -> dict[str, object]:
+    """One daemon run beside one hostile peer; the daemon is this process's only child."""
+    import os
+    import signal
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from peers import FloodPeer, trickling_http  # the test suite's hostile peers
+
+    from ingest.alerts.synthetic import enqueue_synthetic
+    from ingest.config import load_config
+    from ingest.daemon import open_store
+    from ingest.models import utcnow
+
+    empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>N</title></channel></rss>'
+    tmp = Path(tempfile.mkdtemp(prefix="bench-hostile-"))
+    db = tmp / "d.db"
+    with LoopbackServer() as site:
+        site.route("/normal.xml", CannedResponse(body=empty, content_type="application/rss+xml"))
+        # The normal feed on "localhost", the hostile one on 127.0.0.1: two hosts, as in life
+        # (the per-host limiter rightly makes one host's pages wait for each other).
+        normal = site.url("/normal.xml").replace("127.0.0.1", "localhost")
+        peer: Any = None
+        extra = ""
+        if name == "trickle-receiver":
+            peer = trickling_http()
+        elif name == "huge-answer":
+            peer = FloodPeer()
+        if peer is not None:
+            peer.__enter__()
+            extra = f'[[alerts.webhook]]\nname = "hook"\nurl = "{peer.url()}"\ntimeout = 60\n'
+        if name == "slow-feed":
+            page = b"<html><body><article><p>" + b"Alibaba Cloud grew. " * 50 + b"</p></article>"
+            items = ""
+            for n in range(12):
+                site.route(f"/slow/{n}", CannedResponse(body=page, content_type="text/html",
+                                                         delay=10))  # fmt: skip
+                link = site.url(f"/slow/{n}")
+                items += f"<item><title>S{n}</title><link>{link}</link><guid>{n}</guid></item>"
+            body = f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'
+            site.route("/slow.xml", CannedResponse(body=body.encode(),
+                                                   content_type="application/rss+xml"))  # fmt: skip
+            extra = (
+                f'[[sources]]\nname = "slow"\nurl = "{site.url("/slow.xml")}"\ninterval = "1s"\n'
+            )
+        config = tmp / "ingest.toml"
+        config.write_text(
+            f'[store]\npath = "{db}"\n[http]\nallow_networks = ["127.0.0.1/32", "::1/128"]\n'
+            'per_host_min_delay = 0\n[schedule]\ntick = "1s"\nmin_interval = "1s"\n'
+            "adaptive = false\n[topic]\nenabled = false\n"
+            f'[[sources]]\nname = "normal"\nurl = "{normal}"\ninterval = "1s"\n{extra}',
+            encoding="utf-8",
+        )
+        if peer is not None:
+            store = open_store(load_config(config), db)
+            enqueue_synthetic(store, 5, now=utcnow())
+            store.close()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
+        env["PYTHONPATH"] = src
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ingest", "run", "--config", str(config)],
+            cwd=src, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(3)  # start-up
+        before = len(site.requests_to("/normal.xml"))
+        time.sleep(WINDOW)
+        polls = len(site.requests_to("/normal.xml")) - before
+        proc.send_signal(signal.SIGTERM)
+        stopped = time.perf_counter()
+        try:
+            proc.wait(timeout=60)
+            exit_s: object = round(time.perf_counter() - stopped, 2)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            exit_s = "> 60 (killed)"
+        rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        if peer is not None:
+            peer.__exit__(None, None, None)
+    return {"case": name, "polls_per_min": polls * 60 / WINDOW, "exit_s": exit_s,
+            "rss_mb": rss_kb / 1024, "src": src}  # fmt: skip
+
+
+DAEMON_CASES = {
+    "normal": "normal feed alone",
+    "trickle-receiver": "+ alert receiver trickling its headers (1 byte / 50 ms)",
+    "huge-answer": "+ alert receiver answering 500 with an endless body",
+    "slow-feed": "+ feed of 12 pages answering after 10 s each",
+}
+
+
+def daemon_table(src: str) -> None:
+    print(f"source tree: {src}; window {WINDOW:g} s\n")
+    print("| beside the normal feed | normal polls/min | SIGTERM to exit | peak RSS |")
+    print("|---|---|---|---|")
+    for name, label in DAEMON_CASES.items():
+        done = subprocess.run(
+            [sys.executable, __file__, "daemon-case", name, src],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        if done.returncode != 0:
+            print(f"| {label} | crashed: {done.stderr.strip().splitlines()[-1:]} | | |")
+            continue
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        exit_s = r["exit_s"]
+        shown = f"{exit_s:.2f} s" if isinstance(exit_s, float) else f"{exit_s} s"
+        print(f"| {label} | {r['polls_per_min']:.0f} | {shown} | {r['rss_mb']:.0f} MB |")
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "daemon":
+        here = str(Path(__file__).resolve().parent.parent)
+        daemon_table(sys.argv[2] if len(sys.argv) > 2 else here)
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "daemon-case":
+        print(json.dumps(_daemon_case(sys.argv[2], sys.argv[3])))
+        return
     if len(sys.argv) > 1:
         print(json.dumps(run_case(sys.argv[1])))
         return

@@ -8,6 +8,7 @@ Every problem is reported as a :class:`ConfigError` naming the file and the dott
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 import tomllib
@@ -28,6 +29,9 @@ ENV_DB = "INGEST_DB"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$")
 _DURATION_UNITS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 _NAME = re.compile(r"^[\w .:/@&()'+-]{1,100}$")
+# No duration in the config means more than a year: a longer one is a typo ("99999999999999d")
+# that would overflow the date arithmetic of every check.
+MAX_DURATION = 366 * 86400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,11 @@ class ScheduleConfig:
     # so in-place corrections are seen even when the feed does not change. 0 turns it off.
     revisit_within: float = 172800.0
     revisit_every: float = 21600.0
+    # One check of one source (feed and pages) stops after this long; the entries it did not
+    # reach wait for the next check. The source lease is derived from it (see daemon.py).
+    check_budget: float = 600.0
+    # SIGTERM/SIGINT: checks and deliveries in flight get this long to finish, then are cut.
+    stop_grace: float = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +131,22 @@ def default_config_path() -> Path:
     return Path(__file__).resolve().parent.parent / "config" / "ingest.toml"
 
 
-def parse_duration(value: object, *, file: str, key: str) -> float:
-    """Seconds from ``900``, ``"15m"``, ``"2h"`` or ``"1d"``."""
+def _span(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
+
+
+def parse_duration(
+    value: object,
+    *,
+    file: str,
+    key: str,
+    minimum: float = 0.0,
+    maximum: float = MAX_DURATION,
+) -> float:
+    """Seconds from ``900``, ``"15m"``, ``"2h"`` or ``"1d"``; positive, finite, in range."""
     if isinstance(value, bool):
         raise ConfigError("expected a duration such as 900, '15m' or '2h'", file=file, key=key)
     if isinstance(value, int | float):
@@ -134,8 +157,13 @@ def parse_duration(value: object, *, file: str, key: str) -> float:
         raise ConfigError(
             f"expected a duration such as 900, '15m' or '2h', got {value!r}", file=file, key=key
         )
-    if seconds <= 0:
-        raise ConfigError("a duration must be positive", file=file, key=key)
+    if not (math.isfinite(seconds) and seconds > 0 and minimum <= seconds <= maximum):
+        raise ConfigError(
+            f"must be a finite duration at least {_span(minimum) if minimum else 'above 0s'} "
+            f"and at most {_span(maximum)}, got {value!r}",
+            file=file,
+            key=key,
+        )
     return seconds
 
 
@@ -218,17 +246,29 @@ class _Table:
         return value
 
     @_collects
-    def number(self, name: str, default: float, *, minimum: float = 0.0) -> float:
+    def number(
+        self, name: str, default: float, *, minimum: float = 0.0, maximum: float = 1e9
+    ) -> float:
         value = float(self._get(name, (int, float), "a number", default))
-        if value < minimum:
-            raise ConfigError(f"must be at least {minimum:g}", file=self.file, key=self.key(name))
+        # nan compares false with everything, so a plain `value < minimum` lets it through.
+        if not (math.isfinite(value) and minimum <= value <= maximum):
+            raise ConfigError(
+                f"must be a finite number at least {minimum:g} and at most {maximum:g}, "
+                f"got {value!r}",
+                file=self.file,
+                key=self.key(name),
+            )
         return value
 
     @_collects
-    def integer(self, name: str, default: int, *, minimum: int = 0) -> int:
+    def integer(self, name: str, default: int, *, minimum: int = 0, maximum: int = 10**12) -> int:
         value = int(self._get(name, int, "a whole number", default))
-        if value < minimum:
-            raise ConfigError(f"must be at least {minimum}", file=self.file, key=self.key(name))
+        if not minimum <= value <= maximum:
+            raise ConfigError(
+                f"must be at least {minimum} and at most {maximum}, got {value!r}",
+                file=self.file,
+                key=self.key(name),
+            )
         return value
 
     @_collects
@@ -236,11 +276,20 @@ class _Table:
         return bool(self._get(name, bool, "true or false", default))
 
     @_collects
-    def duration(self, name: str, default: float | None) -> float | None:
+    def duration(
+        self,
+        name: str,
+        default: float | None,
+        *,
+        minimum: float = 0.0,
+        maximum: float = MAX_DURATION,
+    ) -> float | None:
         self.seen.add(name)
         if name not in self.data:
             return default
-        return parse_duration(self.data[name], file=self.file, key=self.key(name))
+        return parse_duration(
+            self.data[name], file=self.file, key=self.key(name), minimum=minimum, maximum=maximum
+        )
 
     @_collects
     def strings(self, name: str, default: tuple[str, ...] | None = ()) -> tuple[str, ...] | None:
@@ -283,16 +332,18 @@ def _http(t: _Table) -> HttpSettings:
     try:
         cfg = HttpSettings(
             contact_url=t.string("contact_url", d.contact_url),
-            connect_timeout=t.number("connect_timeout", d.connect_timeout, minimum=0.1),
-            read_timeout=t.number("read_timeout", d.read_timeout, minimum=0.1),
-            total_timeout=t.number("total_timeout", d.total_timeout, minimum=0.1),
+            connect_timeout=t.number(
+                "connect_timeout", d.connect_timeout, minimum=0.1, maximum=3600
+            ),
+            read_timeout=t.number("read_timeout", d.read_timeout, minimum=0.1, maximum=3600),
+            total_timeout=t.number("total_timeout", d.total_timeout, minimum=0.1, maximum=3600),
             max_body_bytes=t.integer("max_body_bytes", d.max_body_bytes, minimum=1024),
             max_decoded_bytes=t.integer("max_decoded_bytes", d.max_decoded_bytes, minimum=1024),
-            max_redirects=t.integer("max_redirects", d.max_redirects),
+            max_redirects=t.integer("max_redirects", d.max_redirects, maximum=100),
             per_host_concurrency=t.integer(
-                "per_host_concurrency", d.per_host_concurrency, minimum=1
+                "per_host_concurrency", d.per_host_concurrency, minimum=1, maximum=100
             ),
-            per_host_min_delay=t.number("per_host_min_delay", d.per_host_min_delay),
+            per_host_min_delay=t.number("per_host_min_delay", d.per_host_min_delay, maximum=3600),
             allow_networks=t.strings("allow_networks") or (),
         )
     except ConfigError as exc:
@@ -313,15 +364,22 @@ def _optional_duration(t: _Table, name: str, default: float) -> float:
 def _schedule(t: _Table) -> ScheduleConfig:
     d = ScheduleConfig()
     cfg = ScheduleConfig(
-        tick_seconds=t.duration("tick", d.tick_seconds) or d.tick_seconds,
+        tick_seconds=t.duration("tick", d.tick_seconds, minimum=1, maximum=3600) or d.tick_seconds,
         default_interval=t.duration("default_interval", d.default_interval) or d.default_interval,
         min_interval=t.duration("min_interval", d.min_interval) or d.min_interval,
         max_interval=t.duration("max_interval", d.max_interval) or d.max_interval,
-        max_entries_per_poll=t.integer("max_entries_per_poll", d.max_entries_per_poll, minimum=1),
-        max_parallel_sources=t.integer("max_parallel_sources", d.max_parallel_sources, minimum=1),
+        max_entries_per_poll=t.integer(
+            "max_entries_per_poll", d.max_entries_per_poll, minimum=1, maximum=100_000
+        ),
+        max_parallel_sources=t.integer(
+            "max_parallel_sources", d.max_parallel_sources, minimum=1, maximum=1000
+        ),
         adaptive=t.boolean("adaptive", d.adaptive),
         revisit_within=_optional_duration(t, "revisit_within", d.revisit_within),
         revisit_every=_optional_duration(t, "revisit_every", d.revisit_every),
+        check_budget=t.duration("check_budget", d.check_budget, minimum=10, maximum=6 * 3600)
+        or d.check_budget,
+        stop_grace=t.duration("stop_grace", d.stop_grace, minimum=1, maximum=3600) or d.stop_grace,
     )
     if cfg.min_interval > cfg.max_interval:
         t.fail("must not exceed max_interval", "min_interval")

@@ -2,7 +2,9 @@
 
 APScheduler only drives the tick; what is due lives in the database (``sources.next_check``),
 so a restart resumes where it stopped and several daemons can share one store (each claims due
-sources with a lease). SIGTERM and SIGINT stop new ticks, let the one in hand finish, and exit 0.
+sources with a lease). Alert delivery runs as its own task beside the ticks, so a slow receiver
+never holds polling. SIGTERM and SIGINT stop new work, give the work in hand ``[schedule]
+stop_grace`` to finish, cut what is still running, and exit 0.
 """
 
 from __future__ import annotations
@@ -39,10 +41,17 @@ log = logging.getLogger("ingest.daemon")
 # INFO) so an operator can tell a running daemon from a hung one without -v.
 lifecycle = logging.getLogger(LIFECYCLE_LOGGER)
 
-# A claimed source is someone else's for this long; longer than any check can take
-# (total_timeout per request x entries is bounded by max_entries_per_poll).
-LEASE = timedelta(minutes=30)
+# A check is cut when its budget ([schedule] check_budget) is spent, and its lease is renewed
+# when it starts, to budget + this margin (time to cancel, record the check, and clock skew
+# between hosts): so no lease ends while its check runs, and no second process can claim a
+# source mid-check.
+LEASE_MARGIN = timedelta(minutes=5)
 MAINTENANCE_EVERY = timedelta(hours=6)
+
+
+def lease_for(config: Config) -> timedelta:
+    """How long a claimed source is ours: longer than any check of it can run."""
+    return timedelta(seconds=config.schedule.check_budget) + LEASE_MARGIN
 
 
 def topic_filter_for(config: Config) -> TopicFilter:
@@ -167,8 +176,12 @@ async def run_pass(
     parallel = services.config.schedule.max_parallel_sources
     owner = owner or owner_id()
     limit = batch_size(services)
+    lease = lease_for(services.config)
+    # While checks run, look for newly due sources this often: one slow check must not keep a
+    # source that is due every few seconds waiting for the whole pass.
+    reclaim_every = services.config.schedule.tick_seconds
     queue: deque[SourceState] = deque()
-    running: set[asyncio.Task[CheckOutcome]] = set()
+    running: set[asyncio.Task[CheckOutcome | None]] = set()
     active: set[int] = set()  # queued or running: a new claim returns our own leases too
     results: list[CheckOutcome] = []
     exhausted = False
@@ -176,10 +189,20 @@ async def run_pass(
     def stopping() -> bool:
         return stop is not None and stop.is_set()
 
-    async def one(source: SourceState) -> CheckOutcome:
-        result = await check_source(services, source)
-        services.metrics.poll_finished(result.outcome, result.duration_ms / 1000)
-        return result
+    async def one(source: SourceState) -> CheckOutcome | None:
+        try:
+            # Renewed now, not at the claim: a source may wait in the queue behind others.
+            until = services.clock() + lease
+            if not services.store.renew_lease(source.id, owner=owner, until=until):
+                log.info(
+                    "lease taken by another process while queued", extra={"source": source.name}
+                )
+                return None
+            result = await check_source(services, source)
+            services.metrics.poll_finished(result.outcome, result.duration_ms / 1000)
+            return result
+        finally:
+            active.discard(source.id)
 
     try:
         while True:
@@ -187,7 +210,7 @@ async def run_pass(
                 # A full pass (only_due=False) is claimed once, whole: its sources stay due.
                 claimed = services.store.claim_due_sources(
                     services.clock(), limit=limit if only_due else 1_000_000, owner=owner,
-                    lease=LEASE, only_due=only_due,
+                    lease=lease, only_due=only_due,
                 )  # fmt: skip
                 queue.extend(source for source in claimed if source.id not in active)
                 active.update(source.id for source in claimed)
@@ -196,13 +219,21 @@ async def run_pass(
                 running.add(asyncio.create_task(one(queue.popleft())))
             if not running:
                 break
-            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            results.extend(task.result() for task in done)
+            done, running = await asyncio.wait(
+                running,
+                timeout=reclaim_every if only_due else None,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            results.extend(r for task in done if (r := task.result()) is not None)
+            if only_due and not done:
+                exhausted = False  # the wait timed out: look for sources due since
     except BaseException:
-        # A check failed in a way the per-source guard lets through (the database itself):
-        # stop the other checks rather than leave them running unowned (each entry is its own
-        # transaction and none is open across an await, so a cancelled check leaves nothing
-        # half-written). Their leases are this owner's: the next tick takes them again.
+        # A check failed in a way the per-source guard lets through (the database itself), or
+        # the pass itself was cancelled (SIGTERM past the grace period): stop the other checks
+        # rather than leave them running unowned (each entry is its own transaction and none
+        # is open across an await, so a cancelled check leaves nothing half-written; what it
+        # did not reach stays due). Their leases are this owner's: the next tick (or, after a
+        # stop, the daemon's exit) frees them.
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
@@ -236,6 +267,8 @@ class Daemon:
         self.owner = owner_id()
         self._stop = asyncio.Event()
         self._tick_lock = asyncio.Lock()
+        self._tick_task: asyncio.Task[None] | None = None
+        self._delivery: asyncio.Task[None] | None = None
         self.last_tick: datetime | None = None
         self.last_success: datetime | None = None
         self._last_maintenance: datetime | None = None
@@ -245,7 +278,11 @@ class Daemon:
         if self._tick_lock.locked() or self._stop.is_set():
             return
         async with self._tick_lock:
+            self._tick_task = asyncio.current_task()
             self.last_tick = self.services.clock()
+            # Delivery first and on its own: a receiver that answers a byte at a time holds
+            # only its own task (bounded per attempt), never the checks of this tick.
+            self._start_delivery()
             try:
                 results = await run_pass(
                     self.services, only_due=True, owner=self.owner, stop=self._stop
@@ -254,7 +291,6 @@ class Daemon:
                     self.last_success = self.services.clock()
                 if not self._stop.is_set():
                     await revisit_due(self.services, limit=batch_size(self.services))
-                await deliver_alerts(self.services)
                 # Articles stored without figures (before an upgrade): a few per tick.
                 backfilled = backfill_figures(self.services.store, self.services.figures, limit=50)
                 if backfilled:
@@ -263,6 +299,20 @@ class Daemon:
             except StoreError as exc:
                 # Locked or full database: nothing was half-written; the next tick tries again.
                 log.error("tick skipped: %s", exc)
+            finally:
+                self._tick_task = None
+            self._start_delivery()  # what this tick's findings queued goes out now
+
+    def _start_delivery(self) -> None:
+        if self._stop.is_set() or (self._delivery is not None and not self._delivery.done()):
+            return
+        self._delivery = asyncio.create_task(self._deliver(), name="ingest-delivery")
+
+    async def _deliver(self) -> None:
+        try:
+            await deliver_alerts(self.services)
+        except StoreError as exc:
+            log.error("delivery pass skipped: %s", exc)
 
     def _maintenance(self) -> None:
         now = self.services.clock()
@@ -281,6 +331,28 @@ class Daemon:
 
     def stop(self) -> None:
         self._stop.set()
+
+    async def _finish_in_hand(self) -> None:
+        """Give the running tick and delivery ``stop_grace`` to finish, then cancel them.
+
+        A cancelled check leaves what it did not reach due (nothing half-written: no
+        transaction is open across an await); a cancelled delivery leaves its alerts due.
+        Their leases are released, so a restart takes them at once.
+        """
+        grace = self.services.config.schedule.stop_grace
+        tasks = {t for t in (self._tick_task, self._delivery) if t is not None and not t.done()}
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=grace)
+            if late:
+                log.warning("stopping: cutting work still running after %gs", grace)
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
+        try:
+            self.services.store.release_leases(self.owner)
+            self.services.store.release_alert_leases(self.owner)
+        except StoreError as exc:
+            log.error("could not release leases: %s (they expire on their own)", exc)
 
     async def run(self) -> None:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -322,12 +394,12 @@ class Daemon:
             await self._stop.wait()
         finally:
             lifecycle.info("stopping: finishing the work in hand")
-            # Pause first so no new tick starts, then wait for the running one to finish its
-            # checks in flight (it starts nothing new once _stop is set), and only then shut
-            # the scheduler down: APScheduler's asyncio executor cancels jobs still running.
+            # Pause first so no new tick starts, then let the running one finish its checks
+            # in flight (it starts nothing new once _stop is set) within the grace period,
+            # and only then shut the scheduler down: APScheduler's asyncio executor cancels
+            # jobs still running.
             scheduler.pause()
-            async with self._tick_lock:
-                pass
+            await self._finish_in_hand()
             scheduler.shutdown(wait=False)
             if ops is not None:
                 await ops.aclose()

@@ -97,6 +97,13 @@ class FeedEntry:
     author: str | None
     tags: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        # entries.title is stored from here: bounded and free of control characters.
+        from ingest.fields import MAX_AUTHOR_CHARS, MAX_TITLE_CHARS, clean_line
+
+        object.__setattr__(self, "title", clean_line(self.title, MAX_TITLE_CHARS))
+        object.__setattr__(self, "author", clean_line(self.author, MAX_AUTHOR_CHARS))
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:

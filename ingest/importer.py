@@ -117,20 +117,51 @@ def _json_item(line: str, where: str) -> ImportItem:
     return ImportItem(where, article, fetched_at=_parse_published(obj.get("fetched_at")))
 
 
-def read_items(path: Path) -> Iterator[ImportItem]:
+# A line or file is capped as a fetched page is: [http] max_decoded_bytes (40 MiB by default).
+DEFAULT_MAX_BYTES = 40 * 1024 * 1024
+_SKIP_CHUNK = 1 << 20
+
+
+def _json_lines(path: Path, where: str, max_bytes: int) -> Iterator[ImportItem]:
+    """The file's lines, read one at a time: memory is one line (at most ``max_bytes``), not
+    the file. A longer line is skipped, read through in 1 MiB chunks, and reported."""
+    with path.open("rb") as stream:
+        number = 0
+        while True:
+            line = stream.readline(max_bytes + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > max_bytes and not line.endswith(b"\n"):
+                while (rest := stream.readline(_SKIP_CHUNK)) and not rest.endswith(b"\n"):
+                    pass
+                yield ImportItem(
+                    f"{where}:{number}", None,
+                    f"line longer than {max_bytes:,} bytes ([http] max_decoded_bytes): skipped",
+                )  # fmt: skip
+                continue
+            text = line.decode("utf-8", errors="replace")
+            if text.strip():
+                yield _json_item(text, f"{where}:{number}")
+
+
+def read_items(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ImportItem]:
     """The documents in one file; a bad file or line yields an item with its error."""
     where = str(path)
     suffix = path.suffix.lower()
     try:
+        if suffix in (".jsonl", ".ndjson"):
+            yield from _json_lines(path, where, max_bytes)
+            return
+        size = path.stat().st_size
+        if size > max_bytes:
+            yield ImportItem(
+                where, None, f"{size:,} bytes, more than {max_bytes:,} ([http] max_decoded_bytes)"
+            )
+            return
         data = path.read_bytes()
     except OSError as exc:
         yield ImportItem(where, None, f"cannot read: {exc.strerror}")
-        return
-    if suffix in (".jsonl", ".ndjson"):
-        text = data.decode("utf-8", errors="replace")
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                yield _json_item(line, f"{where}:{number}")
         return
     url = _file_url(path)
     try:

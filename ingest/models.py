@@ -7,7 +7,7 @@ things, shared by the pipeline, the scheduler and the CLI.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -63,6 +63,16 @@ class SourceState:
     adaptive_interval: float | None
     entries: int = 0
     site_url: str | None = None  # OPML htmlUrl of an imported feed
+    # `user:password` for the feed's host, kept apart from `url` (which is stored, logged and
+    # shown); only `fetch_url` carries it, and only to the host it was given for.
+    userinfo: str | None = field(default=None, repr=False)
+
+    @property
+    def fetch_url(self) -> str:
+        """The URL to request: ``url`` with the source's credentials, if it has any."""
+        from ingest.urls import with_userinfo
+
+        return with_userinfo(self.url, self.userinfo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +109,16 @@ class ExtractedArticle:
     # Where ``published`` came from: feed, page, import, text (a dateline) or fetched (the
     # fetch time, when nothing else gave a date). None until the corpus stage settles it.
     published_source: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every path to the store (page, feed text, import, revisit) builds one of these, so
+        # this is where stored text fields are bounded and stripped of control characters,
+        # before dedup and figures see the text (their offsets stay valid).
+        from ingest.fields import MAX_AUTHOR_CHARS, MAX_TITLE_CHARS, clean_line, clean_text
+
+        object.__setattr__(self, "title", clean_line(self.title, MAX_TITLE_CHARS))
+        object.__setattr__(self, "author", clean_line(self.author, MAX_AUTHOR_CHARS))
+        object.__setattr__(self, "text", clean_text(self.text))
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from random import Random
 
 from ingest.alerts import AlertSettings, Sender
+from ingest.bounded import run_bounded
 from ingest.config import Config
 from ingest.corpus import Decision, prepare_article, save_prepared
 from ingest.dedup import DedupSettings
@@ -44,6 +45,9 @@ log = logging.getLogger("ingest.pipeline")
 # How many times a page that failed (and had no feed text to fall back on) is tried again on
 # later polls while its entry is still in the feed.
 MAX_ENTRY_ATTEMPTS = 3
+# Entries of one source in flight at once. Politeness is the per-host limiter's job (it holds
+# each host to per_host_concurrency and per_host_min_delay); this only bounds the tasks.
+ENTRY_CONCURRENCY = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,24 +338,41 @@ def _failure_update(services: Services, source: SourceState, exc: Exception) -> 
 
 
 async def check_source(services: Services, source: SourceState) -> CheckOutcome:
-    """One check of one source. Never raises an IngestError: failures go in the outcome."""
+    """One check of one source. Never raises an IngestError: failures go in the outcome.
+
+    The whole check, feed and pages, gets ``[schedule] check_budget``; the entries it does not
+    reach in time are left for the next check (nothing about them is recorded, and the feed's
+    validators are not saved, so the next check fetches and walks the feed again).
+    """
     started, t0 = services.clock(), time.perf_counter()
     store, cfg = services.store, services.config.schedule
     new_articles = rejected = new_entries = 0
     status_code: int | None = None
     size = 0
+    deadline = asyncio.get_running_loop().time() + cfg.check_budget
+    if source.userinfo:
+        from ingest.secrets import remember_secrets, userinfo_secrets
+
+        remember_secrets(userinfo_secrets(source.userinfo))
 
     def elapsed_ms() -> int:
         return int((time.perf_counter() - t0) * 1000)
 
     try:
-        response = await services.fetcher.fetch(
-            source.url, etag=source.etag, last_modified=source.last_modified,
-            accept=ACCEPT_FEED,
-        )  # fmt: skip
+        try:
+            async with asyncio.timeout_at(deadline):
+                response = await services.fetcher.fetch(
+                    source.fetch_url, etag=source.etag, last_modified=source.last_modified,
+                    accept=ACCEPT_FEED,
+                )  # fmt: skip
+        except TimeoutError as exc:
+            raise FetchError(
+                f"check budget of {cfg.check_budget:g} s spent fetching the feed",
+                url=source.url, kind=FailureKind.TIMEOUT,
+            ) from exc  # fmt: skip
         services.metrics.fetch_finished("feed", time.perf_counter() - t0)
         status_code, size = response.status, len(response.body)
-        new_url = response.permanent_redirect
+        new_url = _bare(response.permanent_redirect)
         if new_url:
             log.warning("feed moved permanently", extra={"source": source.name, "url": new_url})
         digest = body_hash(response.body) if response.body else None
@@ -370,11 +391,19 @@ async def check_source(services: Services, source: SourceState) -> CheckOutcome:
             _log_check(source, result)
             return result
         feed = parse_feed(
-            response.body, url=response.final_url, content_type=response.content_type,
-            max_entries=cfg.max_entries_per_poll,
+            # Without the credentials: relative entry links resolve against this URL, and
+            # they are stored and fetched as they come out.
+            response.body, url=_bare(response.final_url) or source.url,
+            content_type=response.content_type, max_entries=cfg.max_entries_per_poll,
         )  # fmt: skip
-        for entry in feed.entries:
-            result_entry = await guarded_entry(services, source, entry)
+
+        async def entry_worker(entry: FeedEntry) -> EntryResult:
+            return await guarded_entry(services, source, entry)
+
+        done = await run_bounded(
+            feed.entries, entry_worker, concurrency=ENTRY_CONCURRENCY, deadline=deadline
+        )
+        for result_entry in done.results:
             if result_entry.status != "skipped":
                 new_entries += 1
             if result_entry.status == "stored":
@@ -383,6 +412,12 @@ async def check_source(services: Services, source: SourceState) -> CheckOutcome:
                     new_articles += 1
             elif result_entry.status == "rejected":
                 rejected += 1
+        if done.cut:
+            result = _budget_spent(services, source, started, elapsed_ms(), status_code, size,
+                                   done.unfinished, len(feed.entries), new_url,
+                                   new_entries, new_articles, rejected)  # fmt: skip
+            _log_check(source, result)
+            return result
         when, adaptive = _schedule_after_success(services, source, response, feed)
         # The validators are saved only now, after every entry is stored: a kill mid-poll
         # leaves the old ETag, so the next poll fetches the feed again and loses nothing.
@@ -427,6 +462,47 @@ async def check_source(services: Services, source: SourceState) -> CheckOutcome:
         )  # fmt: skip
         store.record_check(result, update, url=source.url)
         return result
+
+
+def _bare(url: str | None) -> str | None:
+    from ingest.urls import split_userinfo
+
+    return None if url is None else split_userinfo(url)[0]
+
+
+def _budget_spent(
+    services: Services,
+    source: SourceState,
+    started: datetime,
+    duration_ms: int,
+    status_code: int | None,
+    size: int,
+    unfinished: int,
+    total: int,
+    new_url: str | None,
+    new_entries: int,
+    new_articles: int,
+    rejected: int,
+) -> CheckOutcome:
+    """Record a check that ran out of budget: ok, validators dropped, due again soon."""
+    cfg, now = services.config.schedule, services.clock()
+    note = (
+        f"check budget of {cfg.check_budget:g} s spent: {unfinished} of {total} entries left "
+        "for the next check"
+    )
+    log.warning(note, extra={"stage": "poll", "source": source.name, "url": source.url})
+    # No ETag, Last-Modified or body hash saved: the next check must not be told "not
+    # modified" for a feed whose entries were not all handled.
+    update = ScheduleUpdate(
+        status=SourceStatus.OK, next_check=now + timedelta(seconds=cfg.min_interval),
+        failures=0, last_status=status_code, new_url=new_url, success=True, last_error=note,
+    )  # fmt: skip
+    result = CheckOutcome(
+        source.id, started, duration_ms, "ok", status_code, new_entries=new_entries,
+        new_articles=new_articles, rejected=rejected, bytes=size,
+    )  # fmt: skip
+    services.store.record_check(result, update, url=source.url)
+    return result
 
 
 async def revisit_article(services: Services, due: RevisitDue) -> Decision | None:

@@ -12,12 +12,14 @@ Everything here is pure except :func:`install_log_redaction`, which attaches the
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from ingest.config import Config
@@ -29,8 +31,10 @@ __all__ = [
     "install_log_redaction",
     "mask_url",
     "redactor_for",
+    "remember_secrets",
     "secret_values",
     "url_credentials",
+    "userinfo_secrets",
 ]
 
 MASK = "***"
@@ -163,6 +167,35 @@ def redactor_for(config: Config) -> Redactor:
     return Redactor.from_values(secret_values(config))
 
 
+def userinfo_secrets(userinfo: str) -> tuple[str, ...]:
+    """What of a feed URL's ``user:password`` may show up in a log: the pair, the password, as
+    written and percent-decoded, and the Basic-auth token built from them (RFC 7617), which a
+    server that echoes the request's headers sends back and httpcore logs at -vv."""
+    forms: list[str] = []
+    for pair in dict.fromkeys((userinfo, unquote(userinfo))):
+        user, _, password = pair.partition(":")
+        forms += [pair, password, base64.b64encode(pair.encode()).decode("ascii")]
+        forms += [base64.b64encode(f"{user}:{password}".encode("latin-1", "replace")).decode()]
+    return tuple(f for f in dict.fromkeys(forms) if f)
+
+
+_remembered_lock = threading.Lock()
+_remembered: set[str] = set()
+_remembered_redactor = Redactor()
+
+
+def remember_secrets(values: Iterable[str]) -> None:
+    """Add secrets met at run time (credentials of sources read from the database, which the
+    config never named) to what every :class:`RedactingFilter` of this process hides."""
+    global _remembered_redactor
+    with _remembered_lock:
+        new = set(values) - _remembered
+        if not new:
+            return
+        _remembered.update(new)
+        _remembered_redactor = Redactor.from_values(_remembered)
+
+
 # Attributes every LogRecord has; anything else on a record came in through ``extra=``.
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
@@ -183,7 +216,11 @@ class RedactingFilter(logging.Filter):
         self._formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        redact = self.redactor.redact
+        configured, remembered = self.redactor.redact, _remembered_redactor
+
+        def redact(text: str) -> str:
+            return configured(remembered.redact(text) if remembered.values else text)
+
         record.msg = redact(record.getMessage())
         record.args = None
         if record.exc_info and record.exc_info[0] is not None:

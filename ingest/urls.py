@@ -259,3 +259,45 @@ def is_http_url(url: str) -> bool:
     else:
         host = hostport.partition(":")[0]
     return bool(host.strip("."))
+
+
+def split_userinfo(url: str) -> tuple[str, str | None]:
+    """``url`` without its ``user:password@`` part, and that part (None when there is none).
+
+    Credentials in a feed URL are kept apart from the URL that is stored, logged and shown;
+    :func:`with_userinfo` puts them back for the request. A URL that does not parse is returned
+    as it is.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url, None
+    end = len(rest)
+    for stop in "/?#":
+        at = rest.find(stop)
+        if at != -1:
+            end = min(end, at)
+    authority = rest[:end]
+    userinfo, at_sign, host = authority.rpartition("@")
+    if not at_sign:
+        return url, None
+    return f"{scheme}://{host}{rest[end:]}", userinfo or None
+
+
+def with_userinfo(url: str, userinfo: str | None) -> str:
+    """``url`` with ``userinfo`` (``user:password``) put back in front of its host."""
+    if not userinfo:
+        return url
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    return f"{scheme}://{userinfo}@{rest}"
+
+
+def url_host(url: str) -> str:
+    """The lowercased host of ``url`` ('' when it has none or does not parse)."""
+    from urllib.parse import urlsplit
+
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""

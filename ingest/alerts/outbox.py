@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -87,7 +88,13 @@ async def _deliver_target(
     )
     sent = failed = dead = 0
     last_error = None
+    started = time.monotonic()
     for index, item in enumerate(items):
+        if time.monotonic() - started + sender.deadline > settings.lease:
+            # The next attempt could outlive the lease, and another process could then claim
+            # and send the same alert: stop here, the rest stays due for the next pass.
+            store.release(items[index:])
+            break
         result = await sender.send(message_for(item), now=now)
         outcome = outcome_after(
             ok=result.ok, gone=result.gone, retry_after=result.retry_after,

@@ -9,12 +9,15 @@ SMTP login), so they can be stored, logged and printed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import smtplib
+import socket
 import ssl
+import threading
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -42,6 +45,12 @@ from ingest.schedule import parse_retry_after
 log = logging.getLogger("ingest.alerts")
 
 _MAX_ERROR = 300
+# Of a receiver's answer we read at most this much: the status line and headers come first,
+# then enough of the body for an error excerpt. A 2 GiB answer costs us 4 KiB.
+MAX_ANSWER_BYTES = 4096
+_EXCERPT_CHARS = 120
+# Apprise has no timeout setting of its own; its plugins are given this long per attempt.
+APPRISE_DEADLINE = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +73,11 @@ class Sender(Protocol):
 
     @property
     def display(self) -> str: ...
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one attempt may take, all of it."""
+        ...
 
     async def send(self, message: Message, *, now: datetime) -> SendResult: ...
 
@@ -94,6 +108,10 @@ class _Named(Generic[_Target]):
     @property
     def display(self) -> str:
         return self.settings.display
+
+    @property
+    def deadline(self) -> float:
+        return float(getattr(self.settings, "timeout", APPRISE_DEADLINE))
 
 
 class WebhookSender(_Named[WebhookSettings]):
@@ -130,7 +148,19 @@ class WebhookSender(_Named[WebhookSettings]):
         headers = webhook_headers(message, body, secret=s.secret, now=now)
         started = time.perf_counter()
         try:
-            response = await self._client.post(s.url, content=body, headers=headers)
+            # One deadline for the whole attempt (connect, send, status, excerpt): httpx's
+            # timeouts bound each read, and a receiver answering a byte at a time never
+            # trips them.
+            async with asyncio.timeout(s.timeout):
+                async with self._client.stream(
+                    "POST", s.url, content=body, headers=headers
+                ) as response:
+                    answer = b""
+                    if not 200 <= response.status_code < 300:
+                        answer = await _read_at_most(response, MAX_ANSWER_BYTES)
+        except TimeoutError:
+            error = f"no complete answer within {s.timeout:g} s (the deadline of one attempt)"
+            return SendResult(ok=False, error=error, elapsed=time.perf_counter() - started)
         except httpx.HTTPError as exc:
             kind = type(exc).__name__
             error = self._scrub(f"{kind}: {exc}" if str(exc) else kind)
@@ -148,7 +178,7 @@ class WebhookSender(_Named[WebhookSettings]):
             error = f"{status} redirect to {location} not followed: update the target URL"
         else:
             reason = response.reason_phrase or ""
-            error = self._scrub(f"HTTP {status} {reason}".strip())
+            error = self._scrub(f"HTTP {status} {reason}".strip() + _excerpt(answer))
         return SendResult(
             ok=False,
             status=status,
@@ -162,6 +192,25 @@ class WebhookSender(_Named[WebhookSettings]):
         await self._client.aclose()
 
 
+async def _read_at_most(response: httpx.Response, limit: int) -> bytes:
+    """Up to ``limit`` bytes of the body; the rest is never read (the connection is dropped)."""
+    received = b""
+    async for chunk in response.aiter_raw():
+        received += chunk
+        if len(received) >= limit:
+            break
+    return received[:limit]
+
+
+def _excerpt(answer: bytes) -> str:
+    """``": <first words of the answer>"``, printable and short, or nothing."""
+    text = " ".join(answer.decode("utf-8", errors="replace").split())
+    text = "".join(ch for ch in text if ch.isprintable())
+    if not text:
+        return ""
+    return ": " + (text if len(text) <= _EXCERPT_CHARS else text[: _EXCERPT_CHARS - 1] + "…")
+
+
 def _tls_context(settings: EmailSettings) -> ssl.SSLContext:
     """Certificate and host name checked (``create_default_context``); ``ca_file``, when set,
     is the only trust anchor: a private CA replaces the system store rather than joining it, so
@@ -169,16 +218,21 @@ def _tls_context(settings: EmailSettings) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=settings.ca_file)
 
 
-def _smtp_send(settings: EmailSettings, message: Message) -> None:
+def _smtp_send(settings: EmailSettings, message: Message, opened: list[smtplib.SMTP]) -> None:
+    """One SMTP session. The client is put in ``opened`` before it connects, so that the
+    caller can cut its socket when the attempt's deadline passes."""
     mail = render_email(message, sender=settings.sender, to=settings.to)
     context = _tls_context(settings)
     smtp: smtplib.SMTP
     if settings.security == "tls":
-        smtp = smtplib.SMTP_SSL(
-            settings.host, settings.port, timeout=settings.timeout, context=context
-        )
+        smtp = smtplib.SMTP_SSL(timeout=settings.timeout, context=context)
     else:
-        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        smtp = smtplib.SMTP(timeout=settings.timeout)
+    # The name TLS checks the certificate against; smtplib sets it only from the constructor.
+    smtp._host = settings.host  # type: ignore[attr-defined]
+    opened.append(smtp)
+    # connect() separately: the constructor would read the greeting before we hold the client.
+    smtp.connect(settings.host, settings.port)
     with smtp:
         if settings.security == "starttls":
             smtp.starttls(context=context)
@@ -187,10 +241,70 @@ def _smtp_send(settings: EmailSettings, message: Message) -> None:
         smtp.send_message(mail)
 
 
+def _cut(opened: list[smtplib.SMTP]) -> None:
+    """Shut the session's socket down: the blocked read in the worker thread returns at once."""
+    for smtp in opened:
+        sock = getattr(smtp, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):  # already closed
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class DeadlineExceeded(Exception):
+    """The whole attempt outlived its deadline (not one read: see :func:`run_with_deadline`)."""
+
+
+async def run_with_deadline(
+    work: Callable[[], None], *, seconds: float, cut: Callable[[], None]
+) -> None:
+    """Run blocking ``work`` in a daemon thread; after ``seconds``, call ``cut`` (which must make
+    it return) and raise :class:`DeadlineExceeded`.
+
+    A daemon thread rather than the default executor: a thread stuck past its cut (a peer
+    trickling a TLS handshake) must not hold the interpreter's exit, which waits for the
+    executor's threads.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def settle(error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is None:
+            done.set_result(None)
+        else:
+            done.set_exception(error)
+
+    def target() -> None:
+        error: BaseException | None = None
+        try:
+            work()
+        except BaseException as exc:  # handed to the awaiting coroutine, not lost in the thread
+            error = exc
+        # RuntimeError: the loop is gone (the daemon stopped) and nobody waits for this.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, error)
+
+    threading.Thread(target=target, name="ingest-smtp", daemon=True).start()
+    try:
+        # asyncio.wait, not asyncio.timeout: the work's own socket timeouts are TimeoutErrors
+        # too, and they must stay tellable from the deadline.
+        await asyncio.wait({done}, timeout=seconds)
+    except asyncio.CancelledError:
+        cut()
+        raise
+    if not done.done():
+        cut()
+        done.cancel()
+        raise DeadlineExceeded(f"not done within {seconds:g} s")
+    done.result()
+
+
 class EmailSender(_Named[EmailSettings]):
     """SMTP with STARTTLS, implicit TLS or (local relays only) none; login from env vars.
 
-    smtplib blocks, so each send runs in a worker thread.
+    smtplib blocks, so each send runs in a worker thread, under one deadline for the whole
+    session (``timeout``): smtplib's own timeout bounds each read, not the session.
     """
 
     def __init__(self, settings: EmailSettings) -> None:
@@ -199,8 +313,18 @@ class EmailSender(_Named[EmailSettings]):
     async def send(self, message: Message, *, now: datetime) -> SendResult:
         s = self.settings
         started = time.perf_counter()
+        opened: list[smtplib.SMTP] = []
         try:
-            await asyncio.to_thread(_smtp_send, s, message)
+            await run_with_deadline(
+                lambda: _smtp_send(s, message, opened), seconds=s.timeout,
+                cut=lambda: _cut(opened),
+            )  # fmt: skip
+        except DeadlineExceeded:
+            error = (
+                f"no complete SMTP session within {s.timeout:g} s ({s.host}:{s.port}); "
+                "the connection was cut"
+            )
+            return SendResult(ok=False, error=error, elapsed=time.perf_counter() - started)
         except smtplib.SMTPResponseException as exc:
             error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
             return SendResult(
@@ -263,7 +387,18 @@ class AppriseSender(_Named[AppriseSettings]):
                 if message.findings
                 else "Test alert from ingest: this target is configured correctly."
             )
-            ok = await asyncio.to_thread(bundle.notify, title=email_subject(message), body=text)
+            outcome: list[bool] = []
+
+            def notify() -> None:
+                outcome.append(bool(bundle.notify(title=email_subject(message), body=text)))
+
+            # Nothing to cut (the plugin owns its sockets): past the deadline the thread is
+            # left to its plugin's own timeouts, as a daemon thread that never holds the exit.
+            await run_with_deadline(notify, seconds=APPRISE_DEADLINE, cut=lambda: None)
+            ok = bool(outcome and outcome[0])
+        except DeadlineExceeded:
+            error = f"no answer within {APPRISE_DEADLINE:g} s (the deadline of one attempt)"
+            return SendResult(ok=False, error=error, elapsed=time.perf_counter() - started)
         except ImportError:
             return SendResult(
                 ok=False, error="apprise is not installed: pip install ingest[apprise]"

@@ -225,7 +225,8 @@ def _webhooks(
                 secret_missing=target.secret_env if target.secret is None else None,
                 mode="slack" if target.mode == "slack" else "standard",
                 kinds=_kinds(t, "kinds"),
-                timeout=t.number("timeout", 10.0, minimum=0.5),
+                # At most half the delivery lease: an attempt never outlives its claim.
+                timeout=t.number("timeout", 10.0, minimum=0.5, maximum=60),
             )
         )
         t.finish()
@@ -303,7 +304,7 @@ def _email(t: Any, env: Mapping[str, str], names: set[str], *, strict: bool) -> 
         username=_env_value(t, "username_env", env, required=False, strict=strict),
         password=_env_value(t, "password_env", env, required=False, strict=strict),
         kinds=_kinds(t, "kinds"),
-        timeout=t.number("timeout", 20.0, minimum=0.5),
+        timeout=t.number("timeout", 20.0, minimum=0.5, maximum=60),
         ca_file=_ca_file(t),
     )
     if settings.ca_file is not None and security == "none":

@@ -104,16 +104,30 @@ def sources_import(opml_file: Path, tags: tuple[str, ...]) -> None:
         click.echo(f"ingest: cannot read {opml_file}: {exc.strerror}", err=True)
         sys.exit(EXIT_ERROR)
     found, problems = read_opml(data, file=str(opml_file))
+    from ingest.secrets import mask_url
+
     store = app().store
     added = 0
-    for item in found:
-        spec = SourceSpec(
-            name=item.name, url=item.url, tags=(*item.tags, *tags), origin="opml",
+    specs = [
+        SourceSpec(
+            name=item.name,
+            url=item.url,
+            tags=(*item.tags, *tags),
+            origin="opml",
             site_url=item.html_url,
-        )  # fmt: skip
-        if store.add_source(spec):
-            added += 1
-            click.echo(f"added {item.name} <{item.url}>")
+        )
+        for item in found
+    ]
+    # A transaction per thousand outlines, and a progress bar when stderr is a terminal.
+    with click.progressbar(
+        length=len(specs), label="importing", show_pos=True, file=sys.stderr,
+        hidden=not sys.stderr.isatty(),
+    ) as bar:  # fmt: skip
+        for item, was_added in zip(found, store.add_sources(specs), strict=True):
+            bar.update(1)
+            if was_added:
+                added += 1
+                click.echo(f"added {item.name} <{mask_url(item.url)}>")
     for problem in problems:
         click.echo(f"ingest: sources import: skipped {problem}", err=True)
     skipped = f", {len(problems)} skipped" if problems else ""

@@ -26,7 +26,9 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
     document without a date is dated from its text (a dateline), else by "fetched_at", else by
     the import's clock. Directories are searched for such files. Duplicates and revisions are
     recognised as for polled articles, so a second import of the same files adds nothing.
-    Exit code 1 when any file or line could not be imported (each is reported).
+    Files are read line by line; a line (or an .html/.txt file) larger than [http]
+    max_decoded_bytes is skipped and reported with its line number, as a fetched page that
+    large would be. Exit code 1 when any file or line could not be imported (each is reported).
 
     \b
     Example:
@@ -53,7 +55,7 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
         hidden=quiet or not sys.stderr.isatty(),
     ) as bar:  # fmt: skip
         for path in bar:
-            for item in read_items(path):
+            for item in read_items(path, max_bytes=config.http.max_decoded_bytes):
                 if item.article is None:
                     errors.append(f"{item.where}: {item.error}")
                     continue

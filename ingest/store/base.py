@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,32 @@ from ingest.errors import StoreError
 from ingest.store.migrations import migrations
 
 BUSY_TIMEOUT_MS = 30_000
+# How long opening a database waits for another process that holds it (migrating a new file,
+# switching it to WAL) before giving up.
+OPEN_WAIT_S = 120.0
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
+def _retry_busy(step: Callable[[], object], *, wait: float = OPEN_WAIT_S) -> None:
+    """Run ``step``, again and again while the database is busy, for up to ``wait`` seconds.
+
+    The busy timeout alone does not cover this: SQLite returns SQLITE_BUSY at once, without
+    calling the busy handler, when waiting could deadlock (a read transaction upgrading to a
+    write while another connection writes) and for a journal-mode change.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02 + random.random() * 0.08)
 
 
 def _describe(exc: sqlite3.Error, path: str) -> str:
@@ -52,17 +80,35 @@ class StoreBase:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchall())
             # NORMAL is durable across process crashes in WAL mode; only an OS crash can
             # lose the last transactions, never corrupt the file.
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             self.conn = conn
             self.db = Database(conn)
-            migrations.apply(self.db)
+            if migrations.pending(self.db):
+                _retry_busy(self._migrate)
         except sqlite3.Error as exc:
             raise StoreError(_describe(exc, self.path)) from exc
         self._depth = 0
+
+    def _migrate(self) -> None:
+        """Apply the pending migrations as one write transaction.
+
+        BEGIN IMMEDIATE takes the write lock before the list of pending migrations is read, so
+        a second process opening the same new file waits for the first to finish and then
+        finds nothing left to do, instead of racing it table by table (each migration then
+        runs in a savepoint: sqlite-utils nests its own transactions).
+        """
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            migrations.apply(self.db)
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
     def close(self) -> None:
         self.conn.close()
@@ -126,6 +172,15 @@ class StoreBase:
             return self._execute(sql, params).lastrowid or 0
         with self.transaction():
             return self._execute(sql, params).lastrowid or 0
+
+    def _write_cursor(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> sqlite3.Cursor:
+        """Like :meth:`_write`, returning the cursor (for ``rowcount``)."""
+        if self._depth:
+            return self._execute(sql, params)
+        with self.transaction():
+            return self._execute(sql, params)
 
     def integrity_check(self) -> str:
         row = self._one("PRAGMA integrity_check")

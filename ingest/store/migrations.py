@@ -213,7 +213,48 @@ def m008_source_site_url(db: Database) -> None:
 
 
 @migrations()
-def m009_figure_claims(db: Database) -> None:
+def m009_sources_url_index(db: Database) -> None:
+    # `add_source` looks a URL up once per OPML outline: without this, an import is quadratic.
+    db.execute("CREATE INDEX sources_url ON sources (url)")
+
+
+@migrations()
+def m010_source_credentials(db: Database) -> None:
+    # A feed URL's `user:password@` lives here, apart from every URL that is stored, logged and
+    # shown (sources.url, declared_url, fetch_log.url). `host` is the host it was given for:
+    # it is never sent to another one (a source moved by a 301 to a new host goes without).
+    from ingest.urls import split_userinfo, url_host
+
+    db.execute(
+        """CREATE TABLE source_credentials (
+            source_id INTEGER PRIMARY KEY REFERENCES sources (id),
+            host TEXT NOT NULL,
+            userinfo TEXT NOT NULL
+        )"""
+    )
+    rows = db.execute("SELECT id, url, declared_url FROM sources").fetchall()
+    for source_id, url, declared in rows:
+        bare, userinfo = split_userinfo(url)
+        bare_declared, declared_userinfo = split_userinfo(declared)
+        secret = userinfo or declared_userinfo
+        if secret is None:
+            continue
+        db.execute(
+            "INSERT INTO source_credentials (source_id, host, userinfo) VALUES (?, ?, ?)",
+            (source_id, url_host(bare_declared), secret),
+        )
+        db.execute(
+            "UPDATE sources SET url = ?, declared_url = ? WHERE id = ?",
+            (bare, bare_declared, source_id),
+        )
+    for log_id, url in db.execute("SELECT id, url FROM fetch_log WHERE url LIKE '%@%'").fetchall():
+        bare, userinfo = split_userinfo(url)
+        if userinfo is not None:
+            db.execute("UPDATE fetch_log SET url = ? WHERE id = ?", (bare, log_id))
+
+
+@migrations()
+def m011_figure_claims(db: Database) -> None:
     # Which claim each figure was judged under (issue 10), with how sure the match is and the
     # cues that made it, so linking can be checked from outside (`ingest figures --json`); and
     # where an article's date came from (feed, page, import, text, fetched).

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ingest.models import CheckOutcome, SourceState, SourceStatus, from_iso, to_iso, utcnow
 from ingest.store.base import StoreBase
+from ingest.urls import split_userinfo, url_host
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +67,20 @@ def _source(row: sqlite3.Row) -> SourceState:
         adaptive_interval=row["adaptive_interval_s"],
         entries=row["entries"] if "entries" in row.keys() else 0,  # noqa: SIM118
         site_url=row["site_url"],
+        userinfo=row["cred_userinfo"] if url_host(row["url"]) == row["cred_host"] else None,
     )
 
 
 _SELECT = """
-    SELECT s.*, (SELECT COUNT(*) FROM entries e WHERE e.source_id = s.id) AS entries
-    FROM sources s
+    SELECT s.*, (SELECT COUNT(*) FROM entries e WHERE e.source_id = s.id) AS entries,
+        c.host AS cred_host, c.userinfo AS cred_userinfo
+    FROM sources s LEFT JOIN source_credentials c ON c.source_id = s.id
 """
+
+
+def _bare(url: str | None) -> str | None:
+    """A URL as it may be stored: without ``user:password@``."""
+    return None if url is None else split_userinfo(url)[0]
 
 
 class SourceQueries(StoreBase):
@@ -91,14 +99,16 @@ class SourceQueries(StoreBase):
             for spec in wanted.values():
                 row = existing.get(spec.name)
                 tags = json.dumps(list(spec.tags))
+                url, userinfo = split_userinfo(spec.url)
                 if row is None:
-                    self._execute(
+                    cur = self._execute(
                         "INSERT INTO sources (name, url, declared_url, origin, tags, interval_s,"
                         " enabled, status, created_at, updated_at)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (spec.name, spec.url, spec.url, spec.origin, tags, spec.interval,
+                        (spec.name, url, url, spec.origin, tags, spec.interval,
                          int(spec.enabled), SourceStatus.NEW.value, now, now),
                     )  # fmt: skip
+                    self._set_credentials(cur.lastrowid or 0, url, userinfo)
                     changes.append(f"added {spec.name}")
                     continue
                 if row["origin"] != origin:
@@ -106,9 +116,11 @@ class SourceQueries(StoreBase):
                 updates: dict[str, object] = {}
                 # The stored URL may have moved with a permanent redirect; only an edit of
                 # the file itself (a new declared URL) overrides that.
-                if spec.url != row["declared_url"]:
-                    updates["url"] = spec.url
-                    updates["declared_url"] = spec.url
+                if url != row["declared_url"]:
+                    updates["url"] = url
+                    updates["declared_url"] = url
+                if self._set_credentials(row["id"], url, userinfo):
+                    changes.append(f"updated {spec.name}: credentials")
                 if tags != row["tags"]:
                     updates["tags"] = tags
                 if spec.interval != row["interval_s"]:
@@ -139,17 +151,52 @@ class SourceQueries(StoreBase):
 
     def add_source(self, spec: SourceSpec) -> bool:
         """Add one source unless its name or URL is already known; True when added."""
-        now = to_iso(utcnow())
         with self.transaction():
-            if self._one("SELECT 1 FROM sources WHERE name = ? OR url = ?", (spec.name, spec.url)):
+            return self._add_source(spec)
+
+    def add_sources(self, specs: Iterable[SourceSpec], *, batch: int = 1000) -> Iterator[bool]:
+        """:meth:`add_source` for many, ``batch`` to a transaction (an OPML file of 100,000
+        outlines is not 100,000 commits). Yields, per spec, whether it was added."""
+        pending = list(specs)
+        for start in range(0, len(pending), batch):
+            with self.transaction():
+                added = [self._add_source(spec) for spec in pending[start : start + batch]]
+            yield from added
+
+    def _add_source(self, spec: SourceSpec) -> bool:
+        now = to_iso(utcnow())
+        url, userinfo = split_userinfo(spec.url)
+        if self._one("SELECT 1 FROM sources WHERE name = ? OR url = ?", (spec.name, url)):
+            return False
+        cur = self._execute(
+            "INSERT INTO sources (name, url, declared_url, origin, tags, interval_s, enabled,"
+            " status, created_at, updated_at, site_url)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?)",
+            (spec.name, url, url, spec.origin, json.dumps(list(spec.tags)),
+             spec.interval, int(spec.enabled), now, now, spec.site_url),
+        )  # fmt: skip
+        self._set_credentials(cur.lastrowid or 0, url, userinfo)
+        return True
+
+    def _set_credentials(self, source_id: int, url: str, userinfo: str | None) -> bool:
+        """Store (or with None, remove) a source's credentials; True when they changed."""
+        row = self._one(
+            "SELECT host, userinfo FROM source_credentials WHERE source_id = ?", (source_id,)
+        )
+        host = url_host(url)
+        if userinfo is None:
+            if row is None:
                 return False
-            self._execute(
-                "INSERT INTO sources (name, url, declared_url, origin, tags, interval_s, enabled,"
-                " status, created_at, updated_at, site_url)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?)",
-                (spec.name, spec.url, spec.url, spec.origin, json.dumps(list(spec.tags)),
-                 spec.interval, int(spec.enabled), now, now, spec.site_url),
-            )  # fmt: skip
+            self._execute("DELETE FROM source_credentials WHERE source_id = ?", (source_id,))
+            return True
+        if row is not None and (row["host"], row["userinfo"]) == (host, userinfo):
+            return False
+        self._execute(
+            "INSERT INTO source_credentials (source_id, host, userinfo) VALUES (?, ?, ?)"
+            " ON CONFLICT (source_id) DO UPDATE SET host = excluded.host,"
+            " userinfo = excluded.userinfo",
+            (source_id, host, userinfo),
+        )
         return True
 
     def list_sources(self) -> list[SourceState]:
@@ -211,7 +258,8 @@ class SourceQueries(StoreBase):
                     update.status.value, to_iso(update.next_check), update.failures,
                     to_iso(outcome.started_at), update.last_error, update.last_error_kind,
                     update.last_status, update.etag, update.success, update.last_modified,
-                    update.success, update.body_hash, update.adaptive_interval, update.new_url,
+                    update.success, update.body_hash, update.adaptive_interval,
+                    _bare(update.new_url),
                     update.success, to_iso(outcome.started_at), update.disable,
                     to_iso(utcnow()), outcome.source_id,
                 ),
@@ -220,10 +268,19 @@ class SourceQueries(StoreBase):
                 "INSERT INTO fetch_log (source_id, url, kind, started_at, duration_ms, outcome,"
                 " http_status, error_kind, error, new_entries, bytes)"
                 " VALUES (?, ?, 'feed', ?, ?, ?, ?, ?, ?, ?, ?)",
-                (outcome.source_id, url, to_iso(outcome.started_at), outcome.duration_ms,
+                (outcome.source_id, _bare(url), to_iso(outcome.started_at), outcome.duration_ms,
                  outcome.outcome, outcome.http_status, outcome.error_kind, outcome.error,
                  outcome.new_entries, outcome.bytes),
             )  # fmt: skip
+
+    def renew_lease(self, source_id: int, *, owner: str, until: datetime) -> bool:
+        """Extend this owner's lease on a source as its check starts; False when another owner
+        holds it now (ours expired while the source waited in our queue, and it was claimed)."""
+        cur = self._write_cursor(
+            "UPDATE sources SET lease_until = ? WHERE id = ? AND lease_owner = ?",
+            (to_iso(until), source_id, owner),
+        )
+        return cur.rowcount > 0
 
     def release_leases(self, owner: str) -> None:
         self._write(
