@@ -92,7 +92,9 @@ def test_each_message_names_its_key_once(tmp_path: Path) -> None:
     path = write(tmp_path, "[http]\nmax_redirects = -1\n")
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert str(info.value) == f"{path}: http.max_redirects: must be at least 0"
+    assert (
+        str(info.value) == f"{path}: http.max_redirects: must be at least 0 and at most 100, got -1"
+    )
     code, _, err = check_config(path)
     assert code == 2
     assert err.count("http.max_redirects") == 1
