@@ -22,13 +22,14 @@ findings stage raises ``changed``/``conflict`` only between confident identities
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Final, Literal
 
 from ingest.figures import Figure, FigureSettings
-from ingest.figures.model import unit_kind
+from ingest.figures.model import Entity, unit_kind
 from ingest.findings.claims import ClaimKey, is_prior_mention
 from ingest.findings.periods import NO_PERIOD, ResolvedPeriod, resolve_period
 
@@ -403,7 +404,7 @@ def _lift(subject: str, metric: str, settings: FigureSettings) -> tuple[str, str
     segment = SEGMENT_OF_METRIC.get(metric)
     if segment is None or not subject:
         return subject, None
-    by_name = {e.name: e for e in settings.entities}
+    by_name = _by_name(settings.entities)
 
     def chain(name: str) -> list[str]:
         out = [name]
@@ -448,11 +449,17 @@ def identify_all(
     on, and the period it gives each quantity, are known only once every figure is read."""
     first = [identify(f, facts, settings) for f in figures]
     read = [i for i in first if i is not None]
+    quarter, periods = article_quarter(read), article_periods(read)
+    if quarter is None and not periods:
+        return first
     facts = ArticleFacts(
         facts.published, facts.main_subject, facts.mentions, facts.date_source,
-        quarter=article_quarter(read), periods=article_periods(read),
+        quarter=quarter, periods=periods,
     )  # fmt: skip
-    return [identify(f, facts, settings) for f in figures]
+    return [
+        identify(f, facts, settings) if i is not None else None
+        for f, i in zip(figures, first, strict=True)
+    ]
 
 
 def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> ClaimIdentity | None:
@@ -645,8 +652,13 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
     )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=8)
+def _by_name(entities: tuple[Entity, ...]) -> dict[str, Entity]:
+    return {e.name: e for e in entities}
+
+
 def _root(name: str, settings: FigureSettings) -> str:
-    by_name = {e.name: e for e in settings.entities}
+    by_name = _by_name(settings.entities)
     seen = {name}
     while (entity := by_name.get(name)) is not None and entity.parent and entity.parent not in seen:
         name = entity.parent
