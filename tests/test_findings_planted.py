@@ -110,3 +110,53 @@ def test_figures_carry_their_claim(store: Store) -> None:
     assert len(rows) == 4
     assert len({r.claim_id for r in rows}) == 1 and rows[0].claim_id is not None
     assert all(r.claim_confidence is not None and r.claim_cues for r in rows)
+
+
+RESULTS = (
+    "Alibaba Cloud revenue grew {growth} year on year in the {quarter} quarter, {host} reported "
+    "from the group's results statement."
+)
+# Each outlet's own paragraphs, so that dedup sees independent stories, not copies.
+OWN_WORDS = {
+    "harbour-ledger.example": "Brokers in Hong Kong said the pace of orders from carmakers and "
+    "banks for model training had surprised them, and several raised their targets for the stock.",
+    "lantern.example": "A fund manager in Singapore said the unit's pricing cuts last spring were "
+    "paying off, since smaller customers who came for cheap inference were now buying storage.",
+    "summit.example": "The company's chairman, speaking at a conference in Shanghai, repeated "
+    "that the group would keep building data centres abroad despite higher power prices.",
+    "riverbend.example": "Suppliers of liquid cooling equipment in Shenzhen told our reporter "
+    "that their order books for Alibaba's new halls now run well into the next calendar year.",
+}
+
+
+def results(store: Store, host: str, when: datetime, growth: str, quarter: str) -> list[Any]:
+    before = {f["id"] for f in store.list_findings()}
+    url = f"https://{host}/markets/alibaba-results-{quarter.lower()}"
+    text = RESULTS.format(growth=growth, quarter=quarter, host=host) + "\n" + OWN_WORDS[host]
+    article = ExtractedArticle(
+        url=url, canonical_url=url, title=f"Alibaba results, {quarter} quarter", author=None,
+        published=when, language="en", text=text, extraction="page",
+    )  # fmt: skip
+    save_article(store, article, entry=None, source_id=None, now=when,
+                 settings=DedupSettings(), figure_settings=FIGS,
+                 finding_settings=FindingSettings())  # fmt: skip
+    return [f for f in store.list_findings() if f["id"] not in before]
+
+
+def test_quarterly_series(store: Store) -> None:
+    """A newer quarter is news with the previous one beside it; an older quarter restated later
+    is silent; two outlets disagreeing on one quarter is a conflict."""
+    june = results(
+        store, "harbour-ledger.example", datetime(2025, 8, 30, tzinfo=UTC), "26%", "June"
+    )
+    assert [(f["kind"], f["period_key"]) for f in june] == [("new", "2025Q2")]
+    sept = results(store, "lantern.example", datetime(2025, 11, 26, tzinfo=UTC), "34%", "September")
+    assert [(f["kind"], f["period_key"]) for f in sept] == [("new", "2025Q3")]
+    assert sept[0]["series"]["period"] == "2025Q2"
+    assert sept[0]["series"]["previous"]["text"] == "26%"
+    again = results(store, "summit.example", datetime(2025, 11, 27, tzinfo=UTC), "26%", "June")
+    assert again == [], "an older quarter restated later is silent"
+    other = results(store, "riverbend.example", datetime(2025, 11, 26, 6, tzinfo=UTC), "30%",
+                    "September")  # fmt: skip
+    assert [(f["kind"], f["figure"]["text"]) for f in other] == [("conflict", "30%")]
+    assert [p["text"] for p in other[0]["previous"]] == ["34%"]
