@@ -155,3 +155,14 @@ def test_every_identity_explains_itself(settings: FigureSettings) -> None:
     assert any(c.startswith("metric:") for c in ident.cues)
     assert any("Alibaba" in c for c in ident.cues)
     assert any(c.startswith("period:") for c in ident.cues)
+
+
+def test_a_countrys_figure_is_a_markets(settings: FigureSettings) -> None:
+    """ "China's cloud spending reached $11.6 billion" is the market's, not the company named
+    in the article."""
+    text = (
+        "Alibaba Cloud kept its lead. China's cloud spending reached $11.6 billion in the first "
+        "quarter of 2025."
+    )
+    found = read(text, settings)
+    assert found["$11.6 billion"].key.subject == "(market)"

@@ -132,6 +132,11 @@ _ESTIMATE_AFTER: Final = re.compile(
     r"predicted|estimates?|forecasts?)\b(?:\s+by)?"
 )
 _VAGUE: Final = re.compile(r"(?i)\b(?:single|double|triple|quadruple)[- ]digits?\b")
+# "China's cloud spending hit $11.6B": a country's, region's or industry's figure is a market's.
+_REGION_OWNER: Final = re.compile(
+    r"(?i)\b(?:China|Asia|Europe|India|Japan|the\s+US|the\s+U\.S\.|America|the\s+world|"
+    r"the\s+industry|the\s+market|the\s+sector)['’]s\b"
+)
 _HEDGE: Final = re.compile(r"(?i)\b(?:could|may|might|would|reportedly|rumou?red)\b")
 _PLAN: Final = re.compile(
     r"(?i)\b(?:plans?|planned|planning|will|pledged?|pledges|commit(?:s|ted|ment)?|aims?|"
@@ -484,9 +489,16 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
         if metric != "earnings_per_share":
             cues.append("per share")
         metric = "earnings_per_share"
-    if metric in MARKET_METRICS:
+    region = _REGION_OWNER.search(before)
+    if region is not None and settings.entity_re.search(before[region.end() :]):
+        region = None  # "China's Alibaba posted ...": the company's
+    if metric in MARKET_METRICS or region is not None:
         subject, sure = "(market)", 0.9
-        cues.append("a market's figure, not a company's")
+        cues.append(
+            "a market's figure, not a company's"
+            if region is None
+            else f"a market's figure: {region.group().strip()}"
+        )
     else:
         subject, sure, why = _subject(figure, at, end, facts, settings)
         cues.append(why)
