@@ -203,3 +203,11 @@ def m007_findings(db: Database) -> None:
     from ingest.store.findings import create_findings_tables
 
     create_findings_tables(db)
+
+
+@migrations()
+def m008_story_links(db: Database) -> None:
+    # Issue 12: the figure-key candidate index and related-story links.
+    from ingest.store.stories import create_story_tables
+
+    create_story_tables(db.conn)
