@@ -156,19 +156,17 @@ class StoryQueries(StoreBase):
             for r in rows
         ]  # fmt: skip
 
-    def story_summaries(self, *, limit: int = 50, source: str | None = None) -> list[StorySummary]:
-        """Stories newest first, each with its outlets (URL hosts) and first/last appearance."""
-        where, params = "a.duplicate_of IS NULL", []
-        if source:
-            where += " AND s.name = ?"
-            params.append(source)
-        stories = self._rows(
-            f"""SELECT a.id, a.title, a.canonical_url FROM articles a
-                LEFT JOIN sources s ON s.id = a.source_id
-                WHERE {where} ORDER BY a.id DESC LIMIT ?""",
-            (*params, limit),
-        )
+    def story_summaries(self, story_ids: Sequence[int]) -> list[StorySummary]:
+        """The given stories (in that order), each with its outlets (URL hosts) and its first
+        and last appearance."""
         out: list[StorySummary] = []
+        stories = [
+            row
+            for story_id in story_ids
+            if (row := self._one(
+                "SELECT id, title, canonical_url FROM articles WHERE id = ?", (story_id,)
+            )) is not None
+        ]  # fmt: skip
         for story in stories:
             members = self._rows(
                 "SELECT canonical_url, COALESCE(published, fetched_at) AS seen, fetched_at"
