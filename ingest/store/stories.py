@@ -64,6 +64,38 @@ def _lookup_sql(n_keys: int) -> str:
     )
 
 
+def story_candidates(
+    conn: sqlite3.Connection, keys: Sequence[int], limit: int, *, per_key_cap: int = 50
+) -> list[int]:
+    """Ids of articles sharing a figure key, most shared keys first, at most ``limit``."""
+    unique = sorted(set(keys))
+    if not unique or limit <= 0:
+        return []
+    params: list[int] = []
+    for key in unique:
+        params += [key, per_key_cap]
+    params.append(limit)
+    try:
+        return [row[0] for row in conn.execute(_lookup_sql(len(unique)), params)]
+    except sqlite3.Error as exc:
+        raise StoreError(f"story-key lookup failed: {exc}") from exc
+
+
+def add_story_keys(conn: sqlite3.Connection, article_id: int, keys: Iterable[int]) -> None:
+    """Index an article under its figure keys (inside the caller's transaction)."""
+    rows = [(key, article_id) for key in keys]
+    if not rows:
+        return
+    try:
+        conn.executemany(
+            "INSERT INTO story_key (story_key, article_id) VALUES (?, ?) "
+            "ON CONFLICT (story_key, article_id) DO NOTHING",
+            rows,
+        )
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot index article {article_id} by figures: {exc}") from exc
+
+
 @dataclass(frozen=True, slots=True)
 class RelatedRow:
     """A related story as shown next to an article."""
@@ -101,27 +133,11 @@ class StoryQueries(StoreBase):
         self, keys: Sequence[int], *, limit: int, per_key_cap: int = 50
     ) -> list[int]:
         """Ids of articles sharing a figure key, most shared keys first, at most ``limit``."""
-        unique = sorted(set(keys))
-        if not unique or limit <= 0:
-            return []
-        params: list[int] = []
-        for key in unique:
-            params += [key, per_key_cap]
-        params.append(limit)
-        try:
-            return [row[0] for row in self.conn.execute(_lookup_sql(len(unique)), params)]
-        except sqlite3.Error as exc:
-            raise StoreError(f"story-key lookup failed: {exc}") from exc
+        return story_candidates(self.conn, keys, limit, per_key_cap=per_key_cap)
 
     def story_keys_add(self, article_id: int, keys: Iterable[int]) -> None:
         """Index an article under its figure keys (inside the caller's transaction)."""
-        rows = [(key, article_id) for key in keys]
-        if rows:
-            self._executemany(
-                "INSERT INTO story_key (story_key, article_id) VALUES (?, ?) "
-                "ON CONFLICT (story_key, article_id) DO NOTHING",
-                rows,
-            )
+        add_story_keys(self.conn, article_id, keys)
 
     def add_related(
         self, article_id: int, related_id: int, *, shared_figures: int, alignment: float,
