@@ -17,7 +17,17 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.dedup import Candidate, DecisionKind, DedupSettings, Incoming, classify, prepare, tokens
+from ingest.dedup import (
+    Candidate,
+    DecisionKind,
+    DedupSettings,
+    Incoming,
+    classify,
+    overlap,
+    prepare,
+    shingles,
+    tokens,
+)
 from ingest.dedup.align import align, content_words, figure_keys, figures_in, lcs_length
 from ingest.dedup.related import relate
 
@@ -198,3 +208,19 @@ def test_stories_and_related_through_the_store(tmp_path: Path) -> None:
     assert (summary.first_seen.day, summary.last_seen.day) == (5, 6)
     assert [r.id for r in store.related_stories(original)] == [independent]
     assert [r.id for r in store.related_stories(independent)] == [original]
+
+
+def test_house_template_with_other_figures_is_not_a_copy() -> None:
+    """Two stories sharing an outlet's boilerplate paragraphs but stating different figures
+    are different stories, however much of their wording aligns."""
+    boiler = "\n".join(ORIGINAL.splitlines()[1:3] + ORIGINAL.splitlines()[5:6])
+    first = (
+        "Meridian Group said revenue rose to 42.6 billion yuan in the June quarter, helped by "
+        "its overseas shops and a recovery in advertising sales at home.\n" + boiler
+    )
+    other = (
+        "Meridian Group said it had hired 5,400 engineers for its chip unit this year and "
+        "planned to open a design centre in Singapore before the summer.\n" + boiler
+    )
+    assert overlap(shingles(other), shingles(first)).containment < SETTINGS.duplicate_containment
+    assert decide(other, against=first) is DecisionKind.NEW

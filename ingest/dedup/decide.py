@@ -15,8 +15,9 @@ texts, and calls :func:`classify`. Order of the layers, cheapest and surest firs
    figures and a quote or two, never most of their 5-word shingles, so they stay ``new``.
 5. Reworded copy from another outlet (synonym-spun, machine-translation round trip, a transcript
    of it): most of the shorter text's content words align, in order, with the other's
-   (:mod:`ingest.dedup.align`): ``duplicate``. Checked against the candidate's earlier revisions
-   too, so a copy made before a correction still joins its story.
+   (:mod:`ingest.dedup.align`), and when both state figures they share one: ``duplicate``.
+   Checked against the candidate's earlier revisions too, so a copy made before a correction
+   still joins its story.
 """
 
 from __future__ import annotations
@@ -288,9 +289,16 @@ def classify(
     # Reworded copies: the ordered content-word alignment, against the current text and the
     # earlier revisions (the copy may predate a correction). The larger text must be covered
     # as for verbatim copies, so a one-paragraph brief does not join a long story.
+    # A rewrite keeps the numbers: when both texts state figures and share none, they report
+    # different facts (another story in the same house template), not one story reworded.
     aligned: list[tuple[Candidate, Overlap, Alignment]] = []
+    mine = set(inc.figures)
     for (cand, ov), vs in zip(overlaps, versions, strict=True):
-        al = max((align(inc.content, v.content) for v in vs), key=lambda a: a.contained)
+        al = max(
+            (align(inc.content, v.content) for v in vs if _figures_agree(mine, v.figures)),
+            key=lambda a: a.contained,
+            default=Alignment(0, len(inc.content), len(vs[0].content)),
+        )
         aligned.append((cand, ov, al))
     reworded = [
         (cand, ov, al)
@@ -312,6 +320,10 @@ def classify(
     if best is None:
         return _scored(DecisionKind.NEW, None, reason, inc.hash, None)
     return _scored(DecisionKind.NEW, None, reason, inc.hash, best[1], best[2])
+
+
+def _figures_agree(mine: set[str], theirs: tuple[str, ...]) -> bool:
+    return not (mine and theirs) or not mine.isdisjoint(theirs)
 
 
 def _by_containment(ov: Overlap) -> tuple[float, float]:
