@@ -149,6 +149,15 @@ def figures_in(words: Sequence[str], *, limit: int = 24) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def numbers_in(words: Sequence[str]) -> frozenset[str]:
+    """Every number a token list states, years aside: what a rewrite must keep unchanged."""
+    out = set()
+    for word in words:
+        if _NUMBER.match(word) and not (len(word) == 4 and word[:2] in ("19", "20")):
+            out.add(word)
+    return frozenset(out)
+
+
 def figure_keys(figures: Sequence[str]) -> list[int]:
     """Stable 63-bit keys of figures for the story index (same on every machine and run)."""
     # A fixed prefix keeps these keys apart from the band keys should both share a table.

@@ -15,7 +15,7 @@ texts, and calls :func:`classify`. Order of the layers, cheapest and surest firs
    figures and a quote or two, never most of their 5-word shingles, so they stay ``new``.
 5. Reworded copy from another outlet (synonym-spun, machine-translation round trip, a transcript
    of it): most of the shorter text's content words align, in order, with the other's
-   (:mod:`ingest.dedup.align`), and when both state figures they share one: ``duplicate``.
+   (:mod:`ingest.dedup.align`), and when both state numbers they share one: ``duplicate``.
    Checked against the candidate's earlier revisions too, so a copy made before a correction
    still joins its story.
 """
@@ -29,7 +29,7 @@ from enum import StrEnum
 from typing import TypeAlias
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ingest.dedup.align import Alignment, align, content_words, figures_in
+from ingest.dedup.align import Alignment, align, content_words, figures_in, numbers_in
 from ingest.dedup.normalise import tokens
 from ingest.dedup.settings import DedupSettings
 from ingest.dedup.sketch import U64, shingles_of_tokens
@@ -154,6 +154,7 @@ class Prepared:
     shingles: U64
     content: list[str]
     figures: tuple[str, ...]
+    numbers: frozenset[str]
 
 
 def prepare(text: str, settings: DedupSettings) -> Prepared:
@@ -166,6 +167,7 @@ def prepare(text: str, settings: DedupSettings) -> Prepared:
         shingles_of_tokens(words, settings.shingle_size),
         content_words(words),
         figures_in(words, limit=settings.figure_key_limit),
+        numbers_in(words),
     )
 
 
@@ -289,13 +291,12 @@ def classify(
     # Reworded copies: the ordered content-word alignment, against the current text and the
     # earlier revisions (the copy may predate a correction). The larger text must be covered
     # as for verbatim copies, so a one-paragraph brief does not join a long story.
-    # A rewrite keeps the numbers: when both texts state figures and share none, they report
+    # A rewrite keeps the numbers: when both texts state numbers and share none, they report
     # different facts (another story in the same house template), not one story reworded.
     aligned: list[tuple[Candidate, Overlap, Alignment]] = []
-    mine = set(inc.figures)
     for (cand, ov), vs in zip(overlaps, versions, strict=True):
         al = max(
-            (align(inc.content, v.content) for v in vs if _figures_agree(mine, v.figures)),
+            (align(inc.content, v.content) for v in vs if _numbers_agree(inc.numbers, v.numbers)),
             key=lambda a: a.contained,
             default=Alignment(0, len(inc.content), len(vs[0].content)),
         )
@@ -322,7 +323,7 @@ def classify(
     return _scored(DecisionKind.NEW, None, reason, inc.hash, best[1], best[2])
 
 
-def _figures_agree(mine: set[str], theirs: tuple[str, ...]) -> bool:
+def _numbers_agree(mine: frozenset[str], theirs: frozenset[str]) -> bool:
     return not (mine and theirs) or not mine.isdisjoint(theirs)
 
 
