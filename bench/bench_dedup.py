@@ -1,4 +1,4 @@
-"""Benchmark the near-duplicate index: build, insert rate, lookup latency, size, memory.
+"""Benchmark the near-duplicate indexes: build, insert rate, lookup latency, size, memory.
 
     .venv/bin/python bench/bench_dedup.py --size 10000 --size 100000 [--size 1000000]
 
@@ -7,7 +7,8 @@ SQLite file in WAL mode, like the store. The corpus is generated: news-like text
 Zipf vocabulary with a bank of stock phrases every outlet repeats ("the company said in a
 statement"), so some shingles and band keys are common, as in real news. Lookups: half are
 near-duplicates of stored articles (10% of words replaced, or cut to 60%), half are new texts.
-Prints one Markdown table row per size.
+Each article also has 4-16 figure keys (issue 12's figure-key index, Zipf-popular figures), and
+a lookup asks both indexes, as the pipeline does. Prints one Markdown table row per size.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.dedup import DedupSettings, band_keys, signature
-from ingest.store import neardup
+from ingest.dedup.align import figure_keys
+from ingest.store import neardup, stories
 
 VOCAB_SIZE = 30_000
 _rng = random.Random(7)
@@ -57,6 +59,18 @@ def article(i: int) -> str:
     return " ".join(words)
 
 
+FIGURE_POOL = 200_000
+
+
+def figures(i: int) -> list[int]:
+    """Figure keys of article ``i`` (issue 12's second index): 4-16 figures drawn with Zipf
+    popularity from a pool of 200,000, so some figures ("10 %") are in very many articles."""
+    rng = random.Random(i * 104729 + 7)
+    count = rng.randint(4, 16)
+    picked = {int(rng.paretovariate(0.9)) % FIGURE_POOL for _ in range(count)}
+    return figure_keys([f"{n} billion" for n in picked])
+
+
 def near_copy(i: int, rng: random.Random) -> str:
     """A near-duplicate of article ``i``: 10% of words replaced, or cut to 60%."""
     words = article(i).split()
@@ -70,7 +84,9 @@ def near_copy(i: int, rng: random.Random) -> str:
 def _keys_for(span: tuple[int, int]) -> list[tuple[int, list[int]]]:
     """Band keys of articles ``span[0]`` .. ``span[1] - 1`` (article ids are 1-based)."""
     settings = DedupSettings()
-    return [(i + 1, band_keys(signature(article(i), settings))) for i in range(*span)]
+    # Band keys, then -1 (never a key: keys are >= 0), then the figure keys.
+    return [(i + 1, [*band_keys(signature(article(i), settings)), -1, *figures(i)])
+            for i in range(*span)]  # fmt: skip
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -91,6 +107,7 @@ def run(size: int, queries: int, workdir: Path) -> dict[str, float]:
     db = workdir / f"neardup-{size}.db"
     conn = _connect(db)
     neardup.create_neardup_tables(conn)
+    stories.create_story_tables(conn)
     neardup.check_index_params(conn, settings)
 
     # Generating and sketching the corpus is spread over all cores (it is the bench's cost,
@@ -108,7 +125,9 @@ def run(size: int, queries: int, workdir: Path) -> dict[str, float]:
             t1 = time.perf_counter()
             conn.execute("BEGIN")
             for article_id, keys in keyed:
-                neardup.add_to_index(conn, article_id, keys)
+                cut = keys.index(-1)
+                neardup.add_to_index(conn, article_id, keys[:cut])
+                stories.add_story_keys(conn, article_id, keys[cut + 1 :])
             conn.execute("COMMIT")
             insert_s += time.perf_counter() - t1
     texts = [article(size + 20_000_000 + n) for n in range(2000)]
@@ -138,6 +157,11 @@ def run(size: int, queries: int, workdir: Path) -> dict[str, float]:
         ids = neardup.candidates(
             conn, keys, settings.candidate_limit, per_key_cap=settings.per_key_cap
         )
+        # Both indexes, as the pipeline asks them: the copy's figures are the original's.
+        stories.story_candidates(
+            conn, figures(target if target >= 0 else size + 10_000_000 + q),
+            settings.candidate_limit,
+        )  # fmt: skip
         t2 = time.perf_counter()
         sql_ms.append((t2 - t1) * 1000)
         total_ms.append((t2 - t0) * 1000)
@@ -152,9 +176,11 @@ def run(size: int, queries: int, workdir: Path) -> dict[str, float]:
         keys = band_keys(signature(article(size + n), settings))
         conn.execute("BEGIN")
         neardup.add_to_index(conn, size + n + 1, keys)
+        stories.add_story_keys(conn, size + n + 1, figures(size + n))
         conn.execute("COMMIT")
     single_s = time.perf_counter() - t0
     rows = conn.execute("SELECT COUNT(*) FROM neardup_band").fetchone()[0]
+    rows += conn.execute("SELECT COUNT(*) FROM story_key").fetchone()[0]
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     result = {

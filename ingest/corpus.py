@@ -8,7 +8,7 @@ entry row, the article or its new revision, the near-duplicate index keys) is wr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -25,6 +25,8 @@ from ingest.dedup import (
     signature_of_shingles,
     word_diff,
 )
+from ingest.dedup.align import figure_keys
+from ingest.dedup.related import relate
 from ingest.extraction.dates import date_from_text
 from ingest.figures import Figure, FigureSettings, extract_figures
 from ingest.findings import FindingSettings
@@ -64,6 +66,8 @@ def _candidate(known: KnownArticle) -> Candidate:
         guid=known.guid,
         story_id=known.duplicate_of,
         revision_hashes=known.revision_hashes,
+        published=known.published,
+        earlier_texts=known.earlier_texts,
     )
 
 
@@ -82,6 +86,7 @@ class PreparedArticle:
     prepared: Prepared
     keys: list[int]
     figures: tuple[Figure, ...]
+    story_keys: list[int] = field(default_factory=list)
 
 
 def settle_date(
@@ -145,7 +150,9 @@ def prepare_article(
     sig = signature_of_shingles(prepared.shingles, settings)
     # Stubs (too few shingles) stay out of the index: they would match everything short.
     keys = band_keys(sig) if sig.indexable else []
-    return PreparedArticle(article, incoming, prepared, keys, figures)
+    return PreparedArticle(
+        article, incoming, prepared, keys, figures, story_keys=figure_keys(prepared.figures)
+    )
 
 
 def save_article(
@@ -199,16 +206,30 @@ def save_prepared(
         prior = _candidate(prior_row) if prior_row else None
         candidate_ids: list[int] = []
         if prior is None:
-            candidate_ids = store.neardup_candidates(
-                keys, limit=settings.candidate_limit, per_key_cap=settings.per_key_cap
-            )
-        known = store.known_articles(candidate_ids)
-        decision = classify(
-            incoming, prior, [_candidate(k) for k in known], settings, prepared=ready.prepared
-        )
+            limit = settings.candidate_limit
+            bands = store.neardup_candidates(keys, limit=limit, per_key_cap=settings.per_key_cap)
+            # Reworded copies and same-event stories keep their figures, not their shingles:
+            # half of the verified candidates are kept for the figure-key index's best.
+            figures = store.story_key_candidates(ready.story_keys, limit=limit)
+            half = max(1, limit // 2)
+            for other in [*bands[:half], *figures[:half], *bands[half:], *figures[half:]]:
+                if other not in candidate_ids and len(candidate_ids) < limit:
+                    candidate_ids.append(other)
+        by_id = {k.id: k for k in store.known_articles(candidate_ids)}
+        known = [by_id[i] for i in candidate_ids if i in by_id]  # ranked as the indexes ranked
+        candidates = [_candidate(k) for k in known]
+        decision = classify(incoming, prior, candidates, settings, prepared=ready.prepared)
         article_id, revision = _apply(
             store, decision, article, prior_row, known, source_id, incoming.guid, now, keys
         )
+        if decision.kind in (DecisionKind.NEW, DecisionKind.REVISION) and article_id is not None:
+            store.story_keys_add(article_id, ready.story_keys)
+        if decision.kind is DecisionKind.NEW and article_id is not None:
+            for link in relate(incoming, ready.prepared, candidates, settings):
+                store.add_related(
+                    article_id, link.story_id, shared_figures=link.shared_figures,
+                    alignment=link.alignment, reason=link.reason, now=now,
+                )  # fmt: skip
         if revision is not None and article_id is not None and figure_settings is not None:
             store.add_figures(article_id, revision, ready.figures, now=now)
             store.mark_figures_extracted(article_id, revision, len(ready.figures))

@@ -540,16 +540,24 @@ async def revisit_article(services: Services, due: RevisitDue) -> Decision | Non
         store.mark_checked(due.id, now)
 
 
-async def revisit_due(services: Services, *, limit: int) -> list[Decision]:
-    """Revisit the stored pages that are due (see ``[schedule] revisit_within``)."""
+async def revisit_due(
+    services: Services, *, limit: int, only_due: bool = True, before: datetime | None = None
+) -> list[Decision]:
+    """Revisit the stored pages that are due (see ``[schedule] revisit_within``).
+
+    With ``only_due=False`` every page still inside ``revisit_within`` is revisited, due or
+    not (``ingest poll`` without ``--due``), except those fetched or checked after ``before``
+    (the pages this same poll just fetched).
+    """
     cfg = services.config.schedule
     if cfg.revisit_within <= 0 or cfg.revisit_every <= 0:
         return []
+    now = services.clock()
+    every = timedelta(seconds=cfg.revisit_every)
+    if not only_due:
+        every = max(now - (before or now), timedelta(0))
     due = services.store.articles_to_revisit(
-        services.clock(),
-        within=timedelta(seconds=cfg.revisit_within),
-        every=timedelta(seconds=cfg.revisit_every),
-        limit=limit,
+        now, within=timedelta(seconds=cfg.revisit_within), every=every, limit=limit
     )
     gate = asyncio.Semaphore(cfg.max_parallel_sources)
 

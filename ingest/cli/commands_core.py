@@ -34,11 +34,18 @@ def run() -> None:
 
 
 @main.command()
-@click.option("--due", is_flag=True, help="Only the sources whose next check is due.")
+@click.option(
+    "--due", is_flag=True, help="Only the sources and stored pages whose next check is due."
+)
 @common_options
 @handle_errors
 def poll(due: bool) -> None:
     """Check every enabled source once (or only the due ones), then exit.
+
+    Does what one daemon tick does: the feeds, then stored pages fetched again to catch
+    in-place corrections (``[schedule] revisit_every`` / ``revisit_within``: every page still in
+    the window, or with ``--due`` only those not checked for ``revisit_every``), then one
+    delivery attempt for every due alert.
 
     Exit code 0 when every check succeeded, 1 when any source failed (each failure is listed).
 
@@ -50,22 +57,34 @@ def poll(due: bool) -> None:
     import asyncio
 
     from ingest.alerts import DeliveryReport
-    from ingest.daemon import build_services, close_services, deliver_alerts, run_pass
+    from ingest.daemon import batch_size, build_services, close_services, deliver_alerts, run_pass
+    from ingest.dedup import Decision
     from ingest.models import CheckOutcome
+    from ingest.pipeline import revisit_due
 
     ctx = app(sends=True)
     services = build_services(ctx.config, ctx.synced_store)
 
-    async def go() -> tuple[list[CheckOutcome], DeliveryReport]:
+    async def go() -> tuple[list[CheckOutcome], list[Decision], DeliveryReport]:
         try:
+            started = services.clock()
             results = await run_pass(services, only_due=due)
+            # Revisits until none is left (each revisited page is marked checked): a cron
+            # poll must not fall behind the way one batch per run would.
+            revised: list[Decision] = []
+            limit = batch_size(services)
+            while True:
+                batch = await revisit_due(services, limit=limit, only_due=due, before=started)
+                revised += batch
+                if len(batch) < limit:
+                    break
             # One attempt for every due alert, so a one-shot run delivers what it found;
             # what fails stays queued with its retry schedule.
-            return results, await deliver_alerts(services)
+            return results, revised, await deliver_alerts(services)
         finally:
             await close_services(services)
 
-    results, report = asyncio.run(go())
+    results, revised, report = asyncio.run(go())
     names = {s.id: s.name for s in ctx.store.list_sources()}
     failed = 0
     for r in results:
@@ -78,6 +97,9 @@ def poll(due: bool) -> None:
                 f"{name}: {r.outcome}, {r.new_articles} new articles, {r.rejected} off-topic"
             )
     click.echo(f"checked {len(results)} sources, {failed} failed")
+    changed = sum(d.kind.value == "revision" for d in revised)
+    if revised:
+        click.echo(f"revisited {len(revised)} stored pages, {changed} new revisions")
     if report.targets:
         click.echo(f"alerts: {report.sent} sent, {report.failed} failed, {report.dead} dead")
     if failed:

@@ -19,6 +19,7 @@ from ingest.cli.common import (
     print_table,
 )
 from ingest.models import ArticleRow, SourceState, to_iso
+from ingest.store.stories import StorySummary
 
 
 def source_json(s: SourceState) -> dict[str, Any]:
@@ -232,8 +233,41 @@ def articles(
     """
     if click_ctx.invoked_subcommand:
         return
-    rows = app().existing_store.list_articles(limit=limit, stories_only=stories, source=source)
+    store = app().existing_store
+    rows = store.list_articles(limit=limit, stories_only=stories, source=source)
+    if stories:
+        _print_stories(rows, store.story_summaries([a.id for a in rows]), as_json)
+        return
     _print_articles(rows, as_json)
+
+
+def _print_stories(rows: list[ArticleRow], summaries: list[StorySummary], as_json: bool) -> None:
+    """One line per story: where it appeared (outlets) and when (first and last)."""
+    by_id = {s.id: s for s in summaries}
+    if as_json:
+        out = []
+        for a in rows:
+            s = by_id[a.id]
+            item = article_json(a)
+            item.update(
+                outlets=list(s.outlets), outlet_count=len(s.outlets),
+                first_seen=to_iso(s.first_seen), last_seen=to_iso(s.last_seen),
+                related_count=s.related,
+            )  # fmt: skip
+            out.append(item)
+        print_jsonl(out)
+        return
+    print_table(
+        ["id", "first", "last", "outlets", "rel", "title [outlets]"],
+        [
+            [
+                str(s.id), to_iso(s.first_seen) or "", to_iso(s.last_seen) or "",
+                str(len(s.outlets)), str(s.related),
+                f"{(s.title or '')[:50]} [{', '.join(s.outlets)}]",
+            ]
+            for s in (by_id[a.id] for a in rows)
+        ],
+    )  # fmt: skip
 
 
 @articles.command("show")
@@ -255,12 +289,19 @@ def articles_show(article_id: int, as_json: bool) -> None:
         sys.exit(EXIT_ERROR)
     story_id = article.duplicate_of or article.id
     seen = store.appearances(story_id)
+    # Same event, written separately: a link to other stories, never a merge.
+    related = store.related_stories(story_id)
     if as_json:
         out = article_json(article, with_text=True)
         out["appearances_list"] = [
             {"id": a.id, "url": a.url, "source": a.source, "fetched_at": to_iso(a.fetched_at)}
             for a in seen
         ]
+        out["related"] = [
+            {"id": r.id, "url": r.url, "title": r.title, "source": r.source,
+             "shared_figures": r.shared_figures, "alignment": r.alignment, "reason": r.reason}
+            for r in related
+        ]  # fmt: skip
         click.echo(json_line(out))
         return
     for key, value in article_json(article).items():
@@ -269,6 +310,10 @@ def articles_show(article_id: int, as_json: bool) -> None:
         click.echo(f"\nalso appeared ({len(seen)}):")
         for a in seen:
             click.echo(f"  #{a.id} {to_iso(a.fetched_at)} {a.source or '-'} {a.url}")
+    if related:
+        click.echo(f"\nrelated stories, same event written separately ({len(related)}):")
+        for r in related:
+            click.echo(f"  #{r.id} {r.source or '-'} {r.url} ({r.reason})")
     click.echo("")
     click.echo(article.text or "")
 

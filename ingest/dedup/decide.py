@@ -13,6 +13,11 @@ texts, and calls :func:`classify`. Order of the layers, cheapest and surest firs
 4. Verified near-duplicate from another outlet (the smaller text is almost all inside the larger,
    and covers a fair share of it): ``duplicate``. Separately written stories on one event share
    figures and a quote or two, never most of their 5-word shingles, so they stay ``new``.
+5. Reworded copy from another outlet (synonym-spun, machine-translation round trip, a transcript
+   of it): most of the shorter text's content words align, in order, with the other's
+   (:mod:`ingest.dedup.align`), and when both state numbers they share one: ``duplicate``.
+   Checked against the candidate's earlier revisions too, so a copy made before a correction
+   still joins its story.
 """
 
 from __future__ import annotations
@@ -24,10 +29,15 @@ from enum import StrEnum
 from typing import TypeAlias
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ingest.dedup.align import Alignment, align, content_words, figures_in, numbers_in
 from ingest.dedup.normalise import tokens
 from ingest.dedup.settings import DedupSettings
 from ingest.dedup.sketch import U64, shingles_of_tokens
 from ingest.dedup.verify import Overlap, overlap
+
+# Below this many content words in the shorter text the alignment is not evidence: a short
+# brief aligns with any long story on its topic.
+MIN_ALIGNED_WORDS = 25
 
 
 class DecisionKind(StrEnum):
@@ -73,6 +83,9 @@ class Candidate:
     published: datetime | None = None
     story_id: int | None = None
     revision_hashes: tuple[str, ...] = ()
+    # Texts of earlier revisions (oldest first, a bounded few): a copy made before a correction
+    # is verified against the text it was copied from.
+    earlier_texts: tuple[str, ...] = ()
 
 
 # The article stored at the same canonical URL or GUID: same shape as a candidate.
@@ -96,6 +109,7 @@ class Decision:
     jaccard: float | None = None
     containment: float | None = None
     coverage: float | None = None
+    alignment: float | None = None  # share of the shorter text's content words aligned in order
 
 
 _TRACKING_PREFIXES = ("utm_",)
@@ -127,7 +141,8 @@ def _same_document(incoming: Incoming, cand: Candidate) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A text tokenised once: its tokens, its :func:`text_hash` and its sorted shingle hashes.
+    """A text tokenised once: tokens, :func:`text_hash`, sorted shingle hashes, content words
+    (for the alignment) and distinctive figures (for the story index and related stories).
 
     Tokenising is the dearest part of a decision; the caller that also needs the signature
     (``signature_of_shingles(prepared.shingles, settings)``) passes this to :func:`classify`
@@ -137,17 +152,32 @@ class Prepared:
     words: list[str]
     hash: str
     shingles: U64
+    content: list[str]
+    figures: tuple[str, ...]
+    numbers: frozenset[str]
 
 
 def prepare(text: str, settings: DedupSettings) -> Prepared:
     """Tokens, hash and shingles of ``text`` under ``settings``."""
     words = tokens(text)
     digest = hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
-    return Prepared(words, digest, shingles_of_tokens(words, settings.shingle_size))
+    return Prepared(
+        words,
+        digest,
+        shingles_of_tokens(words, settings.shingle_size),
+        content_words(words),
+        figures_in(words, limit=settings.figure_key_limit),
+        numbers_in(words),
+    )
 
 
 def _scored(
-    kind: DecisionKind, target: int | None, reason: str, digest: str, ov: Overlap | None
+    kind: DecisionKind,
+    target: int | None,
+    reason: str,
+    digest: str,
+    ov: Overlap | None,
+    al: Alignment | None = None,
 ) -> Decision:
     if ov is None:
         return Decision(kind, target, reason, digest)
@@ -159,6 +189,7 @@ def _scored(
         jaccard=round(ov.jaccard, 4),
         containment=round(ov.containment, 4),
         coverage=round(ov.coverage, 4),
+        alignment=None if al is None else round(al.contained, 4),
     )
 
 
@@ -225,7 +256,14 @@ def classify(
             story = cand.story_id or cand.id
             return _scored(DecisionKind.DUPLICATE, story, "identical normalised text", inc.hash, ov)
 
-    overlaps = [(cand, overlap(inc.shingles, prep.shingles)) for cand, prep in scored]
+    # Earlier revisions count as well as the current text: the copy may predate a correction.
+    versions = [
+        [prep, *(prepare(t, settings) for t in cand.earlier_texts)] for cand, prep in scored
+    ]
+    overlaps = [
+        (cand, max((overlap(inc.shingles, v.shingles) for v in vs), key=_by_containment))
+        for (cand, _), vs in zip(scored, versions, strict=True)
+    ]
     same_outlet = [
         (cand, ov)
         for cand, ov in overlaps
@@ -250,6 +288,44 @@ def classify(
         )
         return _scored(DecisionKind.DUPLICATE, cand.story_id or cand.id, reason, inc.hash, ov)
 
-    best = max((ov for _, ov in overlaps), key=lambda ov: ov.containment, default=None)
+    # Reworded copies: the ordered content-word alignment, against the current text and the
+    # earlier revisions (the copy may predate a correction). The larger text must be covered
+    # as for verbatim copies, so a one-paragraph brief does not join a long story.
+    # A rewrite keeps the numbers: when both texts state numbers and share none, they report
+    # different facts (another story in the same house template), not one story reworded.
+    aligned: list[tuple[Candidate, Overlap, Alignment]] = []
+    for (cand, ov), vs in zip(overlaps, versions, strict=True):
+        al = max(
+            (align(inc.content, v.content) for v in vs if _numbers_agree(inc.numbers, v.numbers)),
+            key=lambda a: a.contained,
+            default=Alignment(0, len(inc.content), len(vs[0].content)),
+        )
+        aligned.append((cand, ov, al))
+    reworded = [
+        (cand, ov, al)
+        for cand, ov, al in aligned
+        if al.contained >= settings.copy_alignment
+        and al.covered >= settings.duplicate_min_overlap
+        and min(al.a_len, al.b_len) >= MIN_ALIGNED_WORDS
+    ]
+    if reworded:
+        cand, ov, al = max(reworded, key=lambda t: (t[2].contained, t[2].covered))
+        reason = (
+            f"reworded copy: {al.contained:.0%} of the shorter text's content words align in "
+            f"order with the other, covering {al.covered:.0%} of the longer"
+        )
+        return _scored(DecisionKind.DUPLICATE, cand.story_id or cand.id, reason, inc.hash, ov, al)
+
+    best = max(aligned, key=lambda t: (t[2].contained, t[1].containment), default=None)
     reason = "no candidate" if best is None else "no candidate passed verification"
-    return _scored(DecisionKind.NEW, None, reason, inc.hash, best)
+    if best is None:
+        return _scored(DecisionKind.NEW, None, reason, inc.hash, None)
+    return _scored(DecisionKind.NEW, None, reason, inc.hash, best[1], best[2])
+
+
+def _numbers_agree(mine: frozenset[str], theirs: frozenset[str]) -> bool:
+    return not (mine and theirs) or not mine.isdisjoint(theirs)
+
+
+def _by_containment(ov: Overlap) -> tuple[float, float]:
+    return (ov.containment, ov.coverage)

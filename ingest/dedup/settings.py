@@ -35,6 +35,16 @@ class DedupSettings:
     duplicate_containment: float = 0.80  # share of the smaller text found in the larger
     duplicate_min_overlap: float = 0.20  # share of the larger text the smaller one covers
     same_source_revision_jaccard: float = 0.60  # same outlet, other URL, "almost the same text"
+    # Reworded copies (synonym spinning, machine-translation round trip): share of the shorter
+    # text's content words aligned in order with the other (issue 12, docs/dedup.md).
+    copy_alignment: float = 0.60
+    # "Related story" (same event, written separately): shares at least related_min_figures
+    # distinctive figures, or at least one and related_alignment of its content words in order;
+    # never when both publication dates are known and further apart than related_max_days.
+    related_alignment: float = 0.30
+    related_min_figures: int = 3
+    related_max_days: int = 14
+    figure_key_limit: int = 16  # figures per article in the story index (the first ones)
     collapse_ratio: float = 0.50  # new text shorter than this share of the prior: a collapse
     candidate_limit: int = 20  # candidates verified per incoming article
     per_key_cap: int = 200  # ids read per band key, so one hot key cannot stall a lookup
@@ -51,6 +61,8 @@ _FRACTIONS = (
     "duplicate_min_overlap",
     "same_source_revision_jaccard",
     "collapse_ratio",
+    "copy_alignment",
+    "related_alignment",
 )
 
 

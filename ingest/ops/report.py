@@ -261,8 +261,12 @@ def render_report(
     *,
     generated: datetime,
     title: str = "ingest report",
+    stories: Sequence[Any] = (),
 ) -> str:
-    """The whole page. ``findings`` None: the store keeps none (figures are listed instead)."""
+    """The whole page. ``findings`` None: the store keeps none (figures are listed instead).
+
+    ``stories`` (``StorySummary``): the stories carried by most outlets, listed at the end.
+    """
     findings_of: dict[str, list[Any]] = defaultdict(list)
     for f in findings or ():
         findings_of[str(_field(f, "metric") or "")].append(f)
@@ -281,7 +285,24 @@ def render_report(
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
         f'<h1>{escape(title)}</h1><p class="note">Generated {escape(_when(generated))}; '
         f"{len(by_metric)} metrics, {sum(len(o) for o in by_metric.values())} figures.</p>"
-        f"<nav><ul>{nav}</ul></nav>{body}</body></html>\n"
+        f"<nav><ul>{nav}</ul></nav>{body}{_stories_section(stories)}</body></html>\n"
+    )
+
+
+def _stories_section(stories: Sequence[Any]) -> str:
+    """How many outlets carried each story (copies joined by the dedup stage), widest first."""
+    if not stories:
+        return ""
+    rows = "".join(
+        f"<tr><td>{len(s.outlets)}</td><td>{_link(s.url, s.title or s.url)}</td>"
+        f"<td>{escape(', '.join(s.outlets))}</td><td>{escape(_when(s.first_seen))}</td>"
+        f"<td>{escape(_when(s.last_seen))}</td></tr>"
+        for s in stories[:MAX_ROWS]
+    )
+    return (
+        '<section id="stories"><h2>Stories by outlets</h2>'
+        "<table><thead><tr><th>outlets</th><th>story</th><th>carried by</th><th>first</th>"
+        f"<th>last</th></tr></thead><tbody>{rows}</tbody></table></section>"
     )
 
 
@@ -297,4 +318,12 @@ def build_report(
     if callable(lister) and has_table(store, "findings"):
         findings = list(lister(metric=metric, limit=limit))
     title = f"ingest report: {metric}" if metric else "ingest report"
-    return render_report(by_metric, findings, generated=generated, title=title)
+    stories: list[Any] = []
+    if has_table(store, "related_story"):
+        recent = store.list_articles(limit=500, stories_only=True)
+        summaries = store.story_summaries([a.id for a in recent])
+        stories = sorted(
+            (s for s in summaries if len(s.outlets) > 1),
+            key=lambda s: (-len(s.outlets), -s.last_seen.timestamp()),
+        )
+    return render_report(by_metric, findings, generated=generated, title=title, stories=stories)

@@ -20,11 +20,13 @@ from ingest.store.figures import FigureQueries, StoredFigure
 from ingest.store.findings import FindingQueries
 from ingest.store.index import IndexQueries
 from ingest.store.sources import ScheduleUpdate, SourceQueries, SourceSpec
+from ingest.store.stories import RelatedRow, StoryQueries, StorySummary
 
 
 class Store(
-    SourceQueries, ArticleQueries, IndexQueries, FigureQueries, FindingQueries, AlertQueries
-):
+    SourceQueries, ArticleQueries, IndexQueries, FigureQueries, FindingQueries, AlertQueries,
+    StoryQueries,
+):  # fmt: skip
     """SQLite store (WAL) with every query the daemon and the CLI run."""
 
 
@@ -33,6 +35,7 @@ __all__ = [
     "DeliveryRecord",
     "EntryRecord",
     "KnownArticle",
+    "RelatedRow",
     "Revision",
     "RevisitDue",
     "ScheduleUpdate",
@@ -40,4 +43,5 @@ __all__ = [
     "SourceSpec",
     "Store",
     "StoredFigure",
+    "StorySummary",
 ]

@@ -48,6 +48,15 @@ class KnownArticle:
     duplicate_of: int | None
     revision: int
     revision_hashes: tuple[str, ...]
+    published: datetime | None = None
+    # Texts of earlier revisions (first and the few before the current one), for copies made
+    # before a correction.
+    earlier_texts: tuple[str, ...] = ()
+
+
+# Earlier revisions offered to the copy check: the first (what copies of the original carry)
+# and the last few before the current one. Bounded so an article edited fifty times stays cheap.
+_EARLIER_REVISIONS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,13 +150,26 @@ class ArticleQueries(StoreBase):
         return int(row["id"])
 
     def _known(self, row: sqlite3.Row) -> KnownArticle:
-        hashes = tuple(
-            r["text_hash"]
-            for r in self._rows(
-                "SELECT text_hash FROM revisions WHERE article_id = ? ORDER BY revision",
-                (row["id"],),
-            )
+        revisions = self._rows(
+            "SELECT revision, text_hash FROM revisions WHERE article_id = ? ORDER BY revision",
+            (row["id"],),
         )
+        hashes = tuple(r["text_hash"] for r in revisions)
+        earlier: tuple[str, ...] = ()
+        if len(revisions) > 1:
+            numbers = sorted(
+                {revisions[0]["revision"]}
+                | {r["revision"] for r in revisions[-1 - _EARLIER_REVISIONS : -1]}
+            )
+            marks = ",".join("?" * len(numbers))
+            earlier = tuple(
+                r["text"]
+                for r in self._rows(
+                    f"SELECT text FROM revisions WHERE article_id = ? AND revision IN ({marks})"
+                    " ORDER BY revision",
+                    (row["id"], *numbers),
+                )
+            )
         return KnownArticle(
             id=row["id"],
             canonical_url=row["canonical_url"],
@@ -158,6 +180,8 @@ class ArticleQueries(StoreBase):
             duplicate_of=row["duplicate_of"],
             revision=row["revision"],
             revision_hashes=hashes,
+            published=from_iso(row["published"]),
+            earlier_texts=earlier,
         )
 
     def article_by_url_or_guid(

@@ -270,3 +270,28 @@ def m011_figure_claims(db: Database) -> None:
         CREATE INDEX figures_claim ON figures (claim_id);
         """
     )
+
+
+@migrations()
+def m012_story_links(db: Database) -> None:
+    # Issue 12: the figure-key candidate index and related-story links. The DDL is frozen
+    # here, not imported: a later edit of the store module must not change what this built.
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS story_key (
+            story_key INTEGER NOT NULL,     -- 63-bit, from ingest.dedup.align.figure_keys
+            article_id INTEGER NOT NULL,
+            PRIMARY KEY (story_key, article_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS related_story (
+            article_id INTEGER NOT NULL REFERENCES articles (id),   -- the later story
+            related_id INTEGER NOT NULL REFERENCES articles (id),   -- the story it is related to
+            shared_figures INTEGER NOT NULL,
+            alignment REAL NOT NULL,
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (article_id, related_id)
+        );
+        CREATE INDEX IF NOT EXISTS related_story_back ON related_story (related_id);
+        """
+    )
