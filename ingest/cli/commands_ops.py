@@ -47,7 +47,10 @@ def report(metric: str | None, out: Path, limit: int) -> None:
                 f"unknown metric {metric!r}; the catalogue has: {', '.join(known)}",
                 param_hint="--metric",
             )
-    html = build_report(ctx.store, metric=metric, generated=utcnow(), limit=limit)
+    from ingest.daemon import figure_settings_for
+
+    labels = {m.key: m.label for m in figure_settings_for(ctx.config).metrics}
+    html = build_report(ctx.store, metric=metric, generated=utcnow(), limit=limit, labels=labels)
     # Written beside the target then renamed, so a reader never sees half a page.
     tmp = out.with_name(f".{out.name}.tmp")
     try:
