@@ -34,7 +34,8 @@ LONG = [
     "file:///var/lib/ingest/import/2025-02/harbour-wire/alibaba-cloud-results.html",
     "file:///var/lib/ingest/import/2025-02/ledger-daily/capex-plan-analysis.html",
 ]
-SOURCES = ["Harbour Wire", "Ledger Daily", "新华社财经频道", *LONG, "X"]
+# Wide capitals and a CJK name test the width estimate the legend layout relies on.
+SOURCES = ["Harbour Wire", "Ledger Daily", "新华社财经频道", *LONG, "X", "WMW MWM WWMM NEWS WIRE"]
 
 
 def chromium() -> str:
@@ -58,6 +59,7 @@ function box(e) { const r = e.getBoundingClientRect();
 const charts = [...document.querySelectorAll("svg.chart")].map(svg => ({
   svg: box(svg),
   legend: [...svg.querySelectorAll(".legend-item")].map(box),
+  labels: [...svg.querySelectorAll("text.legend")].map(box),
   dates: [...svg.querySelectorAll("text.date")].map(box),
 }));
 const sections = [...document.querySelectorAll("section")].map(s => ({
@@ -149,6 +151,10 @@ def test_report_layout_in_a_real_browser(tmp_path: Path) -> None:
     assert len(big["legend"]) == len(SOURCES)
     for a, b in itertools.combinations(big["legend"], 2):
         assert not overlap(a, b), (a["text"], b["text"])
+    from ingest.ops.charts import text_width
+
+    for label in big["labels"]:  # the layout's estimate is never short of the rendered width
+        assert label["w"] <= text_width(label["text"]), label
     for entry in big["legend"]:
         assert big["svg"]["x"] <= entry["x"] and entry["x"] + entry["w"] <= (
             big["svg"]["x"] + big["svg"]["w"]

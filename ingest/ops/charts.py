@@ -191,20 +191,29 @@ def time_ticks(t0: datetime, t1: datetime, most: int = MAX_TIME_TICKS) -> list[d
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Legend text: 11px system-ui. An upper bound of the advance per character keeps estimated
-# widths at or above the rendered ones (checked in a real browser by the tests).
+# Legend text: 11px system-ui. Per-character advances at or above those of common sans fonts at
+# that size (checked in a real browser by the tests), so estimated widths never fall short.
 LEGEND_ROW = 18
-_CHAR_PX = 7.0
-_WIDE_PX = 11.5
+_NARROW = frozenset("iljtfI.,:;|!'()[]/\\ -")
+_WIDEST = frozenset("MWmw@%")
 _SWATCH_PX = 14
 _GAP_PX = 18
 LEGEND_MAX_CHARS = 48
 
 
+def _advance(c: str) -> float:
+    if east_asian_width(c) in "WF":
+        return 11.5  # a full em
+    if c in _WIDEST:
+        return 11.0
+    if c in _NARROW:
+        return 4.5
+    return 8.5 if c.isupper() else 7.0
+
+
 def text_width(text: str) -> float:
-    """An upper estimate of ``text``'s width at the legend's font size (wide CJK chars count
-    as a full em)."""
-    return sum(_WIDE_PX if east_asian_width(c) in "WF" else _CHAR_PX for c in text)
+    """An upper estimate of ``text``'s width at the legend's font size."""
+    return sum(_advance(c) for c in text)
 
 
 def shorten(name: str, most: int = LEGEND_MAX_CHARS) -> str:
