@@ -288,22 +288,22 @@ def test_summary_counts_findings_and_plurals(store: Store) -> None:
     from ingest.ops.report import render_report
 
     series = observations(store.list_figures(limit=100))[METRIC]
-    # Two conflicts and one change found by the findings stage, whatever classify() thinks.
-    chosen = [series[1], series[3], series[4]]
+    # Two conflicts and two changes found by the findings stage, whatever classify() thinks.
+    chosen = [series[1], series[2], series[3], series[4]]
     findings = [
         {"kind": kind, "metric": METRIC, "subject": "Alibaba", "period": "FY2025",
          "article_url": o.article_url, "created_at": o.when.isoformat(),
          "figure": {"text": o.text, "start": o.start, "article_url": o.article_url}}
-        for kind, o in zip(("conflict", "changed", "conflict"), chosen, strict=True)
+        for kind, o in zip(("conflict", "changed", "changed", "conflict"), chosen, strict=True)
     ]  # fmt: skip
     lone = [replace(series[0], source="Lone")]
     html = render_report(
         {METRIC: series, "cloud_revenue": lone}, findings, generated=T0,
         labels={METRIC: "AI investment commitment"},
     )  # fmt: skip
-    assert "5 figures from 2 sources; 3 findings: 1 changed, 2 conflicts" in html
+    assert "5 figures from 2 sources; 4 findings: 2 changed, 2 conflicts" in html
     assert html.count('<tr class="k-conflict">') == 2
-    assert html.count('class="mark-conflict"') == 2 and html.count('class="mark-change"') == 1
+    assert html.count('class="mark-conflict"') == 2 and html.count('class="mark-change"') == 2
     assert "<h2>AI investment commitment</h2>" in html and f"<h2>{METRIC}</h2>" not in html
     assert ">AI investment commitment</a> (5)" in html
     assert "1 figure from 1 source; 0 changes, 0 conflicts" in html

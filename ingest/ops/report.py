@@ -209,9 +209,9 @@ _FINDING_MARKS: dict[str, Mark] = {
 }  # fmt: skip
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
+def plural(n: int, word: str) -> str:
     """``1 figure``, ``2 figures``, ``0 conflicts``."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
+    return f"{n} {word if n == 1 else word + 's'}"
 
 
 def _marked_by_findings(obs: Sequence[Observation], findings: Sequence[Any]) -> list[Observation]:
@@ -264,8 +264,12 @@ def metric_section(
     if findings:
         # The counts of the table below: the findings themselves.
         kinds = Counter(str(_field(f, "kind", "")) for f in findings)
-        parts = [plural(kinds[k], k) if k != "new" else f"{kinds[k]} new" for k in (
-            "new", "changed", "conflict", "revised") if kinds[k]]  # fmt: skip
+        # "2 new", "2 changed", "2 revised" but "2 conflicts": only the noun takes a plural.
+        parts = [
+            plural(kinds[k], k) if k == "conflict" else f"{kinds[k]} {k}"
+            for k in ("new", "changed", "conflict", "revised")
+            if kinds[k]
+        ]
         summary += f"{plural(len(findings), 'finding')}: {', '.join(parts)}"
     else:
         counts = Counter(o.kind for o in marked)
