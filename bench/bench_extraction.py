@@ -6,6 +6,8 @@ Scores, in one run and on the same 181 pages, as the benchmark's README describe
 shingles, macro precision/recall, F1 of the averages, bootstrap spread over 1,000 resamples):
 
 - ``product``: :func:`ingest.extract.extract_page`, the path the pipeline uses;
+- ``product, fast`` / ``product, full``: the same rules after trafilatura's fast mode alone or
+  its full cascade alone (``extract_body(mode=...)``), whatever the configured default;
 - ``bare``: ``trafilatura.extract(html)`` with its defaults (2.3.1 here);
 - ``fast, no rules``: ``trafilatura.bare_extraction(fast=True)``, the settings change alone,
   without the product's boilerplate rules;
@@ -28,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.extract import extract_page
+from ingest.extraction.page import extract_body
 from ingest.extraction.scoring import PageScore, Score, score_all, summarise
 from ingest.extraction.zyte import load_pages, published_output, zyte_dir
 
@@ -52,7 +55,9 @@ def main() -> int:
 
     pages = load_pages()
     truths = {p.id: p.truth for p in pages}
-    outputs: dict[str, dict[str, str]] = {"product": {}, "bare": {}, "fast, no rules": {}}
+    outputs: dict[str, dict[str, str]] = {
+        "product": {}, "bare": {}, "fast, no rules": {}, "product, fast": {}, "product, full": {}
+    }  # fmt: skip
     seconds = dict.fromkeys(outputs, 0.0)
     for page in pages:
         t0 = time.process_time()
@@ -62,10 +67,17 @@ def main() -> int:
         t2 = time.process_time()
         fast = trafilatura.bare_extraction(page.html, fast=True)
         t3 = time.process_time()
+        modes = []
+        for m in ("fast", "full"):
+            t4 = time.process_time()
+            modes.append(extract_body(page.html, url=page.url, mode=m))
+            seconds[f"product, {m}"] += time.process_time() - t4
         outputs["product"][page.id] = article.text if article else ""
         outputs["bare"][page.id] = bare or ""
         outputs["fast, no rules"][page.id] = getattr(fast, "text", None) or ""
-        for name, spent in zip(outputs, (t1 - t0, t2 - t1, t3 - t2), strict=True):
+        outputs["product, fast"][page.id] = modes[0].text if modes[0] else ""
+        outputs["product, full"][page.id] = modes[1].text if modes[1] else ""
+        for name, spent in zip(outputs, (t1 - t0, t2 - t1, t3 - t2), strict=False):
             seconds[name] += spent
     outputs["published 2.0.0"] = published_output()
 

@@ -1,4 +1,4 @@
-"""trafilatura run fast-first, with the full cascade only for menu-like results."""
+"""trafilatura run fast-first, with the full cascade only for menu-like or short results."""
 
 from __future__ import annotations
 
@@ -45,8 +45,60 @@ def test_menu_result_falls_back_to_full_mode(monkeypatch: pytest.MonkeyPatch) ->
     assert found is not None and found.mode == "full" and found.text == prose
 
 
+ARTICLE = " ".join(["Alibaba Cloud said revenue rose 26% in the quarter, analysts wrote."] * 20)
+
+
 def test_fast_result_kept_when_not_a_menu(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A prose result from the fast mode is used without running the full cascade."""
+    """A prose result of article length from the fast mode is used without running the full
+    cascade."""
+    assert len(ARTICLE) >= page.SHORT_CHARS
+    calls: list[bool] = []
+
+    def fake_run(tree: object, url: str, *, fast: bool) -> SimpleNamespace:
+        calls.append(fast)
+        return SimpleNamespace(text=ARTICLE, body=None)
+
+    monkeypatch.setattr(page, "_run", fake_run)
+    found = page.extract_body(b"<html><body><p>x</p></body></html>", url=URL)
+    assert calls == [True] and found is not None and found.mode == "fast"
+
+
+LONG_PAGE = f"<html><body><p>{ARTICLE}</p></body></html>".encode()
+SHORT_PAGE = b"<html><body><p>Revenue rose 26% in the quarter, it said.</p></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("full_text", "mode"),
+    [(ARTICLE, "full"), ("Revenue rose.", "fast"), ("", "fast")],
+)
+def test_short_fast_result_checked_against_the_cascade(
+    monkeypatch: pytest.MonkeyPatch, full_text: str, mode: str
+) -> None:
+    """A fast result shorter than SHORT_CHARS, on a page whose paragraphs hold at least twice
+    as much text, runs the full cascade too, whose text is used only when it is longer (the
+    fast extractor missed part of the article); otherwise the fast text stands. Modes "fast"
+    and "full" run only that mode."""
+    short = "Revenue rose 26% in the quarter."
+    calls: list[bool] = []
+
+    def fake_run(tree: object, url: str, *, fast: bool) -> SimpleNamespace:
+        calls.append(fast)
+        return SimpleNamespace(text=short if fast else full_text, body=None)
+
+    monkeypatch.setattr(page, "_run", fake_run)
+    found = page.extract_body(LONG_PAGE, url=URL)
+    assert calls == [True, False]
+    assert found is not None and found.mode == mode
+    assert found.text == (full_text if mode == "full" else short)
+    calls.clear()
+    assert page.extract_body(LONG_PAGE, url=URL, mode="fast")
+    assert page.extract_body(LONG_PAGE, url=URL, mode="full")
+    assert calls == [True, False]
+
+
+def test_short_result_of_a_short_page_skips_the_cascade(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A short fast result on a page with little more paragraph text is the article: the
+    cascade is not run."""
     calls: list[bool] = []
 
     def fake_run(tree: object, url: str, *, fast: bool) -> SimpleNamespace:
@@ -54,8 +106,16 @@ def test_fast_result_kept_when_not_a_menu(monkeypatch: pytest.MonkeyPatch) -> No
         return SimpleNamespace(text="Revenue rose 26% in the quarter.", body=None)
 
     monkeypatch.setattr(page, "_run", fake_run)
-    found = page.extract_body(b"<html><body><p>x</p></body></html>", url=URL)
+    found = page.extract_body(SHORT_PAGE, url=URL)
     assert calls == [True] and found is not None and found.mode == "fast"
+
+
+def test_paragraph_chars() -> None:
+    """Paragraph text is counted with whitespace collapsed, nested markup included."""
+    from trafilatura.utils import load_html
+
+    tree = load_html(b"<html><body><p>a  <b>bc</b>\n d</p><div>xyz</div><p>ef</p></body></html>")
+    assert page.paragraph_chars(tree) == len("a bc d") + len("ef")
 
 
 def test_not_html() -> None:

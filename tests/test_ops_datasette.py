@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ops_fixtures import METRIC, seed_store
 
+from ingest.figures import Figure
+from ingest.models import ExtractedArticle
 from ingest.store import Store
 
 METADATA = Path(__file__).resolve().parent.parent / "datasette" / "metadata.json"
@@ -117,3 +120,64 @@ def test_other_queries_run_where_their_tables_exist(db: sqlite3.Connection) -> N
         db.execute(q["sql"], dict.fromkeys(q.get("params", []), "")).fetchall()
         ran += 1
     assert ran == len(queries()), ran
+
+
+def add_imported(db: sqlite3.Connection, url: str, text: str) -> None:
+    """An article as `ingest import` stores it (no source), with one figure of METRIC."""
+    path = db.execute("PRAGMA database_list").fetchone()["file"]
+    when = datetime(2025, 2, 20, tzinfo=UTC)
+    store = Store(Path(path))
+    try:
+        article = ExtractedArticle(
+            url=url, canonical_url=url, title="Imported", author=None, published=when,
+            language="en", text=text, extraction="feed",
+        )  # fmt: skip
+        start = text.index("$53 billion")
+        with store.transaction():
+            article_id = store.insert_article(
+                article, source_id=None, guid=None, text_hash=url, now=when, duplicate_of=None
+            )
+            store.add_figures(
+                article_id, 1,
+                [Figure(text="$53 billion", start=start, end=start + 11, sentence=text,
+                        value=53e9, unit="USD", subject="Alibaba", metric=METRIC,
+                        period="FY2025", value_usd=53e9)],
+                now=when,
+            )  # fmt: skip
+    finally:
+        store.close()
+
+
+def test_metric_history_names_the_source_of_imported_articles(db: sqlite3.Connection) -> None:
+    """Imported articles have no feed: metric_history names their host, or a file's URL (as the
+    findings records do), instead of an empty source."""
+    text = "Alibaba will spend $53 billion on AI."
+    add_imported(db, "https://Wire.example:8443/q/1?x=1", text)
+    add_imported(db, "file:///srv/archive/qwen.html", text)
+    rows = db.execute(queries()["metric_history"]["sql"], {"metric": METRIC, "subject": ""})
+    sources = [r["source"] for r in rows]
+    assert sources[-2:] == ["wire.example", "file:///srv/archive/qwen.html"]
+    assert sources[0] == "Harbour Wire"  # a feed's article keeps its source name
+
+
+def test_article_search_is_raw_fts5(db: sqlite3.Connection) -> None:
+    """The articles table asks Datasette for raw search, so the FTS5 syntax the docs show
+    (prefix, NEAR, phrases with AND/OR) reaches SQLite as written; and those queries find the
+    articles they should in a real ingest database."""
+    meta = json.loads(METADATA.read_text(encoding="utf-8"))
+    articles = meta["databases"]["ingest"]["tables"]["articles"]
+    assert articles["searchmode"] == "raw"
+    add_imported(db, "https://wire.example/q/2", "Alibaba cloud launched Qwen3; $53 billion.")
+
+    def search(query: str) -> list[str]:
+        # What Datasette runs for ?_search= in raw mode: the query as the MATCH operand.
+        sql = (
+            f"SELECT a.url FROM articles a WHERE a.id IN (SELECT rowid FROM"
+            f" {articles['fts_table']} WHERE {articles['fts_table']} MATCH :search)"
+        )
+        return [r["url"] for r in db.execute(sql, {"search": query})]
+
+    assert search("Qwen*") == ["https://wire.example/q/2"]
+    assert search("NEAR(Alibaba cloud, 5)") == ["https://wire.example/q/2"]
+    assert search('"Alibaba cloud" AND Qwen3') == ["https://wire.example/q/2"]
+    assert search("NEAR(Alibaba Qwen3, 0)") == []

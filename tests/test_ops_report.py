@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -165,7 +167,7 @@ def test_report_from_store_is_self_contained_with_chart_and_table(store: Store) 
     links = [a.get("href") for t, a in tags if t == "a"]
     assert "https://harbour.test/a/3" in links
     assert "<q>The company raised its AI infrastructure budget to 480 billion yuan.</q>" in html
-    assert "1 changes, 1 conflicts" in html
+    assert "1 change, 1 conflict" in html
 
 
 QUOTE = "It raised the budget to 480 billion yuan."
@@ -222,7 +224,7 @@ def test_empty_store_report(tmp_path: Path) -> None:
 
 
 def test_cli_report_writes_file(store: Store, tmp_path: Path) -> None:
-    """`ingest report --out` writes the page and says where."""
+    """`ingest report --out` writes the page, headed by the catalogue's labels, and says where."""
     config = tmp_path / "ingest.toml"
     config.write_text(f'[store]\npath = "{store.path}"\n', encoding="utf-8")
     out = tmp_path / "r.html"
@@ -234,3 +236,76 @@ def test_cli_report_writes_file(store: Store, tmp_path: Path) -> None:
     html = out.read_text(encoding="utf-8")
     assert_self_contained(html)
     assert "<svg" in html and METRIC in html
+    assert "<h2>AI/cloud investment commitment</h2>" in html  # the catalogue's label
+
+
+@given(
+    st.datetimes(datetime(2000, 1, 1), datetime(2040, 1, 1), timezones=st.just(UTC)),
+    st.timedeltas(timedelta(days=1), timedelta(days=4000)),
+)
+def test_time_ticks_are_whole_days(t0: datetime, span: timedelta) -> None:
+    """Date ticks are UTC midnights inside the range, all one whole number of days apart, at
+    least one and at most seven: no date repeats, none sits between two midnights."""
+    from ingest.ops.charts import MAX_TIME_TICKS, time_ticks
+
+    ticks = time_ticks(t0, t0 + span)
+    assert 1 <= len(ticks) <= MAX_TIME_TICKS
+    assert all(t.tzinfo == UTC and (t.hour, t.minute, t.second, t.microsecond) == (0,) * 4
+               for t in ticks)  # fmt: skip
+    assert t0 <= ticks[0] and ticks[-1] <= t0 + span
+    assert len({(b - a) for a, b in itertools.pairwise(ticks)}) <= 1
+    assert len({f"{t:%Y-%m-%d}" for t in ticks}) == len(ticks)
+
+
+@given(st.lists(st.text(min_size=1, max_size=120), max_size=12, unique=True))
+def test_legend_entries_never_overlap(names: list[str]) -> None:
+    """Legend entries, at their estimated widths, never overlap and never pass the plot's
+    width (a long name is shortened in the middle, keeping its end)."""
+    from ingest.ops.charts import legend_layout, text_width
+
+    entries = legend_layout(names, x0=64, width=656)
+    spans = [(row, x, x + 14 + text_width(shown)) for _, x, row, shown in entries]
+    for (row_a, a0, a1), (row_b, b0, b1) in itertools.combinations(spans, 2):
+        assert row_a != row_b or a1 <= b0 or b1 <= a0
+    assert all(end <= 64 + 656 for _, _, end in spans)
+
+
+def test_shorten_keeps_the_file_name() -> None:
+    """A long imported file's URL keeps its start and its file name."""
+    from ingest.ops.charts import LEGEND_MAX_CHARS, shorten
+
+    name = "file:///var/lib/ingest/import/2025-02/harbour-wire/alibaba-raises-ai-budget.html"
+    short = shorten(name)
+    assert len(short) == LEGEND_MAX_CHARS and short.startswith("file:///")
+    assert short.endswith("alibaba-raises-ai-budget.html") and "\u2026" in short
+    assert shorten("Harbour Wire") == "Harbour Wire"
+
+
+def test_summary_counts_findings_and_plurals(store: Store) -> None:
+    """With findings, the summary counts the table's findings by kind and the chart marks the
+    figures they are about; one figure from one source is said in the singular; headings and
+    the navigation show the catalogue's label."""
+    from ingest.ops.report import render_report
+
+    series = observations(store.list_figures(limit=100))[METRIC]
+    # Two conflicts and two changes found by the findings stage, whatever classify() thinks.
+    chosen = [series[1], series[2], series[3], series[4]]
+    findings = [
+        {"kind": kind, "metric": METRIC, "subject": "Alibaba", "period": "FY2025",
+         "article_url": o.article_url, "created_at": o.when.isoformat(),
+         "figure": {"text": o.text, "start": o.start, "article_url": o.article_url}}
+        for kind, o in zip(("conflict", "changed", "changed", "conflict"), chosen, strict=True)
+    ]  # fmt: skip
+    lone = [replace(series[0], source="Lone")]
+    html = render_report(
+        {METRIC: series, "cloud_revenue": lone}, findings, generated=T0,
+        labels={METRIC: "AI investment commitment"},
+    )  # fmt: skip
+    assert "5 figures from 2 sources; 4 findings: 2 changed, 2 conflicts" in html
+    assert html.count('<tr class="k-conflict">') == 2
+    assert html.count('class="mark-conflict"') == 2 and html.count('class="mark-change"') == 2
+    assert "<h2>AI investment commitment</h2>" in html and f"<h2>{METRIC}</h2>" not in html
+    assert ">AI investment commitment</a> (5)" in html
+    assert "1 figure from 1 source; 0 changes, 0 conflicts" in html
+    assert "<h2>cloud_revenue</h2>" in html  # no label known: the key
+    assert "2 metrics, 6 figures." in html

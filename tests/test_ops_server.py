@@ -212,7 +212,7 @@ def test_outbox_gauges_when_the_store_has_an_outbox(store: Store) -> None:
         )
     got = samples(serve(store, FakeDaemon(), get("/metrics")).text)
     assert got[("ingest_alert_outbox_depth", ())] == 3
-    assert got[("ingest_alert_deliveries", (("status", "dead"),))] == 1
+    assert got[("ingest_alert_outbox_deliveries", (("status", "dead"),))] == 1
 
 
 def test_no_outbox_gauge_without_alert_tables(store: Store) -> None:
@@ -303,3 +303,59 @@ def test_health_body_is_json_for_humans(store: Store) -> None:
     r = serve(store, FakeDaemon(last_tick=T0), get("/healthz"))
     assert r.text.startswith("{\n")
     assert json.loads(r.text)["checks"]["alive"] == {"ok": True}
+
+
+def test_both_exposition_formats_parse(store: Store) -> None:
+    """A real /metrics, with the outbox tables and every counter family, parses with
+    prometheus_client's own parsers in both formats: Prometheus text (the default) and
+    OpenMetrics (what Prometheus asks for first), which rejects two families of one name
+    (the outbox gauge once clashed with the delivery counter)."""
+    from prometheus_client.openmetrics.parser import (
+        text_string_to_metric_families as openmetrics_families,
+    )
+    from prometheus_client.parser import text_string_to_metric_families as text_families
+
+    from ingest.store.alerts import create_alert_tables
+
+    create_alert_tables(store.conn)
+    metrics = PrometheusMetrics()
+    metrics.alert_delivery("delivered")
+    metrics.poll_finished("ok", 0.2)
+    daemon = FakeDaemon(last_tick=T0, last_success=T0)
+    accept = "application/openmetrics-text; version=1.0.0; charset=utf-8"
+
+    async def body(_s: OpsServer, client: httpx.AsyncClient) -> tuple[str, str]:
+        text = await client.get("/metrics")
+        open_metrics = await client.get("/metrics", headers={"accept": accept})
+        assert open_metrics.headers["content-type"].startswith("application/openmetrics-text")
+        return text.text, open_metrics.text
+
+    text, open_metrics = serve(store, daemon, body, metrics=metrics)
+    families = {
+        "text": list(text_families(text)),
+        "openmetrics": list(openmetrics_families(open_metrics)),
+    }
+    for name, parsed in families.items():
+        names = [f.name for f in parsed]
+        assert len(names) == len(set(names)), (name, names)
+        by_name = {f.name: f for f in parsed}
+        outbox = by_name["ingest_alert_outbox_deliveries"]
+        assert outbox.type == "gauge", name
+        assert {s.labels["status"] for s in outbox.samples} == {
+            "pending",
+            "sent",
+            "dead",
+            "disabled",
+        }
+        deliveries = by_name["ingest_alert_deliveries"]  # the counter: its samples end in _total
+        assert deliveries.type == "counter", name
+        delivered = [s for s in deliveries.samples if s.name == "ingest_alert_deliveries_total"]
+        assert {s.labels["status"]: s.value for s in delivered}["delivered"] == 1, name
+
+
+def test_last_success_is_zero_before_any_success(store: Store) -> None:
+    """Before any source succeeded the last-success gauge is 0, not absent, so the documented
+    rule (time() - ingest_last_success_timestamp_seconds > 6 h) fires for a daemon that never
+    succeeded."""
+    got = samples(serve(store, FakeDaemon(last_tick=T0), get("/metrics")).text)
+    assert got[("ingest_last_success_timestamp_seconds", ())] == 0

@@ -217,3 +217,20 @@ def test_fast_scan_equals_plain_finditer(text: str) -> None:
         list(reference["context"]),
         list(reference["exclude"]),
     )
+
+
+_PIECES = st.sampled_from(
+    ["Alibaba", "ALIBABA cloud", "qwen3", "Qwen-2.5", "AI", "ai", "Ai", "阿里巴巴", "通义千问",
+     "İstanbul", "ß", "machine   LEARNING", "open-source model", "x", " ", "\n", "-", "Alibabas"]
+)  # fmt: skip
+
+
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=5)), max_size=25))
+def test_lowercase_scan_finds_what_the_ignorecase_scan_finds(pieces: list[str]) -> None:
+    """The fast scan over lower-cased text judges exactly as the case-insensitive scan."""
+    fast = default_topic_filter()
+    reference = default_topic_filter()
+    object.__setattr__(reference, "_lower_scanner", None)  # the case-insensitive path only
+    text = " ".join(pieces)
+    assert fast.match(text) == reference.match(text)
+    assert fast.match_entry(text, None) == reference.match_entry(text, None)

@@ -14,6 +14,7 @@ from ingest.alerts.payload import (
     Message,
     digest_summary,
     headline,
+    previous_values,
     source_name,
     subject_line,
     text_lines,
@@ -101,7 +102,34 @@ def email_subject(message: Message) -> str:
         return f"[ingest] {digest_summary(message.findings)}"
     finding = message.findings[0]
     line = headline(finding)
-    return f"[ingest] {line if len(line) <= 150 else subject_line(finding)}"
+    return f"[ingest] {line if len(line) <= SUBJECT_MAX else short_headline(finding)}"
+
+
+# Longer subjects are cut by mail clients (and RFC 5322 advises lines under 78 characters).
+SUBJECT_MAX = 150
+
+
+def _cut(text: str, most: int) -> str:
+    return text if len(text) <= most else text[: most - 1].rstrip() + "\u2026"
+
+
+def short_headline(finding: Mapping[str, Any], most: int = SUBJECT_MAX) -> str:
+    """The headline within ``most`` characters, what moved first: the kind and the values
+    (each value cut to a bound, so they always fit), then subject, metric and period, cut at
+    the end when they do not fit."""
+    kind = finding.get("kind")
+    new = _cut(value_text(finding.get("figure")), 40)
+    if kind == "new":
+        moved = f"New: {new}"
+    else:
+        old = _cut(previous_values(finding), 50)
+        if kind == "conflict":
+            moved = f"Sources disagree: {old} vs {new}"
+        else:
+            change = finding.get("relative_change")
+            delta = f" ({change:+.1%})" if isinstance(change, int | float) else ""
+            moved = f"{'Revised' if kind == 'revised' else 'Changed'}: {old} -> {new}{delta}"
+    return _cut(f"{moved} \u2014 {subject_line(finding)}", most)
 
 
 def render_email(message: Message, *, sender: str, to: Sequence[str]) -> EmailMessage:

@@ -44,7 +44,10 @@ def report(metric: str | None, out: Path, limit: int) -> None:
     ctx = app()
     store = ctx.existing_store
     metric = resolve_metric(metric)
-    html = build_report(store, metric=metric, generated=utcnow(), limit=limit)
+    from ingest.daemon import figure_settings_for
+
+    labels = {m.key: m.label for m in figure_settings_for(ctx.config).metrics}
+    html = build_report(store, metric=metric, generated=utcnow(), limit=limit, labels=labels)
     # Written beside the target then renamed, so a reader never sees half a page.
     tmp = out.with_name(f".{out.name}.tmp")
     try:

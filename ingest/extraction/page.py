@@ -4,8 +4,12 @@ trafilatura's default mode runs its own extractor and then two fallbacks (readab
 jusText) and keeps whichever text it judges best. On the Zyte benchmark that cascade costs half
 the extraction time and, on balance, picks worse text (a listing page's whole river of stories
 over the one article). So the fast mode runs first, and the cascade only when the fast result
-looks like a menu: many lines of one or two words, as when a site's navigation is the only
-dense text trafilatura finds.
+looks like a menu (many lines of one or two words, as when a site's navigation is the only
+dense text trafilatura finds) or is short (under ``SHORT_CHARS``) while the page's paragraphs
+hold at least twice as much text. On trafilatura's own evaluation set, held out from the rules,
+fast mode alone recalled 0.013 less than the cascade, mostly on pages where it found a
+paragraph or two of a longer article; the cascade's text is then used when it is longer
+(docs/benchmarks.md has both sets).
 
 The page's link texts are collected from the same parsed tree before extraction (trafilatura
 strips links from its output); :mod:`ingest.extraction.boilerplate` needs them.
@@ -25,6 +29,12 @@ _MENU_MIN_LINES = 30
 # ...and this share of them have at most _MENU_LINE_WORDS words.
 _MENU_SHORT_SHARE = 0.6
 _MENU_LINE_WORDS = 3
+_ANCHORS = etree.XPath("//a")
+_PARAGRAPHS = etree.XPath("//p")
+# ...and the page's <p> elements hold at least this many times its length.
+_MORE_TEXT = 2.0
+# A fast result shorter than this (a paragraph or two) is checked against the full cascade.
+SHORT_CHARS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +56,14 @@ def looks_like_menu(text: str) -> bool:
         return False
     short = sum(1 for line in lines if len(line.split()) <= _MENU_LINE_WORDS)
     return short >= _MENU_SHORT_SHARE * len(lines)
+
+
+def paragraph_chars(tree: etree._Element) -> int:
+    """How much text the page's ``<p>`` elements hold (whitespace collapsed)."""
+    return sum(
+        len(" ".join(etree.tostring(p, method="text", encoding="unicode", with_tail=False).split()))
+        for p in _PARAGRAPHS(tree)
+    )
 
 
 def _run(tree: etree._Element, url: str, *, fast: bool) -> object | None:
@@ -71,22 +89,43 @@ def _text(doc: object | None) -> str:
     return text if isinstance(text, str) else ""
 
 
-def extract_body(html: bytes, *, url: str) -> BodyText | None:
-    """The page's article text and metadata, or None when trafilatura finds no article."""
+def extract_body(html: bytes, *, url: str, mode: str = "auto") -> BodyText | None:
+    """The page's article text and metadata, or None when trafilatura finds no article.
+
+    ``mode``: ``auto`` (the product's choice, see the module docstring), ``fast`` (fast mode
+    only) or ``full`` (the full cascade only); the last two are for the benchmarks.
+    """
     from trafilatura.utils import load_html
     from trafilatura.xml import xmltotxt
 
     tree = load_html(html)
     if tree is None:
         return None
-    links = link_texts("".join(a.itertext()) for a in tree.iter("a"))
+    # One compiled XPath and lxml's own text serialiser: a third of the cost of itertext()
+    # per anchor (same texts on the 1,171 benchmark pages).
+    links = link_texts(
+        etree.tostring(a, method="text", encoding="unicode", with_tail=False)
+        for a in _ANCHORS(tree)
+    )
     declared = read_metadata(tree)
-    mode = "fast"
-    doc = _run(tree, url, fast=True)
-    if not _text(doc).strip() or looks_like_menu(_text(doc)):
+    used = "full" if mode == "full" else "fast"
+    doc = _run(tree, url, fast=used == "fast")
+    fast_text = _text(doc).strip()
+    if mode == "auto" and (not fast_text or looks_like_menu(fast_text)):
         full = _run(tree, url, fast=False)
         if _text(full).strip():
-            doc, mode = full, "full"
+            doc, used = full, "full"
+    elif (
+        mode == "auto"
+        and len(fast_text) < SHORT_CHARS
+        and paragraph_chars(tree) >= _MORE_TEXT * len(fast_text)
+    ):
+        # A short fast result on a page whose paragraphs hold much more text is where the fast
+        # extractor most often missed the article (docs/benchmarks.md, held-out set): the
+        # cascade's text wins when it is longer.
+        full = _run(tree, url, fast=False)
+        if len(_text(full).strip()) > len(fast_text):
+            doc, used = full, "full"
     if doc is None:
         return None
     title = declared.title
@@ -101,5 +140,5 @@ def extract_body(html: bytes, *, url: str) -> BodyText | None:
         author=declared.author,
         date=declared.date,
         language=None,  # the caller reads <html lang>; trafilatura only guesses it with py3langid
-        mode=mode,
+        mode=used,
     )

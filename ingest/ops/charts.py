@@ -10,9 +10,10 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Literal
+from unicodedata import east_asian_width
 
 Mark = Literal["", "new", "repeat", "change", "conflict"]
 
@@ -73,9 +74,11 @@ def timeline_svg(
     points = [p for pts in series.values() for p in pts]
     if not points:
         return ""
-    left, right, top, bottom = 64, 40, 16, 64 + 18 * ((len(series) + 2) // 3)
+    left, right, top = 64, 40, 16
     plot_w, plot_h = width - left - right, height - top - 64
-    total_h = top + plot_h + bottom
+    legend = legend_layout(sorted(series), x0=left, width=plot_w)
+    rows = 1 + max((row for _, _, row, _ in legend), default=0)
+    total_h = top + plot_h + 46 + LEGEND_ROW * rows
     t0 = min(p.when for p in points)
     t1 = max(p.when for p in points)
     if t1 - t0 < timedelta(days=1):
@@ -109,12 +112,12 @@ def timeline_svg(
             f'<text x="{left - 6}" y="{ty + 4:.1f}" text-anchor="end" class="tick">'
             f"{escape(compact(tick))}</text>"
         )
-    for when in _time_ticks(t0, t1):
+    for when in time_ticks(t0, t1):
         tx = x(when)
         out.append(
             f'<line x1="{tx:.1f}" y1="{top + plot_h}" x2="{tx:.1f}" y2="{top + plot_h + 4}" '
             f'stroke="#999"/><text x="{tx:.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
-            f'class="tick">{when:%Y-%m-%d}</text>'
+            f'class="tick date">{when:%Y-%m-%d}</text>'
         )
     out.append(
         f'<text x="12" y="{top + plot_h / 2:.1f}" class="unit" '
@@ -153,16 +156,87 @@ def timeline_svg(
                     f'stroke="{CONFLICT_COLOUR}" stroke-width="2" class="mark-conflict">'
                     f"{tip}</polygon>"
                 )
-        lx = left + (i % 3) * (plot_w // 3)
-        ly = top + plot_h + 40 + 18 * (i // 3)
+        _, lx, row, shown = legend[i]
+        ly = top + plot_h + 40 + LEGEND_ROW * row
         out.append(
+            f'<g class="legend-item"><title>{escape(source)}</title>'
             f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{lx + 14}" y="{ly}" class="legend">{escape(source[:40])}</text>'
+            f'<text x="{lx + 14}" y="{ly}" class="legend">{escape(shown)}</text></g>'
         )
     out.append("</svg>")
     return "\n".join(out)
 
 
-def _time_ticks(t0: datetime, t1: datetime, count: int = 5) -> list[datetime]:
-    step = (t1 - t0) / count
-    return [t0 + step * k for k in range(count + 1)]
+# Tick steps in whole days: a label is a date, so a tick between midnights would repeat one
+# date or put it off its day. Months are approximated by 30 days (labels stay exact dates).
+DAY_STEPS = (1, 2, 3, 7, 14, 30, 61, 91, 182, 365, 730, 1826, 3652)
+MAX_TIME_TICKS = 7
+
+
+def time_ticks(t0: datetime, t1: datetime, most: int = MAX_TIME_TICKS) -> list[datetime]:
+    """UTC midnights within [t0, t1], a whole number of days apart, at most ``most`` of them
+    (steps of 1, 2, 3 days, a week, ...; multiples of the step counted from 1970-01-01, so
+    the ticks of two charts line up)."""
+    first = datetime(t0.year, t0.month, t0.day, tzinfo=UTC)
+    if first < t0:
+        first += timedelta(days=1)
+    last = datetime(t1.year, t1.month, t1.day, tzinfo=UTC)
+    days = max((last - first).days, 0)
+    step = next((n for n in DAY_STEPS if days // n + 1 <= most), DAY_STEPS[-1])
+    while (days // step + 1) > most:
+        step *= 2
+    epoch_day = (first - _EPOCH).days
+    start = first + timedelta(days=-epoch_day % step)
+    return [start + timedelta(days=k) for k in range(0, (last - start).days + 1, step)]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Legend text: 11px system-ui. Per-character advances at or above those of common sans fonts at
+# that size (checked in a real browser by the tests), so estimated widths never fall short.
+LEGEND_ROW = 18
+_NARROW = frozenset("iljtfI.,:;|!'()[]/\\ -")
+_WIDEST = frozenset("MWmw@%")
+_SWATCH_PX = 14
+_GAP_PX = 18
+LEGEND_MAX_CHARS = 48
+
+
+def _advance(c: str) -> float:
+    if east_asian_width(c) in "WF":
+        return 11.5  # a full em
+    if c in _WIDEST:
+        return 11.0
+    if c in _NARROW:
+        return 4.5
+    return 8.5 if c.isupper() else 7.0
+
+
+def text_width(text: str) -> float:
+    """An upper estimate of ``text``'s width at the legend's font size."""
+    return sum(_advance(c) for c in text)
+
+
+def shorten(name: str, most: int = LEGEND_MAX_CHARS) -> str:
+    """A long source name cut in the middle, keeping its start and its end (for an imported
+    file's URL the end is the file name)."""
+    if len(name) <= most:
+        return name
+    head = (most - 1) * 2 // 5
+    return f"{name[:head]}\u2026{name[len(name) - (most - 1 - head) :]}"
+
+
+def legend_layout(
+    names: Sequence[str], *, x0: float, width: float
+) -> list[tuple[str, float, int, str]]:
+    """(name, x, row, shown text) per legend entry: entries left to right, wrapping to a new
+    row before one would pass ``width``, so no two overlap whatever the names' lengths."""
+    out = []
+    x, row = 0.0, 0
+    for name in names:
+        shown = shorten(name)
+        size = _SWATCH_PX + text_width(shown)
+        if x > 0 and x + size > width:
+            x, row = 0.0, row + 1
+        out.append((name, x0 + x, row, shown))
+        x += size + _GAP_PX
+    return out

@@ -146,12 +146,14 @@ class StoreCollector(Collector):
             value=summary.failing,
         )
         success = latest(self.daemon.last_success, summary.last_success)
-        if success is not None:
-            yield GaugeMetricFamily(
-                "ingest_last_success_timestamp_seconds",
-                "When a source was last polled successfully (Unix time).",
-                value=success.timestamp(),
-            )
+        # 0 (the epoch) until the first success rather than no series: the usual rule
+        # "time() - ingest_last_success_timestamp_seconds > N" then fires for a daemon that
+        # never succeeded, where a missing series would keep it silent forever.
+        yield GaugeMetricFamily(
+            "ingest_last_success_timestamp_seconds",
+            "When a source was last polled successfully (Unix time; 0: never).",
+            value=success.timestamp() if success is not None else 0.0,
+        )
         if self.daemon.last_tick is not None:
             yield GaugeMetricFamily(
                 "ingest_last_tick_timestamp_seconds",
@@ -165,8 +167,10 @@ class StoreCollector(Collector):
                 "Alert deliveries waiting to be sent (first try or retrying).",
                 value=deliveries.get("pending", 0),
             )
+            # Not "ingest_alert_deliveries": OpenMetrics makes that one family with the counter
+            # ingest_alert_deliveries_total, and parsers (and promtool) reject the clash.
             by_status = GaugeMetricFamily(
-                "ingest_alert_deliveries",
+                "ingest_alert_outbox_deliveries",
                 "Alert deliveries in the outbox by status (pending, sent, dead, disabled).",
                 labels=["status"],
             )

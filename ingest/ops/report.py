@@ -47,6 +47,7 @@ class Observation:
     quote: str
     article_url: str
     kind: Mark = ""
+    start: int | None = None  # the figure's offset in its article (to find its finding)
 
 
 def observations(figures: Iterable[StoredFigure]) -> dict[str, list[Observation]]:
@@ -71,7 +72,7 @@ def observations(figures: Iterable[StoredFigure]) -> dict[str, list[Observation]
                 subject=f.subject, period=normalise_period(f.period) or None,
                 value=f.value_usd if usd and f.value_usd is not None else f.value,
                 unit="USD" if usd else f.unit,
-                text=f.text, quote=f.sentence, article_url=sf.article_url,
+                text=f.text, quote=f.sentence, article_url=sf.article_url, start=f.start,
             )
         )  # fmt: skip
     return {m: sorted(obs, key=lambda o: (o.when, o.source)) for m, obs in sorted(out.items())}
@@ -202,25 +203,77 @@ def _more(n: int) -> str:
     return f'<p class="note">{n - MAX_ROWS} older rows not shown.</p>' if n > MAX_ROWS else ""
 
 
-def metric_section(metric: str, obs: Sequence[Observation], findings: Sequence[Any] | None) -> str:
+# A finding's kind as a chart mark: a revision is the source changing its own value.
+_FINDING_MARKS: dict[str, Mark] = {
+    "new": "new", "changed": "change", "revised": "change", "conflict": "conflict",
+}  # fmt: skip
+
+
+def plural(n: int, word: str) -> str:
+    """``1 figure``, ``2 figures``, ``0 conflicts``."""
+    return f"{n} {word if n == 1 else word + 's'}"
+
+
+def _marked_by_findings(obs: Sequence[Observation], findings: Sequence[Any]) -> list[Observation]:
+    """The observations marked by the stored findings about them (the table below the chart
+    lists those findings, so chart, counts and table agree); the rest carry no mark."""
+    by_figure: dict[tuple[str, int | None, str], Mark] = {}
+    for f in reversed(findings):  # oldest first, so the newest finding of a figure wins
+        figure = _field(f, "figure")
+        mark = _FINDING_MARKS.get(str(_field(f, "kind", "")))
+        if figure is None or mark is None:
+            continue
+        url = str(_field(figure, "article_url") or _field(f, "article_url") or "")
+        start = _field(figure, "start")
+        text = str(_field(figure, "text") or "")
+        by_figure[(url, start, text)] = mark
+        by_figure.setdefault((url, None, text), mark)
+    return [
+        replace(
+            o, kind=by_figure.get((o.article_url, o.start, o.text))
+            or by_figure.get((o.article_url, None, o.text), "")
+        )
+        for o in obs
+    ]  # fmt: skip
+
+
+def metric_section(
+    metric: str,
+    obs: Sequence[Observation],
+    findings: Sequence[Any] | None,
+    *,
+    label: str | None = None,
+) -> str:
     """One metric: heading, chart of its main unit, and the findings (or figures) table."""
-    marked = classify(obs)
+    label = label or metric
+    marked = _marked_by_findings(obs, findings) if findings else classify(obs)
     units = Counter(o.unit for o in marked)
     unit = units.most_common(1)[0][0] if units else ""
     series: dict[str, list[ChartPoint]] = defaultdict(list)
     for o in marked:
         if o.unit == unit:
-            label = f"{o.source}, {o.when:%Y-%m-%d}: {o.text}"
+            text = f"{o.source}, {o.when:%Y-%m-%d}: {o.text}"
             if o.subject or o.period:
-                label += f" ({' '.join(p for p in (o.subject, o.period) if p)})"
-            series[o.source].append(ChartPoint(o.when, o.value, o.kind, f"{label} [{o.kind}]"))
-    chart = timeline_svg(series, unit=unit, title=f"{metric} by source ({unit})")
+                text += f" ({' '.join(p for p in (o.subject, o.period) if p)})"
+            tip = f"{text} [{o.kind}]" if o.kind else text
+            series[o.source].append(ChartPoint(o.when, o.value, o.kind, tip))
+    chart = timeline_svg(series, unit=unit, title=f"{label} by source ({unit})")
     other = sum(n for u, n in units.items() if u != unit)
-    counts = Counter(o.kind for o in marked)
-    summary = (
-        f"{len(marked)} figures from {len({o.source for o in marked})} sources; "
-        f"{counts['change']} changes, {counts['conflict']} conflicts"
-    )
+    sources = len({o.source for o in marked})
+    summary = f"{plural(len(marked), 'figure')} from {plural(sources, 'source')}; "
+    if findings:
+        # The counts of the table below: the findings themselves.
+        kinds = Counter(str(_field(f, "kind", "")) for f in findings)
+        # "2 new", "2 changed", "2 revised" but "2 conflicts": only the noun takes a plural.
+        parts = [
+            plural(kinds[k], k) if k == "conflict" else f"{kinds[k]} {k}"
+            for k in ("new", "changed", "conflict", "revised")
+            if kinds[k]
+        ]
+        summary += f"{plural(len(findings), 'finding')}: {', '.join(parts)}"
+    else:
+        counts = Counter(o.kind for o in marked)
+        summary += f"{plural(counts['change'], 'change')}, {plural(counts['conflict'], 'conflict')}"
     if other:
         summary += f"; {other} in other units listed below, not plotted"
     if findings:
@@ -229,8 +282,8 @@ def metric_section(metric: str, obs: Sequence[Observation], findings: Sequence[A
         # No findings (yet) for this metric: the figures themselves, marked, are the next best.
         table = "<h3>Figures</h3>" + _observations_table(marked)
     return (
-        f'<section id="{_slug(metric)}"><h2>{escape(metric)}</h2>'
-        f'<p class="summary">{escape(summary)}</p>'
+        f'<section id="{_slug(metric)}"><h2>{escape(label)}</h2>'
+        f'<p class="summary">{escape(summary)}. Metric <code>{escape(metric)}</code>.</p>'
         f"<figure>{chart}<figcaption>Values in {escape(unit)}. "
         '<span class="lg-change">ringed</span>: a source changed its value; '
         '<span class="lg-conflict">diamond</span>: it disagrees with another source.'
@@ -262,29 +315,35 @@ def render_report(
     generated: datetime,
     title: str = "ingest report",
     stories: Sequence[Any] = (),
+    labels: Mapping[str, str] | None = None,
 ) -> str:
     """The whole page. ``findings`` None: the store keeps none (figures are listed instead).
 
     ``stories`` (``StorySummary``): the stories carried by most outlets, listed at the end.
+    ``labels``: the catalogue's metric labels by key, for headings (the key when missing).
     """
+    labels = labels or {}
     findings_of: dict[str, list[Any]] = defaultdict(list)
     for f in findings or ():
         findings_of[str(_field(f, "metric") or "")].append(f)
     sections = [
-        metric_section(m, obs, None if findings is None else findings_of.get(m, []))
+        metric_section(
+            m, obs, None if findings is None else findings_of.get(m, []), label=labels.get(m)
+        )
         for m, obs in by_metric.items()
     ]
     nav = "".join(
-        f'<li><a href="#{_slug(m)}">{escape(m)}</a> ({len(obs)})</li>'
+        f'<li><a href="#{_slug(m)}">{escape(labels.get(m) or m)}</a> ({len(obs)})</li>'
         for m, obs in by_metric.items()
     )
+    total = sum(len(o) for o in by_metric.values())
     body = "".join(sections) or '<p class="note">No figures with a metric yet.</p>'
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
         f'<h1>{escape(title)}</h1><p class="note">Generated {escape(_when(generated))}; '
-        f"{len(by_metric)} metrics, {sum(len(o) for o in by_metric.values())} figures.</p>"
+        f"{plural(len(by_metric), 'metric')}, {plural(total, 'figure')}.</p>"
         f"<nav><ul>{nav}</ul></nav>{body}{_stories_section(stories)}</body></html>\n"
     )
 
@@ -307,7 +366,12 @@ def _stories_section(stories: Sequence[Any]) -> str:
 
 
 def build_report(
-    store: Store, *, metric: str | None, generated: datetime, limit: int = 50_000
+    store: Store,
+    *,
+    metric: str | None,
+    generated: datetime,
+    limit: int = 50_000,
+    labels: Mapping[str, str] | None = None,
 ) -> str:
     """Read figures (and findings, when the store keeps them) and render the page."""
     figures = store.list_figures(metric=metric, limit=limit)
@@ -326,4 +390,13 @@ def build_report(
             (s for s in summaries if len(s.outlets) > 1),
             key=lambda s: (-len(s.outlets), -s.last_seen.timestamp()),
         )
-    return render_report(by_metric, findings, generated=generated, title=title, stories=stories)
+    if findings:
+        # Findings carry the label the catalogue had when they were recorded.
+        labels = {
+            **{str(_field(f, "metric")): str(_field(f, "metric_label"))
+               for f in findings if _field(f, "metric_label")},
+            **(labels or {}),
+        }  # fmt: skip
+    return render_report(
+        by_metric, findings, generated=generated, title=title, stories=stories, labels=labels
+    )
