@@ -166,3 +166,27 @@ def test_a_countrys_figure_is_a_markets(settings: FigureSettings) -> None:
     )
     found = read(text, settings)
     assert found["$11.6 billion"].key.subject == "(market)"
+
+
+def test_ratio_is_not_a_count(settings: FigureSettings) -> None:
+    """ "2 out of 64 experts" is a ratio inside a description, not a count to track."""
+    found = read("Baidu's ERNIE model activates 2 out of 64 expert models per token.", settings)
+    assert "2" not in found
+
+
+def test_a_name_in_the_figures_noun_phrase_lowers_confidence(settings: FigureSettings) -> None:
+    """ "the $100 billion investment in the Stargate plan" is Stargate's, not the article's."""
+    text = (
+        "Alibaba will invest 380 billion yuan over three years. The plan matches half of the "
+        "$100 billion investment in the Stargate plan."
+    )
+    assert read(text, settings)["$100 billion"].confidence < 0.75
+
+
+def test_scraped_text_with_words_run_together_is_not_confident() -> None:
+    """Sentences glued to the next and function words glued to names mark a scrape that lost
+    its spaces; a clean article with brand names like ByteDance does not."""
+    from ingest.findings.identity import is_garbled
+
+    assert is_garbled("Revenue rose.Alibaba led the market.Huawei followed andTencent trailed.")
+    assert not is_garbled("ByteDance and SoftBank met OpenAI. DeepSeek said it would follow.")

@@ -195,6 +195,9 @@ class ArticleFacts:
     mentions: tuple[tuple[int, str], ...] = ()
     # Where ``published`` came from; "imported" (the import's clock) dates nothing.
     date_source: str | None = None
+    # The text runs words together ("PointsChina's", "andTencent"): a scrape that lost the
+    # spaces between links, where names and figures sit next to the wrong neighbours.
+    garbled: bool = False
     # The quarter the article reports on (the one its periodic figures name most often):
     # results coverage names it once ("for the December quarter") and not in every sentence.
     quarter: ResolvedPeriod | None = None
@@ -262,6 +265,20 @@ def article_periods(
             seen.setdefault(where, set()).add(ident.period.key)
             first.setdefault(where, ident.period)
     return tuple((k, first[k]) for k, keys in seen.items() if len(keys) == 1)
+
+
+# A function word glued to the next name ("andTencent", "ofAlibaba"): links lost their spaces.
+_GLUED: Final = re.compile(r"\b(?:and|the|of|to|in|for|with|on|at|by|from|as|is|its|or)[A-Z][a-z]")
+
+
+# "despite chip curbs.Alibaba Cloud led": a sentence glued to the next one.
+_GLUED_SENTENCE: Final = re.compile(r"[a-z]{2}[.!?][A-Z][a-z]{2}")
+
+
+def is_garbled(text: str) -> bool:
+    """Function words glued to names, or sentences glued to the next, three times or more: a
+    scrape that lost the spaces between links (brand names like "ByteDance" do not count)."""
+    return len(_GLUED.findall(text)) + len(_GLUED_SENTENCE.findall(text)) >= 3
 
 
 def entity_mentions(text: str, settings: FigureSettings) -> tuple[tuple[int, str], ...]:
@@ -394,9 +411,9 @@ def _unknown_party(before_clause: str, after: str, settings: FigureSettings) -> 
     if first is not None and settings.entity_re.search(before_clause[: first.start()]):
         first = None
     candidates = [first.group()] if first is not None else []
-    tail = _PROPER.match(after.lstrip(" ("))
-    if tail is not None:
-        candidates.append(tail.group())
+    # A name in the figure's own noun phrase: "$100 billion investment in the Stargate plan".
+    phrase = re.match(r"[^,;.:()]{0,45}", after.lstrip(" ("))
+    candidates += [m.group() for m in _PROPER.finditer(phrase.group() if phrase else "")]
     for name in candidates:
         if name not in _NOT_NAMES and settings.entity_re.search(name) is None:
             return name
@@ -459,7 +476,7 @@ def identify_all(
         return first
     facts = ArticleFacts(
         facts.published, facts.main_subject, facts.mentions, facts.date_source,
-        quarter=quarter, periods=periods,
+        facts.garbled, quarter=quarter, periods=periods,
     )  # fmt: skip
     return [
         identify(f, facts, settings) if i is not None else None
@@ -483,6 +500,8 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
     clause = sentence[c_start:c_end]
     before, after = sentence[c_start:at], sentence[end:c_end]
 
+    if re.match(r"\s+(?:out\s+of|of\s+(?:every|each))\s+\d", sentence[end:]):
+        return None  # "2 out of 64 experts": a ratio, not a count anyone reports
     if metric in ("revenue", "revenue_growth") and _EXPENSE.search(sentence[:end]):
         return None  # "sales and marketing expenses doubled": a cost, not sales
     if unit_kind(figure.unit) == "money" and _PER_SHARE.match(sentence[end:]):
@@ -572,6 +591,9 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
         confidence *= 0.8
         cues.append("hedged")
 
+    if facts.garbled:
+        confidence *= 0.7
+        cues.append("the text runs words together (a scraped copy): names may be misread")
     if _VAGUE.search(figure.text):
         confidence *= 0.7
         cues.append("a vague figure (a range of digits, not a value)")

@@ -37,6 +37,7 @@ from ingest.findings.identity import (
     ClaimIdentity,
     entity_mentions,
     identify_all,
+    is_garbled,
     main_subject,
 )
 from ingest.findings.model import FigureRef, Finding, FindingKind, finding_to_dict
@@ -88,7 +89,7 @@ def _observations(
     text = store.article_text(article_id)
     facts = ArticleFacts(
         published, main_subject(text, figure_settings), entity_mentions(text, figure_settings),
-        date_source=store.article_date_source(article_id),
+        date_source=store.article_date_source(article_id), garbled=is_garbled(text),
     )  # fmt: skip
     identities = identify_all([ref.figure for ref in refs], facts, figure_settings)
     by_position: dict[int, Observation] = {}
