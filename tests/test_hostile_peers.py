@@ -193,9 +193,9 @@ def test_pages_of_one_source_are_fetched_concurrently_within_the_host_limit(
 def test_one_slow_source_does_not_starve_a_fast_one(
     make_services: Any, loopback: LoopbackServer
 ) -> None:
-    """While one source's pages take 4 s, a source due every second is polled again and
+    """While one source's pages take 8 s, a source due every second is polled again and
     again within the same pass (it used to wait for the slow check to end)."""
-    slow = _slow_site(loopback, "crawl", 3, delay=4.0)
+    slow = _slow_site(loopback, "crawl", 3, delay=8.0)
     loopback.route("/fast.xml", CannedResponse(body=_feed([]), content_type="application/rss+xml"))
     services = make_services(
         [{"name": "slow", "url": slow}, {"name": "fast", "url": loopback.url("/fast.xml"),
