@@ -59,7 +59,10 @@ CORE: Final = re.compile(
     r"(?P<sign>(?<![\w\-−])[-−](?=\d)|(?i:minus|negative)\s+(?=\d))?"
     r"(?:(?(pre)|(?<![^\W" + CJK_CHARS + r"])(?<![.,])(?<![A-Za-z]-))(?P<dig>" + DIGITS_RE + r")"
     r"(?:(?:\s?-\s?|\s)(?P<scale>" + SCALE_WORD_RE + r")(?![\w])"
-    r"|(?P<abbr>" + ABBR_RE + r")(?![A-Za-z0-9]))?"
+    r"|(?P<abbr>" + ABBR_RE + r")(?![A-Za-z0-9])"
+    # Spaced abbreviations: "5 bn", "$15 mn"; the one-letter and "mil" ones only after a
+    # currency ("S$1 mil", "$3 m"), since "300 m" alone is more often metres.
+    r"|\s(?P<sabbr>bn|Bn|bln|mn|mln|tn|trn|(?(pre)(?:mil|[mMbB])|(?!)))(?![\w]))?"
     r"|(?<![\w-])(?P<digit>(?i:double|triple))[- ]digits?(?![\w])"
     r"|(?<![\w-])(?P<mult>(?i:" + "|".join(sorted(_MULT_WORDS, key=len, reverse=True)) + r"))"
     r"(?![\w]|[ ]down|-digit)"
@@ -67,18 +70,23 @@ CORE: Final = re.compile(
     r"|(?<![\w-])(?P<words>(?i:" + WORDS_RE + r")))"
 )
 
+# "45 billion R": rand written after a scaled amount (never after a bare number, "grade 5 R").
+_RAND_AFTER: Final = re.compile(r" R(?![\w&$'’])")
 _HAS_SCALE_WORD: Final = re.compile(r"(?i)hundred|thousand|million|billion|trillion|dozen")
 _COMPOUND: Final = re.compile(r"-([a-z]{3,})(?![\w-])")
 _RIGHT_UNIT: Final = re.compile(
     r"(?P<pp>\s?(?:percentage[- ]points?|pp|ppts?|pts)(?![\w]))"
     r"|(?P<bp>\s?(?:basis[- ]points?|bps|bp)(?![\w]))"
-    r"|(?P<pct>\s?(?:%|％|(?i:percent(?:age)?s?|per\s?cent|pct)(?![\w])))"
+    r"|(?P<pct>\s?(?:%|％|(?i:percent(?:age)?s?|per\s?cent|pct)(?![\w])|pc(?![\w])|p\.c\.))"
     r"|(?P<x>(?:[x×X](?![\w])|[\s-]?(?i:times|fold)(?![\w])))"
     r"|(?P<cur>[\s-]?(?:" + SUFFIX_RE + r"))(?:\s(?P<cscale>" + SCALE_WORD_RE + r")(?![\w]))?"
     r"|(?P<time>\s?-?\s?(?i:years?|months?|quarters?|weeks?|days?|hours?|minutes?|mins?"
     r"|seconds?|decades?|yrs?)(?![\w])|-year-old|-month)"
     r"|(?P<ordinal>(?:st|nd|rd|th)(?![\w]))"
+    r"|(?P<pence>p)(?![\w])"
 )
+# "1080p" and "720p" are video resolutions, never share prices in pence.
+_RESOLUTIONS: Final[frozenset[float]] = frozenset({144, 240, 360, 480, 576, 720, 1080, 1440, 2160})
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,22 +105,32 @@ class Core:
     unit_after: bool = False  # the unit was written after the number ("15%", "5 yuan")
     times: bool = False
     size_suffix: bool = False
+    # What the currency multiplied the written number by (0.01 for "9 cents", 1e6 for
+    # "5 MUSD"); "8 or 9 cents" shares it.
+    unit_mult: float = 1.0
 
 
-def read_core(text: str, m: re.Match[str], yen: str) -> Core | None:
-    """Value, scale and unit of one CORE match plus the unit written right after it."""
+def read_core(text: str, m: re.Match[str], yen: str, pence: bool = False) -> Core | None:
+    """Value, scale and unit of one CORE match plus the unit written right after it.
+
+    ``yen`` is the code "¥" stands for in this text; ``pence`` says the text is about sterling,
+    so a "p" glued to digits is pence ("412p")."""
     start, end = m.start(), m.end()
     unit: str | None = None
     mult = 1.0
     compound: str | None = None
     bare_words = False
-    has_scale = bool(m.group("scale") or m.group("abbr"))
+    abbr = m.group("abbr") or m.group("sabbr") or ""
+    has_scale = bool(m.group("scale") or abbr)
     pre = m.group("pre")
     if pre:
         code = currency_code(pre)
         if code is None:
             return None
         unit, mult = code
+        if pre == "R" and not (has_scale or "," in (m.group("dig") or "")):
+            # A bare "R" before a small number is a name ("DeepSeek R1", "R2 storage").
+            return None
         if unit == "JPY" and pre in ("¥", "￥"):
             unit = yen
     if m.group("dig"):
@@ -121,8 +139,8 @@ def read_core(text: str, m: re.Match[str], yen: str) -> Core | None:
             return None
         if m.group("scale"):
             value *= scale_value(m.group("scale"))
-        elif m.group("abbr"):
-            value *= scale_value(m.group("abbr"))
+        elif abbr:
+            value *= scale_value(abbr)
     elif m.group("digit"):
         value = 10.0 if m.group("digit").lower() == "double" else 100.0
         return Core(start, end, value, "%", True, False, False, None, False, False, True)
@@ -170,9 +188,12 @@ def read_core(text: str, m: re.Match[str], yen: str) -> Core | None:
                 times = True
         elif um.group("cur"):
             code = currency_code(um.group("cur").lstrip(" -"))
+            if code is not None and code[0] == "KRW" and m.group("words") and not has_scale:
+                code = None  # "all five won medals": the verb, not Korean won
             if code is not None:
                 unit = code[0]
                 value *= code[1]
+                mult = code[1]
                 if um.group("cscale") and not has_scale:
                     value *= scale_value(um.group("cscale"))
                     has_scale = True
@@ -181,6 +202,13 @@ def read_core(text: str, m: re.Match[str], yen: str) -> Core | None:
         elif um.group("ordinal"):
             glued = True
             um = None
+        elif um.group("pence"):
+            if pence and m.group("dig") and not has_scale and value not in _RESOLUTIONS:
+                unit = "GBP"
+                value /= 100
+                mult = 0.01
+            else:
+                um = None
         if um is not None and not um.group("time"):
             end = um.end()
             cm = None
@@ -203,7 +231,10 @@ def read_core(text: str, m: re.Match[str], yen: str) -> Core | None:
         and 1900 <= int(digits) <= 2100
         and not m.group("sign")
     )
-    abbr = m.group("abbr") or ""
+    if unit is None and has_scale:
+        rand = _RAND_AFTER.match(text, end)
+        if rand is not None:
+            unit, end, cm = "ZAR", rand.end(), None
     return Core(
         start,
         end,
@@ -217,7 +248,8 @@ def read_core(text: str, m: re.Match[str], yen: str) -> Core | None:
         is_time,
         unit_after=unit is not None and not unit_before,
         times=times,
-        size_suffix=unit is None and abbr in ("B", "M", "K", "T"),
+        size_suffix=unit is None and m.group("abbr") in ("B", "M", "K", "T"),
+        unit_mult=mult,
     )
 
 
@@ -240,7 +272,8 @@ _SCALE_LEAD: Final = re.compile(
 
 
 _LOWER_PREFIX_WORDS: Final[frozenset[str]] = frozenset(
-    "usd eur gbp rmb cny jpy hkd aud cad nzd mxn chf inr krw sgd twd brl ars minus negative".split()
+    """usd eur gbp rmb cny jpy hkd aud cad nzd mxn chf inr krw sgd twd brl ars rs rs. minus
+    negative""".split()
 )
 
 

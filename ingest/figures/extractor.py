@@ -68,6 +68,15 @@ def _yen(text: str) -> str:
     return "CNY" if china > japan else "JPY"
 
 
+# Text about sterling, where "412p" is 412 pence.
+_STERLING: Final = re.compile(r"£|\b(?:pence|sterling|FTSE|LSE|London Stock Exchange)\b")
+_GLUED_P: Final = re.compile(r"\dp\b")
+
+
+def _pence(text: str) -> bool:
+    return _GLUED_P.search(text) is not None and _STERLING.search(text) is not None
+
+
 _CJK_BREAK_CLASS = "[" + CJK_CHARS + "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]"
 _CJK_BREAK: Final = re.compile(_CJK_BREAK_CLASS)
 _CJK_LAST_BREAK: Final = re.compile(".*" + _CJK_BREAK_CLASS, re.S)
@@ -131,7 +140,7 @@ def extract_figures(
     """
     if not text or not any(ch.isdigit() or ch.isalpha() for ch in text):
         return ()
-    raws = scan(text, _yen(text))
+    raws = scan(text, _yen(text), _pence(text))
     if not raws:
         return ()
     ctx = TextContext.build(text, settings)

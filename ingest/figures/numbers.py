@@ -73,7 +73,9 @@ DIGITS_RE: Final[str] = (
     r"(?:(?:\d{1,3}(?:,\d{3})+(?![\d,]\d)|\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[\u00a0\u202f]\d{3})+"
     r"|\d{1,3}(?: \d{3}){2,}(?!\d)|\d+)(?:\.\d+)?|\.\d+)"
 )
-SCALE_WORD_RE: Final[str] = r"(?i:(?:hundred|thousand|million|billion|trillion|lakh|crore)s?)"
+SCALE_WORD_RE: Final[str] = (
+    r"(?i:lakh\s+crores?|(?:hundred|thousand|million|billion|trillion|lakh|crore)s?)"
+)
 ABBR_RE: Final[str] = r"(?:万亿|亿|万|bn|Bn|bln|mn|mln|mil|MM|tn|tln|trn|[kKmMbBT])"
 
 # Number words: "one trillion", "twenty-one", "one hundred and six", "a dozen", "half a million".
@@ -105,7 +107,9 @@ def scale_value(raw: str) -> float:
     """Multiplier of a scale word or abbreviation ("billion", "bn", "B" -> 1e9); 1.0 if unknown."""
     if raw in ABBREVIATIONS:
         return ABBREVIATIONS[raw]
-    word = raw.lower().rstrip("s")
+    word = " ".join(raw.lower().split()).rstrip("s")
+    if word == "lakh crore":
+        return 1e12  # Indian press: "Rs 1.5 lakh crore" is 1.5 x 10^5 x 10^7
     return SCALES.get(word, 1.0)
 
 

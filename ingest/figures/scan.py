@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ingest.figures.core import CORE, Core, candidates, read_core
+from ingest.figures.lists import CHANGE_VERBS, share_units
 
 _QUALIFIER_OF: Final[dict[str, str]] = {
     "about": "approx",
@@ -72,6 +73,8 @@ _SUFFIX_QUAL: Final = re.compile(
 )
 _RANGE_SEP: Final = re.compile(r"\s?(?:-|–|—|~)\s?|\s+(?:to|and)\s+")
 _FROM: Final = re.compile(r"(?i)\bfrom\s+\Z")
+# A change verb right before the first number: "X to Y" after it is a change and a level.
+_CHANGE_BEFORE: Final = re.compile(r"(?i)\b(?:" + CHANGE_VERBS + r")\s+(?:by\s+)?\Z")
 _RIGHT_NEG: Final = re.compile(
     r"\s+(?:(?:cash|net|operating|capital|free[- ]cash[- ]flow)\s+)?(?:outflow|loss|deficit"
     r"|shortfall|drop|decline|fall|decrease|slump|plunge)s?(?![\w])"
@@ -106,11 +109,14 @@ class Raw:
     size_suffix: bool = False  # "72B" glued upper-case scale with no currency
     core_start: int = 0  # the number itself, without qualifier words
     core_end: int = 0
+    has_scale: bool = False
+    unit_mult: float = 1.0  # see Core.unit_mult
 
 
 _QUAL_MAX_WORDS: Final = 4
 _ARTICLES: Final[frozenset[str]] = frozenset({"a", "an"})
-_CONNECTORS: Final[frozenset[str]] = frozenset({"by", "of", "at", "to", "was", "were"})
+# "out" for "wiping out $30bn".
+_CONNECTORS: Final[frozenset[str]] = frozenset({"by", "of", "at", "to", "was", "were", "out"})
 _NEG_WORDS: Final[frozenset[str]] = frozenset(
     """outflow loss losses deficit shortfall wiping wiped wipe erasing erased burn burning burned
     burnt weakened weakening eased retreated decline declined declines drop dropped drops fall
@@ -187,7 +193,7 @@ def _left_context(text: str, start: int) -> tuple[str | None, int, str | None, s
     return key, q_start, neg, conn
 
 
-def scan(text: str, yen: str) -> list[Raw]:
+def scan(text: str, yen: str, pence: bool = False) -> list[Raw]:
     """All figure candidates in ``text``, left to right, with ranges merged."""
     out: list[Raw] = []
     consumed = 0
@@ -198,7 +204,7 @@ def scan(text: str, yen: str) -> list[Raw]:
             if retry is None or retry.end() == retry.start():
                 continue
             m = retry
-        core = read_core(text, m, yen)
+        core = read_core(text, m, yen, pence)
         if core is None or core.glued or core.is_time:
             # Consume the rejected number so its inner digit runs ("960" of "25,960", "3" of
             # "Qwen3") are not tried again on their own.
@@ -236,9 +242,16 @@ def scan(text: str, yen: str) -> list[Raw]:
             and _FROM.search(text, max(0, start - 8), start)
         ):
             rm = None  # "from 12% to 35%" is a change, not a range
+        if (
+            rm is not None
+            and unit is not None
+            and rm.group().strip() == "to"
+            and _CHANGE_BEFORE.search(text, max(0, start - 30), start)
+        ):
+            rm = None  # "increased by $43.6 billion to $419.2 billion": a change, then a level
         if rm is not None and (rm.group().strip() != "and" or between):
             m2 = CORE.match(text, rm.end())
-            core2 = read_core(text, m2, yen) if m2 is not None else None
+            core2 = read_core(text, m2, yen, pence) if m2 is not None else None
             if (
                 core2 is not None
                 and not core2.glued
@@ -303,9 +316,11 @@ def scan(text: str, yen: str) -> list[Raw]:
                 size_suffix=core.size_suffix,
                 core_start=core.start,
                 core_end=core.end,
+                has_scale=core.has_scale,
+                unit_mult=core.unit_mult,
             )
         )
-    return out
+    return share_units(text, out)
 
 
 def _implied_scale(v2: float, core2: Core) -> float:

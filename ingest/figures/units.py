@@ -51,11 +51,27 @@ SYMBOLS: Final[dict[str, str]] = {
     "NZ$": "NZD",
     "NZD$": "NZD",
     "S$": "SGD",
+    "S $": "SGD",
+    "SG$": "SGD",
+    "NZ $": "NZD",
     "NT$": "TWD",
     "R$": "BRL",
     "MX$": "MXN",
     "Mex$": "MXN",
     "MXN$": "MXN",
+    # Australian and New Zealand papers put the country after the sign: "$US1.2 billion",
+    # "$A82.6m". A spaced "A $5" is not taken: it is the article "A" before a dollar amount.
+    "$US": "USD",
+    "$A": "AUD",
+    "$AU": "AUD",
+    "$AUD": "AUD",
+    "$NZ": "NZD",
+    "$HK": "HKD",
+    "$S": "SGD",
+    "$C": "CAD",
+    "RM": "MYR",  # Malaysian ringgit, "RM23.50"; its sub-unit is the sen
+    "Rs.": "INR",  # "Rs 500 crore"; Pakistani and Sri Lankan rupees are written with a code
+    "Rs": "INR",
     "$": "USD",
     "€": "EUR",
     "£": "GBP",
@@ -143,6 +159,26 @@ NAMES: Final[dict[str, str]] = {
     "danish kroner": "DKK",
     "zloty": "PLN",
     "shekels": "ILS",
+    "shekel": "ILS",
+    "new shekels": "ILS",
+    "new israeli shekels": "ILS",
+    "israeli shekels": "ILS",
+    "philippine pesos": "PHP",
+    "chilean pesos": "CLP",
+    "colombian pesos": "COP",
+    "singapore dollar": "SGD",
+    "new zealand dollar": "NZD",
+    "malaysian ringgit": "MYR",
+    "south african rand": "ZAR",
+    "forint": "HUF",
+    "koruna": "CZK",
+    "hryvnia": "UAH",
+    "dong": "VND",
+    "pakistani rupees": "PKR",
+    "sri lankan rupees": "LKR",
+    "swedish crowns": "SEK",
+    "norwegian crowns": "NOK",
+    "danish crowns": "DKK",
     "naira": "NGN",
     "finnish markka": "FIM",
     "markka": "FIM",
@@ -178,6 +214,14 @@ SUBUNITS: Final[dict[str, tuple[str, float]]] = {
     "pence": ("GBP", 0.01),
     "penny": ("GBP", 0.01),
     "mao": ("CNY", 0.1),
+    # Malaysian press: "rose 18 sen to RM23.50".
+    "sen": ("MYR", 0.01),
+    "us cents": ("USD", 0.01),
+    "euro cents": ("EUR", 0.01),
+    "singapore cents": ("SGD", 0.01),
+    "australian cents": ("AUD", 0.01),
+    "canadian cents": ("CAD", 0.01),
+    "hong kong cents": ("HKD", 0.01),
 }
 
 
@@ -199,6 +243,9 @@ PREFIX_RE: Final[str] = (
     r"|(?i:(?<![A-Za-z])(?:hk|us|u\.s\.?|c|usd|nzd|aud|cad|mxn|mex)\s?\$)"
     r"|(?:" + _alt(_SYMBOL_KEYS) + r")"
     r"|(?<![A-Za-z])M?(?:" + "|".join(_UPPER_CODES) + r")(?![A-Za-z])"
+    # South African rand, "R3.2bn"; read_core keeps it only before a scale or grouped digits,
+    # so "DeepSeek R1" and "R2 storage" stay names.
+    r"|(?<![A-Za-z&.-])R(?![A-Za-z&$])"
     r"|(?<![A-Za-z])(?:" + "|".join(sorted(LOWERCASE_OK)) + r")(?![A-Za-z])"
     # "公元2025年" is the year AD 2025 and "纪元" an era, not yuan.
     r"|(?:" + _alt([k for k in CJK_NAMES if k != "元"]) + r"|(?<![公纪])元))"
@@ -215,7 +262,7 @@ SUFFIX_RE: Final[str] = (
 
 _PREFIX_LOOKUP: Final[dict[str, str]] = {
     re.sub(r"\s+", "", k).lower(): v for k, v in SYMBOLS.items()
-} | {"us$": "USD", "u.s$": "USD", "u.s.$": "USD", "mex$": "MXN"}
+} | {"us$": "USD", "u.s$": "USD", "u.s.$": "USD", "mex$": "MXN", "r": "ZAR"}
 
 
 def currency_code(raw: str) -> tuple[str, float] | None:

@@ -1,0 +1,132 @@
+"""Figures that share a unit written once: "8 or $9", "eight or nine euros", "rose 2 percent
+but fell by 1".
+
+Runs over the scanned figures of one text, after :func:`ingest.figures.scan.scan` has read each
+number on its own. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING, Final
+
+from ingest.figures.context import counted_noun
+
+if TYPE_CHECKING:
+    from ingest.figures.scan import Raw
+
+_FALL_VERBS: Final = (
+    "fell|falls?|falling|dropped|drops?|dropping|declined|declines?|declining|decreased"
+    "|decreases?|decreasing|lost|loses?|losing|shed|sheds|slid|slides?|slipped|slips?|dipped"
+    "|dips?|eased|eases?|sank|sinks?|tumbled|plunged|plummeted|slumped|retreated|shrank|shrunk"
+    "|contracted|down|lower|off"
+)
+_RISE_VERBS: Final = (
+    "rose|rises?|rising|risen|gained|gains?|gaining|increased|increases?|increasing|grew"
+    "|grows?|growing|grown|climbed|climbs?|jumped|jumps?|surged|surges?|soared|soars?|rallied"
+    "|advanced|added|adds?|up|higher|widened|expanded|lifted|edged"
+)
+# Verbs (and adverbs) that state a change; shared with scan's "X to Y" rule.
+CHANGE_VERBS: Final = _FALL_VERBS + "|" + _RISE_VERBS
+_FALL: Final[frozenset[str]] = frozenset(_FALL_VERBS.split("|"))
+
+# "fell 1", "decrease by 1", "lost about 1", and the verb left out: "... and by 1.1".
+_VERB_BEFORE: Final = re.compile(
+    r"(?i)(?:\b(?P<verb>" + CHANGE_VERBS + r")(?:\s+by)?|(?:\b(?:and|but|or|while|then)|,)"
+    r"\s+(?P<by>by))\s+(?:(?:about|around|nearly|almost|roughly|some|just|another|a\s+further"
+    r"|a\s+more\s+modest|only)\s+)?\Z"
+)
+# Joins of a list that writes the unit once, at its end: "8 or $9", "5, 6 or 7 percent".
+_JOIN: Final = re.compile(r"\s*,\s*|,?\s+(?:or|and)\s+")
+_SENTENCE_END: Final = re.compile(r"[.!?](?:\s|\Z)|\n")
+_RATE_UNITS: Final[frozenset[str]] = frozenset({"%", "pp"})
+
+
+def _implied_scale(raw: Raw) -> float:
+    """Scale written on ``raw`` ("$3bn" -> 1e9), read back from its value."""
+    number = abs(raw.value / raw.unit_mult) if raw.unit_mult else 0.0
+    if not raw.has_scale:
+        return 1.0
+    for scale in (1e12, 1e9, 1e6, 1e3, 1e2):
+        if number >= scale:
+            return scale
+    return 1.0
+
+
+def _bare(text: str, raw: Raw) -> bool:
+    """A unitless number with no counted noun, no compound and no range of its own."""
+    return (
+        raw.unit == "count"
+        and raw.compound_noun is None
+        and raw.qualifier != "range"
+        and not raw.times
+        and counted_noun(text, raw.end)[0] is None
+    )
+
+
+def _with_unit(raw: Raw, unit: str, mult: float, negative: bool) -> Raw:
+    """``raw`` in ``unit``, its number times ``mult``; signed as a fall when ``negative``."""
+    value = raw.value * mult
+    low = raw.low * mult if raw.low is not None else None
+    high = raw.high * mult if raw.high is not None else None
+    qualifier = raw.qualifier
+    if negative and value > 0:
+        # As scan signs a fall: the bounds swap ("fell at least 3" is at most -3).
+        value, low, high = -value, (-high if high is not None else None), (-low if low else None)
+        qualifier = {"min": "max", "max": "min"}.get(qualifier, qualifier)
+    return replace(
+        raw, unit=unit, value=value, low=low, high=high, qualifier=qualifier, bare_words=False
+    )
+
+
+def share_units(text: str, raws: list[Raw]) -> list[Raw]:
+    """Give unitless numbers the unit their list writes once."""
+    if len(raws) < 2:
+        return raws
+    out = list(raws)
+    # "8 or $9", "eight or nine euros", "5, 6 or 7 percent": right to left, so a chain of
+    # numbers passes the last one's unit back.
+    for i in range(len(out) - 2, -1, -1):
+        a, b = out[i], out[i + 1]
+        if b.unit in ("count", "x") or not _JOIN.fullmatch(text, a.end, b.start):
+            continue
+        if not _bare(text, a) or b.qualifier == "range":
+            continue
+        mult = b.unit_mult * (1.0 if a.has_scale else _implied_scale(b))
+        fall = _VERB_BEFORE.search(text, max(0, a.start - 40), a.start)
+        negative = fall is not None and (fall.group("verb") or "").lower() in _FALL
+        out[i] = _with_unit(a, b.unit, mult, negative or b.value < 0)
+        if negative and b.value > 0:
+            out[i + 1] = _with_unit(b, b.unit, 1.0, True)
+    # "rose 2 percent but fell by 1": a rate's unit carries to a bare change in its sentence.
+    for i, r in enumerate(out):
+        if r.unit != "count" or r.bare_words or abs(r.value) > 100 or not _bare(text, r):
+            continue
+        verb = _VERB_BEFORE.search(text, max(0, r.start - 40), r.start)
+        if verb is None:
+            continue
+        source = _rate_in_sentence(text, out, i)
+        if source is None:
+            continue
+        word = (verb.group("verb") or "").lower()
+        negative = word in _FALL if word else source.value < 0
+        out[i] = _with_unit(r, source.unit, 1.0, negative)
+    return out
+
+
+def _rate_in_sentence(text: str, raws: list[Raw], i: int) -> Raw | None:
+    """The nearest percentage or percentage-point figure in the sentence of raws[i]: the one
+    before it, else the one after it."""
+    r = raws[i]
+    for j in range(i - 1, -1, -1):
+        if _SENTENCE_END.search(text, raws[j].end, r.start):
+            break
+        if raws[j].unit in _RATE_UNITS:
+            return raws[j]
+    for j in range(i + 1, len(raws)):
+        if _SENTENCE_END.search(text, r.end, raws[j].start):
+            break
+        if raws[j].unit in _RATE_UNITS:
+            return raws[j]
+    return None
