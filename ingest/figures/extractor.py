@@ -29,6 +29,7 @@ _LABEL_WORDS: Final[frozenset[str]] = frozenset(
     round season episode gen item rule line room gate route hkex: hk: sehk: nyse: nasdaq: sse:
     szse: tse: krx: code""".split()
 )
+_DAY_OR_YEAR: Final = re.compile(r"\d{1,2}|\d{4}")
 _CLOCK_WORDS: Final[frozenset[str]] = frozenset({"a.m.", "p.m.", "am", "pm", "a.m", "p.m"})
 # Checked on the whitespace-free token around the number: URL, e-mail, domain, time of day,
 # numeric date, dashed phone number, exchange suffix ("9988.HK").
@@ -111,7 +112,10 @@ def _is_blocked(text: str, start: int, end: int, unit: str) -> bool:
         return True
     after = text[hi : hi + 12].split()
     nxt = after[0].rstrip(".,;:") if after else ""
-    if nxt in _MONTHS or nxt.lower() in _MONTHS_LOWER:
+    if (nxt in _MONTHS or nxt.lower() in _MONTHS_LOWER) and _DAY_OR_YEAR.fullmatch(
+        text, start, end
+    ):
+        # "24 September", "2025 March"; not "$ 37,305.97 february expenses".
         return True
     if after and after[0].lower() in _CLOCK_WORDS:
         return True

@@ -41,6 +41,13 @@ _VERB_BEFORE: Final = re.compile(
 _JOIN: Final = re.compile(r"\s*,\s*|,?\s+(?:or|and)\s+")
 _SENTENCE_END: Final = re.compile(r"[.!?](?:\s|\Z)|\n")
 _RATE_UNITS: Final[frozenset[str]] = frozenset({"%", "pp"})
+# Words the counted-noun reader takes for a noun that are not one ("by 2 next year").
+_NOT_NOUNS: Final[frozenset[str]] = frozenset(
+    "next earlier later respectively apiece overall since after before against compared".split()
+)
+# "fell 90, or 0.3 percent" (points, then the rate) and "fell 45 to 8,100" (points to a level):
+# the bare number is index points, not a rate.
+_POINTS_AFTER: Final = re.compile(r"\s*,?\s*(?:or|to)\s+[-−$€£¥]?\d")
 
 
 def _implied_scale(raw: Raw) -> float:
@@ -56,13 +63,12 @@ def _implied_scale(raw: Raw) -> float:
 
 def _bare(text: str, raw: Raw) -> bool:
     """A unitless number with no counted noun, no compound and no range of its own."""
-    return (
-        raw.unit == "count"
-        and raw.compound_noun is None
-        and raw.qualifier != "range"
-        and not raw.times
-        and counted_noun(text, raw.end)[0] is None
-    )
+    if raw.unit != "count" or raw.compound_noun is not None or raw.qualifier == "range":
+        return False
+    if raw.times:
+        return False
+    noun = counted_noun(text, raw.end)[0]
+    return noun is None or noun in _NOT_NOUNS
 
 
 def _with_unit(raw: Raw, unit: str, mult: float, negative: bool) -> Raw:
@@ -85,14 +91,26 @@ def share_units(text: str, raws: list[Raw]) -> list[Raw]:
     if len(raws) < 2:
         return raws
     out = list(raws)
+    joined: set[int] = set()
     # "8 or $9", "eight or nine euros", "5, 6 or 7 percent": right to left, so a chain of
     # numbers passes the last one's unit back.
     for i in range(len(out) - 2, -1, -1):
         a, b = out[i], out[i + 1]
-        if b.unit in ("count", "x") or not _JOIN.fullmatch(text, a.end, b.start):
+        join = _JOIN.fullmatch(text, a.end, b.start)
+        if b.unit in ("count", "x") or join is None:
+            continue
+        gap = join.group()
+        if "," in gap and not ("or" in gap or "and" in gap) and i + 1 not in joined:
+            # A bare comma joins only inside a list that ends in "or"/"and" ("5, 6 or 7%");
+            # "Of the 30, 5 percent ..." is two things.
+            continue
+        if "," in gap and ("or" in gap or "and" in gap) and not _after_comma(text, out, i):
+            # "fell 90, or 0.3 percent": points, then the same fall as a rate; only a longer
+            # list takes a comma before its last "or" ("5, 6, or 7 percent").
             continue
         if not _bare(text, a) or b.qualifier == "range":
             continue
+        joined.add(i)
         mult = b.unit_mult * (1.0 if a.has_scale else _implied_scale(b))
         fall = _VERB_BEFORE.search(text, max(0, a.start - 40), a.start)
         negative = fall is not None and (fall.group("verb") or "").lower() in _FALL
@@ -101,7 +119,10 @@ def share_units(text: str, raws: list[Raw]) -> list[Raw]:
             out[i + 1] = _with_unit(b, b.unit, 1.0, True)
     # "rose 2 percent but fell by 1": a rate's unit carries to a bare change in its sentence.
     for i, r in enumerate(out):
-        if r.unit != "count" or r.bare_words or abs(r.value) > 100 or not _bare(text, r):
+        # Index points are written bare too ("the Dow fell 90"); rate changes are small.
+        if r.unit != "count" or r.bare_words or abs(r.value) >= 20 or not _bare(text, r):
+            continue
+        if _POINTS_AFTER.match(text, r.end):
             continue
         verb = _VERB_BEFORE.search(text, max(0, r.start - 40), r.start)
         if verb is None:
@@ -113,6 +134,11 @@ def share_units(text: str, raws: list[Raw]) -> list[Raw]:
         negative = word in _FALL if word else source.value < 0
         out[i] = _with_unit(r, source.unit, 1.0, negative)
     return out
+
+
+def _after_comma(text: str, raws: list[Raw], i: int) -> bool:
+    """raws[i] follows the figure before it after a bare comma ("5, 6")."""
+    return i > 0 and re.fullmatch(r"\s*,\s*", text[raws[i - 1].end : raws[i].start]) is not None
 
 
 def _rate_in_sentence(text: str, raws: list[Raw], i: int) -> Raw | None:

@@ -51,7 +51,6 @@ SYMBOLS: Final[dict[str, str]] = {
     "NZ$": "NZD",
     "NZD$": "NZD",
     "S$": "SGD",
-    "S $": "SGD",
     "SG$": "SGD",
     "NZ $": "NZD",
     "NT$": "TWD",
@@ -242,6 +241,8 @@ PREFIX_RE: Final[str] = (
     r"(?:(?<![A-Za-z])(?:" + _alt(_LETTER_SYMBOL_KEYS) + r")"
     r"|(?i:(?<![A-Za-z])(?:hk|us|u\.s\.?|c|usd|nzd|aud|cad|mxn|mex)\s?\$)"
     r"|(?:" + _alt(_SYMBOL_KEYS) + r")"
+    # "S $2.3 billion" (a spaced Singapore dollar), but not "Model S $79,990".
+    r"|(?<![A-Za-z])(?<!Model )(?<!Class )(?<!Series )(?<!Plan )S \$"
     r"|(?<![A-Za-z])M?(?:" + "|".join(_UPPER_CODES) + r")(?![A-Za-z])"
     # South African rand, "R3.2bn"; read_core keeps it only before a scale or grouped digits,
     # so "DeepSeek R1" and "R2 storage" stay names.
@@ -256,13 +257,14 @@ SUFFIX_RE: Final[str] = (
     r"(?:(?i:(?:" + _alt(list(NAMES)) + r"))(?![A-Za-z])"
     r"|M?(?:" + "|".join(_UPPER_CODES) + r")(?![A-Za-z])"
     r"|(?:" + "|".join(sorted(LOWERCASE_OK)) + r")(?![A-Za-z])"
-    r"|(?i:(?:" + _alt(list(SUBUNITS)) + r"))(?![A-Za-z])"
+    r"|(?i:(?:" + _alt([k for k in SUBUNITS if k != "sen"]) + r"))(?![A-Za-z])"
+    r"|sen(?![A-Za-z])"  # lower case only: "5 Sen." is a senator
     r"|(?:" + _alt([*_SYMBOL_KEYS, *CJK_NAMES, "ரூ"]) + r"))"
 )
 
 _PREFIX_LOOKUP: Final[dict[str, str]] = {
     re.sub(r"\s+", "", k).lower(): v for k, v in SYMBOLS.items()
-} | {"us$": "USD", "u.s$": "USD", "u.s.$": "USD", "mex$": "MXN", "r": "ZAR"}
+} | {"us$": "USD", "u.s$": "USD", "u.s.$": "USD", "mex$": "MXN", "r": "ZAR", "s$": "SGD"}
 
 
 def currency_code(raw: str) -> tuple[str, float] | None:
