@@ -62,7 +62,7 @@ CORE: Final = re.compile(
     r"|(?P<abbr>" + ABBR_RE + r")(?![A-Za-z0-9])"
     # Spaced abbreviations: "5 bn", "$15 mn"; the one-letter and "mil" ones only after a
     # currency ("S$1 mil", "$3 m"), since "300 m" alone is more often metres.
-    r"|\s(?P<sabbr>bn|Bn|bln|mn|mln|tn|trn|(?(pre)(?:mil|[mMbB])|(?!)))(?![\w]))?"
+    r"|\s(?P<sabbr>bn|Bn|bln|mn|mln|tn|trn|(?(pre)(?:mil|bil|tril|[mMbB])|(?!)))(?![\w]))?"
     r"|(?<![\w-])(?P<digit>(?i:double|triple))[- ]digits?(?![\w])"
     r"|(?<![\w-])(?P<mult>(?i:" + "|".join(sorted(_MULT_WORDS, key=len, reverse=True)) + r"))"
     r"(?![\w]|[ ]down|-digit)"
@@ -70,6 +70,8 @@ CORE: Final = re.compile(
     r"|(?<![\w-])(?P<words>(?i:" + WORDS_RE + r")))"
 )
 
+# Currency names that are also common nouns: money only after a scale ("3 billion marks").
+_SCALED_ONLY: Final[frozenset[str]] = frozenset({"marks"})
 # "45 billion R": rand written after a scaled amount (never after a bare number, "grade 5 R").
 _RAND_AFTER: Final = re.compile(r" R(?![\w&$'’])")
 _HAS_SCALE_WORD: Final = re.compile(r"(?i)hundred|thousand|million|billion|trillion|dozen")
@@ -77,7 +79,8 @@ _COMPOUND: Final = re.compile(r"-([a-z]{3,})(?![\w-])")
 _RIGHT_UNIT: Final = re.compile(
     r"(?P<pp>\s?(?:percentage[- ]points?|pp|ppts?|pts)(?![\w]))"
     r"|(?P<bp>\s?(?:basis[- ]points?|bps|bp)(?![\w]))"
-    r"|(?P<pct>\s?(?:%|％|(?i:percent(?:age)?s?|per\s?cent|pct)(?![\w])|pc(?![\w])|p\.c\.))"
+    r"|(?P<pct>\s?(?:%|％)|[\s-]?(?:(?i:percent(?:age)?s?|per[\s-]?cent|pct)(?![\w])|pc(?![\w])"
+    r"|p\.c\.))"
     r"|(?P<x>(?:[x×X](?![\w])|[\s-]?(?i:times|fold)(?![\w])))"
     r"|(?P<cur>[\s-]?(?:" + SUFFIX_RE + r"))(?:\s(?P<cscale>" + SCALE_WORD_RE + r")(?![\w]))?"
     r"|(?P<time>\s?-?\s?(?i:years?|months?|quarters?|weeks?|days?|hours?|minutes?|mins?"
@@ -110,11 +113,13 @@ class Core:
     unit_mult: float = 1.0
 
 
-def read_core(text: str, m: re.Match[str], yen: str, pence: bool = False) -> Core | None:
+def read_core(
+    text: str, m: re.Match[str], yen: str, pence: bool = False, rupee: str = "INR"
+) -> Core | None:
     """Value, scale and unit of one CORE match plus the unit written right after it.
 
-    ``yen`` is the code "¥" stands for in this text; ``pence`` says the text is about sterling,
-    so a "p" glued to digits is pence ("412p")."""
+    ``yen`` is the code "¥" stands for in this text, ``rupee`` the one "Rs" stands for;
+    ``pence`` says the text is about sterling, so a "p" glued to digits is pence ("412p")."""
     start, end = m.start(), m.end()
     unit: str | None = None
     mult = 1.0
@@ -128,11 +133,15 @@ def read_core(text: str, m: re.Match[str], yen: str, pence: bool = False) -> Cor
         if code is None:
             return None
         unit, mult = code
+        if pre in ("euro", "Euro") and m.end("pre") != m.start("dig"):
+            return None  # "the euro 0.5% higher": the currency's name, not a prefix
         if pre == "R" and not (has_scale or "," in (m.group("dig") or "")):
             # A bare "R" before a small number is a name ("DeepSeek R1", "R2 storage").
             return None
         if unit == "JPY" and pre in ("¥", "￥"):
             unit = yen
+        elif unit == "INR" and pre in ("Rs", "Rs."):
+            unit = rupee
     if m.group("dig"):
         value = parse_digits(m.group("dig"))
         if value is None:
@@ -188,8 +197,11 @@ def read_core(text: str, m: re.Match[str], yen: str, pence: bool = False) -> Cor
                 times = True
         elif um.group("cur"):
             code = currency_code(um.group("cur").lstrip(" -"))
-            if code is not None and code[0] == "KRW" and m.group("words") and not has_scale:
+            word = um.group("cur").lstrip(" -").lower()
+            if code is not None and word == "won" and m.group("words") and not has_scale:
                 code = None  # "all five won medals": the verb, not Korean won
+            if code is not None and word in _SCALED_ONLY and not has_scale:
+                code = None  # "scored 95 marks": exam marks; "3 billion marks" is money
             if code is not None:
                 unit = code[0]
                 value *= code[1]
@@ -272,8 +284,8 @@ _SCALE_LEAD: Final = re.compile(
 
 
 _LOWER_PREFIX_WORDS: Final[frozenset[str]] = frozenset(
-    """usd eur gbp rmb cny jpy hkd aud cad nzd mxn chf inr krw sgd twd brl ars rs rs. minus
-    negative""".split()
+    """usd eur gbp rmb cny jpy hkd aud cad nzd mxn chf inr krw sgd twd brl ars rs rs. rp ksh kshs
+    dh dhs tk php euro minus negative""".split()
 )
 
 
@@ -292,6 +304,12 @@ def _may_have_prefix(text: str, p: int) -> bool:
     return True
 
 
+def _loose_euro(m: re.Match[str]) -> bool:
+    """ "euro" is a prefix only glued to the digits ("euro2.5 billion")."""
+    pre = m.group("pre")
+    return pre in ("euro", "Euro") and m.end("pre") != m.start("dig")
+
+
 def candidates(text: str) -> Iterator[tuple[re.Match[str], int]]:
     """CORE matches, found from cheap triggers (digit runs, number words) instead of trying the
     big CORE pattern at every character; this is what makes the extractor fast."""
@@ -306,7 +324,7 @@ def candidates(text: str) -> Iterator[tuple[re.Match[str], int]]:
                 else None
             )
             m = CORE.match(text, pm.start()) if pm is not None else None
-            if m is None or m.end() <= p:
+            if m is None or m.end() <= p or _loose_euro(m):
                 m = CORE.match(text, p)
             if m is not None and m.end() > p:
                 yield m, p

@@ -46,7 +46,17 @@ _CHINA: Final = re.compile(
     r"(?i)\b(?:china|chinese|yuan|rmb|renminbi|beijing|shanghai|hangzhou|shenzhen|alibaba|tencent"
     r"|baidu|bytedance)\b"
 )
-_JAPAN: Final = re.compile(r"(?i)\b(?:japan|japanese|yen|tokyo|osaka)\b")
+_JAPAN: Final = re.compile(
+    r"(?i)\b(?:japan|japanese|yen|tokyo|osaka|nikkei|topix|toyota|sony|softbank|nintendo"
+    r"|honda|nissan|hitachi|panasonic|mitsubishi)\b"
+)
+# "Rs" is the Indian rupee unless the text is about Pakistan, Sri Lanka or Nepal.
+_RUPEE_LANDS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
+    ("INR", re.compile(r"\b(?:India|Indian|Mumbai|Delhi|Bengaluru|Sensex|Nifty|RBI)\b")),
+    ("PKR", re.compile(r"\b(?:Pakistan|Pakistani|Karachi|Lahore|Islamabad)\b")),
+    ("LKR", re.compile(r"\b(?:Sri Lanka|Sri Lankan|Colombo)\b")),
+    ("NPR", re.compile(r"\b(?:Nepal|Nepali|Nepalese|Kathmandu)\b")),
+)
 _EQUIV_WORD: Final = re.compile(r"(?i)\b(?:or|equivalent|equal|worth)\b|[—–]")
 _EDITION: Final = re.compile(
     r" (?:Pro|Max|Ultra|Plus|Mini|Turbo|Flash|Omni|Coder|Lite|Nano|VL|Instruct)\b"
@@ -72,6 +82,14 @@ def _yen(text: str) -> str:
 # Text about sterling, where "412p" is 412 pence.
 _STERLING: Final = re.compile(r"£|\b(?:pence|sterling|FTSE|LSE|London Stock Exchange)\b")
 _GLUED_P: Final = re.compile(r"\dp\b")
+
+
+def _rupee(text: str) -> str:
+    if "Rs" not in text:
+        return "INR"  # unused: no "Rs" to resolve
+    counts = [(len(rx.findall(text, 0, 20000)), code) for code, rx in _RUPEE_LANDS]
+    best = max(counts, key=lambda c: c[0])
+    return best[1] if best[0] > counts[0][0] else "INR"
 
 
 def _pence(text: str) -> bool:
@@ -144,7 +162,7 @@ def extract_figures(
     """
     if not text or not any(ch.isdigit() or ch.isalpha() for ch in text):
         return ()
-    raws = scan(text, _yen(text), _pence(text))
+    raws = scan(text, _yen(text), _pence(text), _rupee(text))
     if not raws:
         return ()
     ctx = TextContext.build(text, settings)

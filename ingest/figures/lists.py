@@ -47,7 +47,7 @@ _NOT_NOUNS: Final[frozenset[str]] = frozenset(
 )
 # "fell 90, or 0.3 percent" (points, then the rate) and "fell 45 to 8,100" (points to a level):
 # the bare number is index points, not a rate.
-_POINTS_AFTER: Final = re.compile(r"\s*,?\s*(?:or|to)\s+[-−$€£¥]?\d")
+_POINTS_AFTER: Final = re.compile(r"\s*,?\s*(?:or|to)\s+[-−$€£¥]?\s?\d")
 
 
 def _implied_scale(raw: Raw) -> float:
@@ -112,6 +112,9 @@ def share_units(text: str, raws: list[Raw]) -> list[Raw]:
             continue
         joined.add(i)
         mult = b.unit_mult * (1.0 if a.has_scale else _implied_scale(b))
+        if not 0.1 <= abs(a.value * mult) / (abs(b.value) or 1.0) <= 10:
+            # Alternatives in a list are of one size; "fell 90 or 0.3%" is points, then a rate.
+            continue
         fall = _VERB_BEFORE.search(text, max(0, a.start - 40), a.start)
         negative = fall is not None and (fall.group("verb") or "").lower() in _FALL
         out[i] = _with_unit(a, b.unit, mult, negative or b.value < 0)

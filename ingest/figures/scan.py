@@ -193,7 +193,7 @@ def _left_context(text: str, start: int) -> tuple[str | None, int, str | None, s
     return key, q_start, neg, conn
 
 
-def scan(text: str, yen: str, pence: bool = False) -> list[Raw]:
+def scan(text: str, yen: str, pence: bool = False, rupee: str = "INR") -> list[Raw]:
     """All figure candidates in ``text``, left to right, with ranges merged."""
     out: list[Raw] = []
     consumed = 0
@@ -204,7 +204,7 @@ def scan(text: str, yen: str, pence: bool = False) -> list[Raw]:
             if retry is None or retry.end() == retry.start():
                 continue
             m = retry
-        core = read_core(text, m, yen, pence)
+        core = read_core(text, m, yen, pence, rupee)
         if core is None or core.glued or core.is_time:
             # Consume the rejected number so its inner digit runs ("960" of "25,960", "3" of
             # "Qwen3") are not tried again on their own.
@@ -242,16 +242,14 @@ def scan(text: str, yen: str, pence: bool = False) -> list[Raw]:
             and _FROM.search(text, max(0, start - 8), start)
         ):
             rm = None  # "from 12% to 35%" is a change, not a range
-        if (
+        change_to = (
             rm is not None
-            and unit is not None
             and rm.group().strip() == "to"
-            and _CHANGE_BEFORE.search(text, max(0, start - 30), start)
-        ):
-            rm = None  # "increased by $43.6 billion to $419.2 billion": a change, then a level
+            and _CHANGE_BEFORE.search(text, max(0, start - 30), start) is not None
+        )
         if rm is not None and (rm.group().strip() != "and" or between):
             m2 = CORE.match(text, rm.end())
-            core2 = read_core(text, m2, yen, pence) if m2 is not None else None
+            core2 = read_core(text, m2, yen, pence, rupee) if m2 is not None else None
             if (
                 core2 is not None
                 and not core2.glued
@@ -263,6 +261,12 @@ def scan(text: str, yen: str, pence: bool = False) -> list[Raw]:
                 v1, v2 = value, core2.value
                 if not core.has_scale and core2.has_scale and abs(v1) < abs(v2):
                     v1 *= _implied_scale(v2, core2)
+                # After a change verb, "X to Y" is a change and a level when X has its own
+                # unit ("increased by $43.6 billion to $419.2 billion", "rose 18 sen to
+                # RM23.50") or is far smaller ("rose 3/8 to 15 1/4"); "rose 3 to 4 percent"
+                # stays a range.
+                if change_to and (unit is not None or v1 < 0.5 * v2):
+                    v2 = v1
                 if v1 < v2:
                     low, high = v1, v2
                     value = v1

@@ -53,6 +53,9 @@ SYMBOLS: Final[dict[str, str]] = {
     "S$": "SGD",
     "SG$": "SGD",
     "NZ $": "NZD",
+    "Cdn$": "CAD",
+    "Can$": "CAD",
+    "Aus$": "AUD",
     "NT$": "TWD",
     "R$": "BRL",
     "MX$": "MXN",
@@ -71,6 +74,14 @@ SYMBOLS: Final[dict[str, str]] = {
     "RM": "MYR",  # Malaysian ringgit, "RM23.50"; its sub-unit is the sen
     "Rs.": "INR",  # "Rs 500 crore"; Pakistani and Sri Lankan rupees are written with a code
     "Rs": "INR",
+    "Rp": "IDR",  # Indonesian rupiah, "Rp 24 trillion"
+    "KSh": "KES",  # Kenyan shilling
+    "Ksh": "KES",
+    "Kshs": "KES",
+    "Dh": "AED",  # UAE dirham, "Dh5 billion"
+    "Dhs": "AED",
+    "Tk": "BDT",  # Bangladeshi taka
+    "Php": "PHP",  # Philippine peso as Manila papers write it, "Php5 billion"
     "$": "USD",
     "€": "EUR",
     "£": "GBP",
@@ -157,6 +168,21 @@ NAMES: Final[dict[str, str]] = {
     "norwegian kroner": "NOK",
     "danish kroner": "DKK",
     "zloty": "PLN",
+    # Wire-service abbreviations: "5 mln dlrs", "300 mln stg".
+    "dlrs": "USD",
+    "dlr": "USD",
+    "u.s. dlrs": "USD",
+    "canadian dlrs": "CAD",
+    "australian dlrs": "AUD",
+    "hong kong dlrs": "HKD",
+    "singapore dlrs": "SGD",
+    "new zealand dlrs": "NZD",
+    "taiwan dlrs": "TWD",
+    "stg": "GBP",
+    "lire": "ITL",
+    "italian lire": "ITL",
+    "marks": "DEM",  # money only after a scale: see core._SCALED_ONLY
+    "d-marks": "DEM",
     "shekels": "ILS",
     "shekel": "ILS",
     "new shekels": "ILS",
@@ -215,6 +241,7 @@ SUBUNITS: Final[dict[str, tuple[str, float]]] = {
     "mao": ("CNY", 0.1),
     # Malaysian press: "rose 18 sen to RM23.50".
     "sen": ("MYR", 0.01),
+    "cts": ("USD", 0.01),
     "us cents": ("USD", 0.01),
     "euro cents": ("EUR", 0.01),
     "singapore cents": ("SGD", 0.01),
@@ -247,6 +274,8 @@ PREFIX_RE: Final[str] = (
     # South African rand, "R3.2bn"; read_core keeps it only before a scale or grouped digits,
     # so "DeepSeek R1" and "R2 storage" stay names.
     r"|(?<![A-Za-z&.-])R(?![A-Za-z&$])"
+    # "euro2.5 billion", as wire copy writes the sign it cannot send; core keeps it glued only.
+    r"|(?<![A-Za-z])[Ee]uro(?![A-Za-z])"
     r"|(?<![A-Za-z])(?:" + "|".join(sorted(LOWERCASE_OK)) + r")(?![A-Za-z])"
     # "公元2025年" is the year AD 2025 and "纪元" an era, not yuan.
     r"|(?:" + _alt([k for k in CJK_NAMES if k != "元"]) + r"|(?<![公纪])元))"
