@@ -80,7 +80,7 @@ def _yen(text: str) -> str:
 
 
 # Text about sterling, where "412p" is 412 pence.
-_STERLING: Final = re.compile(r"£|\b(?:pence|sterling|FTSE|LSE|London Stock Exchange)\b")
+_STERLING: Final = re.compile(r"£|\b(?:pence|sterling|FTSE|LSE|London|UK|Britain|British)\b")
 _GLUED_P: Final = re.compile(r"\dp\b")
 
 
