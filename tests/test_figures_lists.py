@@ -5,12 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ingest.figures.core import Hints
 from ingest.figures.lists import share_units
 from ingest.figures.scan import scan
 
 
 def units_of(text: str) -> list[tuple[str, float, str]]:
-    return [(text[r.start : r.end], r.value, r.unit) for r in scan(text, "JPY")]
+    return [(text[r.start : r.end], r.value, r.unit) for r in scan(text, Hints())]
 
 
 def test_alternative_takes_the_unit_after_it() -> None:
@@ -61,6 +62,6 @@ def test_bare_change_to_a_level_is_points() -> None:
 )
 def test_share_units_keeps_spans(text: str) -> None:
     """share_units changes units and values only: spans and count stay as scanned."""
-    raws = scan(text, "JPY")
+    raws = scan(text, Hints())
     again = share_units(text, raws)
     assert [(r.start, r.end) for r in again] == [(r.start, r.end) for r in raws]

@@ -261,3 +261,10 @@ def test_world_press_set_scores() -> None:
     assert len(load_labelled(WORLD_PRESS)) >= 80 and gold >= 160
     assert precision >= 0.95, errors
     assert recall >= 0.95, errors
+
+
+def test_rand_without_scale_needs_south_african_text(cfg: FigureSettings) -> None:
+    """ "R18.40" is rand in South African coverage; elsewhere "R" + a small number is a name."""
+    sa = money_and_rates("In Johannesburg the rand weakened to R18.40 a dollar.", cfg)
+    assert sa == [("R18.40", pytest.approx(18.40), "ZAR")]
+    assert money_and_rates("The R18.40 build of the tool shipped.", cfg) == []

@@ -70,6 +70,14 @@ CORE: Final = re.compile(
     r"|(?<![\w-])(?P<words>(?i:" + WORDS_RE + r")))"
 )
 
+_CENTS: Final = re.compile(r"\d+\.\d\d")
+
+
+def _rand_amount(digits: str, has_scale: bool, south_africa: bool) -> bool:
+    """ "R3.2bn", "R15,000", and in South African coverage "R18.40", are rand."""
+    return has_scale or "," in digits or (south_africa and _CENTS.fullmatch(digits) is not None)
+
+
 # Currency names that are also common nouns: money only after a scale ("3 billion marks").
 _SCALED_ONLY: Final[frozenset[str]] = frozenset({"marks"})
 # "45 billion R": rand written after a scaled amount (never after a bare number, "grade 5 R").
@@ -113,13 +121,18 @@ class Core:
     unit_mult: float = 1.0
 
 
-def read_core(
-    text: str, m: re.Match[str], yen: str, pence: bool = False, rupee: str = "INR"
-) -> Core | None:
-    """Value, scale and unit of one CORE match plus the unit written right after it.
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """What the whole text says about signs that stand for more than one currency."""
 
-    ``yen`` is the code "¥" stands for in this text, ``rupee`` the one "Rs" stands for;
-    ``pence`` says the text is about sterling, so a "p" glued to digits is pence ("412p")."""
+    yen: str = "JPY"  # the code "¥" stands for (CNY in coverage of China)
+    rupee: str = "INR"  # the code "Rs" stands for (PKR in coverage of Pakistan ...)
+    pence: bool = False  # about sterling: "412p" is 412 pence
+    rand: bool = False  # about South Africa: "R18.40" is rand even without a scale
+
+
+def read_core(text: str, m: re.Match[str], hints: Hints) -> Core | None:
+    """Value, scale and unit of one CORE match plus the unit written right after it."""
     start, end = m.start(), m.end()
     unit: str | None = None
     mult = 1.0
@@ -135,13 +148,13 @@ def read_core(
         unit, mult = code
         if pre in ("euro", "Euro") and m.end("pre") != m.start("dig"):
             return None  # "the euro 0.5% higher": the currency's name, not a prefix
-        if pre == "R" and not (has_scale or "," in (m.group("dig") or "")):
+        if pre == "R" and not _rand_amount(m.group("dig") or "", has_scale, hints.rand):
             # A bare "R" before a small number is a name ("DeepSeek R1", "R2 storage").
             return None
         if unit == "JPY" and pre in ("¥", "￥"):
-            unit = yen
+            unit = hints.yen
         elif unit == "INR" and pre in ("Rs", "Rs."):
-            unit = rupee
+            unit = hints.rupee
     if m.group("dig"):
         value = parse_digits(m.group("dig"))
         if value is None:
@@ -215,7 +228,7 @@ def read_core(
             glued = True
             um = None
         elif um.group("pence"):
-            if pence and m.group("dig") and not has_scale and value not in _RESOLUTIONS:
+            if hints.pence and m.group("dig") and not has_scale and value not in _RESOLUTIONS:
                 unit = "GBP"
                 value /= 100
                 mult = 0.01

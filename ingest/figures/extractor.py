@@ -8,6 +8,7 @@ from datetime import date
 from typing import Final
 
 from ingest.figures.context import TextContext, counted_noun
+from ingest.figures.core import Hints
 from ingest.figures.model import Figure, FigureSettings, Qualifier, unit_kind
 from ingest.figures.numbers import CJK_CHARS
 from ingest.figures.scan import Raw, scan
@@ -96,6 +97,21 @@ def _pence(text: str) -> bool:
     return _GLUED_P.search(text) is not None and _STERLING.search(text) is not None
 
 
+_SOUTH_AFRICA: Final = re.compile(
+    r"\b(?:South Africa|South African|rand|Johannesburg|JSE|Pretoria|Cape Town)\b"
+)
+
+
+def _hints(text: str) -> Hints:
+    """What the text says about "¥", "Rs", "p" and "R" (each looked for only when present)."""
+    return Hints(
+        yen=_yen(text),
+        rupee=_rupee(text),
+        pence=_pence(text),
+        rand="R" in text and _SOUTH_AFRICA.search(text) is not None,
+    )
+
+
 _CJK_BREAK_CLASS = "[" + CJK_CHARS + "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]"
 _CJK_BREAK: Final = re.compile(_CJK_BREAK_CLASS)
 _CJK_LAST_BREAK: Final = re.compile(".*" + _CJK_BREAK_CLASS, re.S)
@@ -162,7 +178,7 @@ def extract_figures(
     """
     if not text or not any(ch.isdigit() or ch.isalpha() for ch in text):
         return ()
-    raws = scan(text, _yen(text), _pence(text), _rupee(text))
+    raws = scan(text, _hints(text))
     if not raws:
         return ()
     ctx = TextContext.build(text, settings)

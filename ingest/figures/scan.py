@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from ingest.figures.core import CORE, Core, candidates, read_core
+from ingest.figures.core import CORE, Core, Hints, candidates, read_core
 from ingest.figures.lists import CHANGE_VERBS, share_units
 
 _QUALIFIER_OF: Final[dict[str, str]] = {
@@ -193,7 +193,7 @@ def _left_context(text: str, start: int) -> tuple[str | None, int, str | None, s
     return key, q_start, neg, conn
 
 
-def scan(text: str, yen: str, pence: bool = False, rupee: str = "INR") -> list[Raw]:
+def scan(text: str, hints: Hints) -> list[Raw]:
     """All figure candidates in ``text``, left to right, with ranges merged."""
     out: list[Raw] = []
     consumed = 0
@@ -204,7 +204,7 @@ def scan(text: str, yen: str, pence: bool = False, rupee: str = "INR") -> list[R
             if retry is None or retry.end() == retry.start():
                 continue
             m = retry
-        core = read_core(text, m, yen, pence, rupee)
+        core = read_core(text, m, hints)
         if core is None or core.glued or core.is_time:
             # Consume the rejected number so its inner digit runs ("960" of "25,960", "3" of
             # "Qwen3") are not tried again on their own.
@@ -249,7 +249,7 @@ def scan(text: str, yen: str, pence: bool = False, rupee: str = "INR") -> list[R
         )
         if rm is not None and (rm.group().strip() != "and" or between):
             m2 = CORE.match(text, rm.end())
-            core2 = read_core(text, m2, yen, pence, rupee) if m2 is not None else None
+            core2 = read_core(text, m2, hints) if m2 is not None else None
             if (
                 core2 is not None
                 and not core2.glued
