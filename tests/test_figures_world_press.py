@@ -93,6 +93,13 @@ def check(got: list[tuple[str, float, str]], want: list[tuple[str, float, str]])
         ("Bonn will spend 4 billion marks.", [("4 billion marks", 4e9, "DEM")]),
         ("The bid was euro4.2 billion.", [("euro4.2 billion", 4.2e9, "EUR")]),
         ("The bond carries a 6 1/4 % coupon.", [("6 1/4 %", 6.25, "%")]),
+        # Financial Times and regional prefixes
+        ("The watchmaker earned SFr2.3bn.", [("SFr2.3bn", 2.3e9, "CHF")]),
+        ("The carmaker raised Rmb12bn.", [("Rmb12bn", 12e9, "CNY")]),
+        ("The airline ordered TL9bn of jets.", [("TL9bn", 9e9, "TRY")]),
+        ("The telecom earned KSh 38 billion.", [("KSh 38 billion", 38e9, "KES")]),
+        ("The developer sold Dh2.2 billion of flats.", [("Dh2.2 billion", 2.2e9, "AED")]),
+        ("The miner spent Rp 7 trillion.", [("Rp 7 trillion", 7e12, "IDR")]),
     ],
 )  # fmt: skip
 def test_form(text: str, want: list[tuple[str, float, str]], cfg: FigureSettings) -> None:
@@ -167,6 +174,7 @@ def test_one_amount_in_two_currencies(cfg: FigureSettings) -> None:
         "The 5 Sen. Democrats voted against it.",
         "The Dow fell 90, or 0.3 percent.",
         "Of the 30, 5 percent were sold.",
+        "In short (TL 5 of the notes), the euro 0.5% move was small.",
     ],
 )
 def test_false_friends(text: str, cfg: FigureSettings) -> None:
@@ -176,6 +184,7 @@ def test_false_friends(text: str, cfg: FigureSettings) -> None:
         "Tesla cut the Model S $79,990 sticker price.": [("$79,990", 79990, "USD")],
         "The Dow fell 90, or 0.3 percent.": [("0.3 percent", 0.3, "%")],
         "Of the 30, 5 percent were sold.": [("5 percent", 5, "%")],
+        "In short (TL 5 of the notes), the euro 0.5% move was small.": [("0.5%", 0.5, "%")],
     }
     check(got, allowed.get(text, []))
 

@@ -146,7 +146,7 @@ def read_core(text: str, m: re.Match[str], hints: Hints) -> Core | None:
         if code is None:
             return None
         unit, mult = code
-        if pre in ("euro", "Euro") and m.end("pre") != m.start("dig"):
+        if _loose_glued_only(m):
             return None  # "the euro 0.5% higher": the currency's name, not a prefix
         if pre == "R" and not _rand_amount(m.group("dig") or "", has_scale, hints.rand):
             # A bare "R" before a small number is a name ("DeepSeek R1", "R2 storage").
@@ -298,7 +298,7 @@ _SCALE_LEAD: Final = re.compile(
 
 _LOWER_PREFIX_WORDS: Final[frozenset[str]] = frozenset(
     """usd eur gbp rmb cny jpy hkd aud cad nzd mxn chf inr krw sgd twd brl ars rs rs. rp ksh kshs
-    dh dhs tk php euro minus negative""".split()
+    dh dhs tk php euro sfr skr nkr dkr rbs minus negative""".split()
 )
 
 
@@ -317,10 +317,14 @@ def _may_have_prefix(text: str, p: int) -> bool:
     return True
 
 
-def _loose_euro(m: re.Match[str]) -> bool:
-    """ "euro" is a prefix only glued to the digits ("euro2.5 billion")."""
-    pre = m.group("pre")
-    return pre in ("euro", "Euro") and m.end("pre") != m.start("dig")
+# Prefixes that are also words or initials: currencies only glued to the digits
+# ("euro2.5 billion", "TL5bn"), not in "the euro 0.5% higher" or "TL 5".
+_GLUED_ONLY: Final[frozenset[str]] = frozenset({"euro", "Euro", "TL"})
+
+
+def _loose_glued_only(m: re.Match[str]) -> bool:
+    """A glued-only prefix written apart from its digits."""
+    return m.group("pre") in _GLUED_ONLY and m.end("pre") != m.start("dig")
 
 
 def candidates(text: str) -> Iterator[tuple[re.Match[str], int]]:
@@ -337,7 +341,7 @@ def candidates(text: str) -> Iterator[tuple[re.Match[str], int]]:
                 else None
             )
             m = CORE.match(text, pm.start()) if pm is not None else None
-            if m is None or m.end() <= p or _loose_euro(m):
+            if m is None or m.end() <= p or _loose_glued_only(m):
                 m = CORE.match(text, p)
             if m is not None and m.end() > p:
                 yield m, p

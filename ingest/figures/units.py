@@ -74,6 +74,14 @@ SYMBOLS: Final[dict[str, str]] = {
     "RM": "MYR",  # Malaysian ringgit, "RM23.50"; its sub-unit is the sen
     "Rs.": "INR",  # "Rs 500 crore"; Pakistani and Sri Lankan rupees are written with a code
     "Rs": "INR",
+    # Financial Times style: "Rmb5bn", "SFr1.2bn", "SKr3bn", "Rbs100bn", "TL5bn".
+    "Rmb": "CNY",
+    "SFr": "CHF",
+    "SKr": "SEK",
+    "NKr": "NOK",
+    "DKr": "DKK",
+    "Rbs": "RUB",
+    "TL": "TRY",
     "Rp": "IDR",  # Indonesian rupiah, "Rp 24 trillion"
     "KSh": "KES",  # Kenyan shilling
     "Ksh": "KES",
