@@ -97,6 +97,7 @@ def _pence(text: str) -> bool:
     return _GLUED_P.search(text) is not None and _STERLING.search(text) is not None
 
 
+_R_CENTS: Final = re.compile(r"R\d+\.\d\d")  # starts with a literal: a fast first look
 _SOUTH_AFRICA: Final = re.compile(
     r"\b(?:South Africa|South African|rand|Johannesburg|JSE|Pretoria|Cape Town)\b"
 )
@@ -108,7 +109,7 @@ def _hints(text: str) -> Hints:
         yen=_yen(text),
         rupee=_rupee(text),
         pence=_pence(text),
-        rand="R" in text and _SOUTH_AFRICA.search(text) is not None,
+        rand=_R_CENTS.search(text) is not None and _SOUTH_AFRICA.search(text) is not None,
     )
 
 

@@ -16,27 +16,52 @@ from ingest.figures.context import counted_noun
 if TYPE_CHECKING:
     from ingest.figures.scan import Raw
 
-_FALL_VERBS: Final = (
-    "fell|falls?|falling|dropped|drops?|dropping|declined|declines?|declining|decreased"
-    "|decreases?|decreasing|lost|loses?|losing|shed|sheds|slid|slides?|slipped|slips?|dipped"
-    "|dips?|eased|eases?|sank|sinks?|tumbled|plunged|plummeted|slumped|retreated|shrank|shrunk"
-    "|contracted|down|lower|off"
+_FALL_WORDS: Final[frozenset[str]] = frozenset(
+    """fell fall falls falling dropped drop drops dropping declined decline declines declining
+    decreased decrease decreases decreasing lost lose loses losing shed sheds slid slide slides
+    slipped slip slips dipped dip dips eased ease eases sank sink sinks tumbled plunged plummeted
+    slumped retreated shrank shrunk contracted down lower off""".split()
 )
-_RISE_VERBS: Final = (
-    "rose|rises?|rising|risen|gained|gains?|gaining|increased|increases?|increasing|grew"
-    "|grows?|growing|grown|climbed|climbs?|jumped|jumps?|surged|surges?|soared|soars?|rallied"
-    "|advanced|added|adds?|up|higher|widened|expanded|lifted|edged"
+_RISE_WORDS: Final[frozenset[str]] = frozenset(
+    """rose rise rises rising risen gained gain gains gaining increased increase increases
+    increasing grew grow grows growing grown climbed climb climbs jumped jump jumps surged surge
+    surges soared soar soars rallied advanced added add adds up higher widened expanded lifted
+    edged""".split()
 )
-# Verbs (and adverbs) that state a change; shared with scan's "X to Y" rule.
-CHANGE_VERBS: Final = _FALL_VERBS + "|" + _RISE_VERBS
-_FALL: Final[frozenset[str]] = frozenset(_FALL_VERBS.split("|"))
+_CHANGE_WORDS: Final[frozenset[str]] = _FALL_WORDS | _RISE_WORDS
+# Verbs (and adverbs) that state a change, as a regex alternation; scan's "X to Y" rule uses it.
+CHANGE_VERBS: Final = "|".join(sorted(_CHANGE_WORDS, key=len, reverse=True))
+_LIST_WORDS: Final[frozenset[str]] = frozenset({"and", "but", "or", "while", "then"})
+# Words between the verb and the number: "fell by about 1", "rose another 2".
+_HEDGES: Final[frozenset[str]] = frozenset(
+    "about around nearly almost roughly some just another further only".split()
+)
 
-# "fell 1", "decrease by 1", "lost about 1", and the verb left out: "... and by 1.1".
-_VERB_BEFORE: Final = re.compile(
-    r"(?i)(?:\b(?P<verb>" + CHANGE_VERBS + r")(?:\s+by)?|(?:\b(?:and|but|or|while|then)|,)"
-    r"\s+(?P<by>by))\s+(?:(?:about|around|nearly|almost|roughly|some|just|another|a\s+further"
-    r"|a\s+more\s+modest|only)\s+)?\Z"
-)
+
+def _change_before(text: str, start: int) -> str | None:
+    """The change verb right before ``start`` ("fell 1", "decrease by 1", "lost about 1"), or
+    "by" when the verb is left out ("... and by 1.1"); None when there is neither.
+
+    Word sets, not a regex search: this runs for every bare number."""
+    words = [w.lstrip("(\"“'") for w in text[max(0, start - 40) : start].lower().split()]
+    if len(words) > 1 and words[0] and start > 40:
+        words = words[1:]  # the first may be cut
+    while words and words[-1] in _HEDGES:
+        words.pop()
+    if words and words[-1] == "a":
+        words.pop()  # "a further 2"
+    if not words:
+        return None
+    if words[-1] == "by":
+        words.pop()
+        if not words:
+            return None
+        if words[-1] in _CHANGE_WORDS:
+            return words[-1]
+        return "by" if words[-1] in _LIST_WORDS or words[-1].endswith(",") else None
+    return words[-1] if words[-1] in _CHANGE_WORDS else None
+
+
 # Joins of a list that writes the unit once, at its end: "8 or $9", "5, 6 or 7 percent".
 _JOIN: Final = re.compile(r"\s*,\s*|,?\s+(?:or|and)\s+")
 _SENTENCE_END: Final = re.compile(r"[.!?](?:\s|\Z)|\n")
@@ -115,26 +140,24 @@ def share_units(text: str, raws: list[Raw]) -> list[Raw]:
         if not 0.1 <= abs(a.value * mult) / (abs(b.value) or 1.0) <= 10:
             # Alternatives in a list are of one size; "fell 90 or 0.3%" is points, then a rate.
             continue
-        fall = _VERB_BEFORE.search(text, max(0, a.start - 40), a.start)
-        negative = fall is not None and (fall.group("verb") or "").lower() in _FALL
+        negative = _change_before(text, a.start) in _FALL_WORDS
         out[i] = _with_unit(a, b.unit, mult, negative or b.value < 0)
         if negative and b.value > 0:
             out[i + 1] = _with_unit(b, b.unit, 1.0, True)
     # "rose 2 percent but fell by 1": a rate's unit carries to a bare change in its sentence.
+    if not any(r.unit in _RATE_UNITS for r in out):
+        return out
     for i, r in enumerate(out):
         # Index points are written bare too ("the Dow fell 90"); rate changes are small.
-        if r.unit != "count" or r.bare_words or abs(r.value) >= 20 or not _bare(text, r):
+        if r.unit != "count" or r.bare_words or abs(r.value) >= 20:
             continue
-        if _POINTS_AFTER.match(text, r.end):
-            continue
-        verb = _VERB_BEFORE.search(text, max(0, r.start - 40), r.start)
-        if verb is None:
+        word = _change_before(text, r.start)
+        if word is None or not _bare(text, r) or _POINTS_AFTER.match(text, r.end):
             continue
         source = _rate_in_sentence(text, out, i)
         if source is None:
             continue
-        word = (verb.group("verb") or "").lower()
-        negative = word in _FALL if word else source.value < 0
+        negative = word in _FALL_WORDS if word != "by" else source.value < 0
         out[i] = _with_unit(r, source.unit, 1.0, negative)
     return out
 
