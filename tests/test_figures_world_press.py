@@ -117,6 +117,7 @@ def test_form(text: str, want: list[tuple[str, float, str]], cfg: FigureSettings
         ]),
         ("The stock rose 14 sen to RM8.92.", [("14 sen", 0.14, "MYR"), ("RM8.92", 8.92, "MYR")]),
         ("The shares fell 20 sen to RM3.10.", [("20 sen", -0.20, "MYR"), ("RM3.10", 3.10, "MYR")]),
+        ("Costs may increase by 4% to 6% next year.", [("4% to 6%", 4, "%")]),
         # alternatives: the unit is written once
         ("A month's pass is 8 or $9.", [("8", 8, "USD"), ("$9", 9, "USD")]),
         ("A beer costs seven or eight euros.", [("seven", 7, "EUR"), ("eight euros", 8, "EUR")]),

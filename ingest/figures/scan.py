@@ -261,11 +261,11 @@ def scan(text: str, hints: Hints) -> list[Raw]:
                 v1, v2 = value, core2.value
                 if not core.has_scale and core2.has_scale and abs(v1) < abs(v2):
                     v1 *= _implied_scale(v2, core2)
-                # After a change verb, "X to Y" is a change and a level when X has its own
-                # unit ("increased by $43.6 billion to $419.2 billion", "rose 18 sen to
-                # RM23.50") or is far smaller ("rose 3/8 to 15 1/4"); "rose 3 to 4 percent"
-                # stays a range.
-                if change_to and (unit is not None or v1 < 0.5 * v2):
+                # After a change verb, "X to Y" is a change and a level when X is far smaller
+                # ("increased by $43.6 billion to $419.2 billion", "rose 18 sen to RM23.50",
+                # "rose 3/8 to 15 1/4"); the ends of a range are of one size ("rose 3 to 4
+                # percent", "expected to increase by 5% to 10%").
+                if change_to and abs(v1) < 0.5 * abs(v2):
                     v2 = v1
                 if v1 < v2:
                     low, high = v1, v2
