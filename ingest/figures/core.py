@@ -151,6 +151,8 @@ def read_core(text: str, m: re.Match[str], hints: Hints) -> Core | None:
         if pre == "R" and not _rand_amount(m.group("dig") or "", has_scale, hints.rand):
             # A bare "R" before a small number is a name ("DeepSeek R1", "R2 storage").
             return None
+        if pre == "Sh" and not (has_scale or "," in (m.group("dig") or "")):
+            return None  # "Sh 5" is more often a label than five shillings
         if unit == "JPY" and pre in ("¥", "￥"):
             unit = hints.yen
         elif unit == "INR" and pre in ("Rs", "Rs."):
@@ -298,7 +300,7 @@ _SCALE_LEAD: Final = re.compile(
 
 _LOWER_PREFIX_WORDS: Final[frozenset[str]] = frozenset(
     """usd eur gbp rmb cny jpy hkd aud cad nzd mxn chf inr krw sgd twd brl ars rs rs. rp ksh kshs
-    dh dhs tk php euro sfr skr nkr dkr rbs minus negative""".split()
+    dh dhs tk php euro sfr skr nkr dkr rbs sh tsh ush minus negative""".split()
 )
 
 

@@ -86,7 +86,8 @@ _NEG_PERCENT_ONLY: Final[frozenset[str]] = frozenset(
     """decline declined declines drop dropped drops fall fell falls down slid slipped shrank
     weakened weakening eased retreated
     shrunk lost tumbled plunged plummeted sank contracted decreased decrease slump slumped
-    decreasing falling dropping declining sliding shrinking""".split()
+    decreasing falling dropping declining sliding shrinking fallen shed sheds shedding dipped
+    dips losing loses""".split()
 )
 
 
@@ -122,7 +123,7 @@ _NEG_WORDS: Final[frozenset[str]] = frozenset(
     burnt weakened weakening eased retreated decline declined declines drop dropped drops fall
     fell falls down slid slipped shrank shrunk lost tumbled plunged plummeted sank contracted
     decreased decrease slump slumped negative minus decreasing falling dropping declining sliding
-    shrinking""".split()
+    shrinking fallen shed sheds shedding dipped dips losing loses""".split()
 )
 _WORDS_BEFORE: Final = re.compile(r"\S+")
 # Last words of every phrase _left_context can find: most numbers have none of them before them,

@@ -82,6 +82,11 @@ SYMBOLS: Final[dict[str, str]] = {
     "DKr": "DKK",
     "Rbs": "RUB",
     "TL": "TRY",
+    # East African shillings: "Sh1.1 trillion" (Kenyan papers), "TSh", "USh"; a bare "Sh"
+    # needs a scale or grouped digits (see core.read_core).
+    "Sh": "KES",
+    "TSh": "TZS",
+    "USh": "UGX",
     "Rp": "IDR",  # Indonesian rupiah, "Rp 24 trillion"
     "KSh": "KES",  # Kenyan shilling
     "Ksh": "KES",
