@@ -29,8 +29,6 @@ _RISE_WORDS: Final[frozenset[str]] = frozenset(
     edged""".split()
 )
 _CHANGE_WORDS: Final[frozenset[str]] = _FALL_WORDS | _RISE_WORDS
-# Verbs (and adverbs) that state a change, as a regex alternation; scan's "X to Y" rule uses it.
-CHANGE_VERBS: Final = "|".join(sorted(_CHANGE_WORDS, key=len, reverse=True))
 _LIST_WORDS: Final[frozenset[str]] = frozenset({"and", "but", "or", "while", "then"})
 # Words between the verb and the number: "fell by about 1", "rose another 2".
 _HEDGES: Final[frozenset[str]] = frozenset(
@@ -38,11 +36,12 @@ _HEDGES: Final[frozenset[str]] = frozenset(
 )
 
 
-def _change_before(text: str, start: int) -> str | None:
+def change_before(text: str, start: int) -> str | None:
     """The change verb right before ``start`` ("fell 1", "decrease by 1", "lost about 1"), or
     "by" when the verb is left out ("... and by 1.1"); None when there is neither.
 
-    Word sets, not a regex search: this runs for every bare number."""
+    Word sets, not a regex search: this runs for every bare number. scan's "X to Y" rule uses
+    it too."""
     words = [w.lstrip("(\"“'") for w in text[max(0, start - 40) : start].lower().split()]
     if len(words) > 1 and words[0] and start > 40:
         words = words[1:]  # the first may be cut
@@ -140,7 +139,7 @@ def share_units(text: str, raws: list[Raw]) -> list[Raw]:
         if not 0.1 <= abs(a.value * mult) / (abs(b.value) or 1.0) <= 10:
             # Alternatives in a list are of one size; "fell 90 or 0.3%" is points, then a rate.
             continue
-        negative = _change_before(text, a.start) in _FALL_WORDS
+        negative = change_before(text, a.start) in _FALL_WORDS
         out[i] = _with_unit(a, b.unit, mult, negative or b.value < 0)
         if negative and b.value > 0:
             out[i + 1] = _with_unit(b, b.unit, 1.0, True)
@@ -151,7 +150,7 @@ def share_units(text: str, raws: list[Raw]) -> list[Raw]:
         # Index points are written bare too ("the Dow fell 90"); rate changes are small.
         if r.unit != "count" or r.bare_words or abs(r.value) >= 20:
             continue
-        word = _change_before(text, r.start)
+        word = change_before(text, r.start)
         if word is None or not _bare(text, r) or _POINTS_AFTER.match(text, r.end):
             continue
         source = _rate_in_sentence(text, out, i)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ingest.figures.core import CORE, Core, Hints, candidates, read_core
-from ingest.figures.lists import CHANGE_VERBS, share_units
+from ingest.figures.lists import change_before, share_units
 
 _QUALIFIER_OF: Final[dict[str, str]] = {
     "about": "approx",
@@ -73,8 +73,6 @@ _SUFFIX_QUAL: Final = re.compile(
 )
 _RANGE_SEP: Final = re.compile(r"\s?(?:-|–|—|~)\s?|\s+(?:to|and)\s+")
 _FROM: Final = re.compile(r"(?i)\bfrom\s+\Z")
-# A change verb right before the first number: "X to Y" after it is a change and a level.
-_CHANGE_BEFORE: Final = re.compile(r"(?i)\b(?:" + CHANGE_VERBS + r")\s+(?:by\s+)?\Z")
 _RIGHT_NEG: Final = re.compile(
     r"\s+(?:(?:cash|net|operating|capital|free[- ]cash[- ]flow)\s+)?(?:outflow|loss|deficit"
     r"|shortfall|drop|decline|fall|decrease|slump|plunge)s?(?![\w])"
@@ -246,7 +244,7 @@ def scan(text: str, hints: Hints) -> list[Raw]:
         change_to = (
             rm is not None
             and rm.group().strip() == "to"
-            and _CHANGE_BEFORE.search(text, max(0, start - 30), start) is not None
+            and change_before(text, start) not in (None, "by")
         )
         if rm is not None and (rm.group().strip() != "and" or between):
             m2 = CORE.match(text, rm.end())
