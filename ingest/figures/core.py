@@ -316,6 +316,12 @@ def _may_have_prefix(text: str, p: int) -> bool:
     if c.islower():
         word = text[max(0, p - 12) : p].split()
         return bool(word) and word[-1].lower() in _LOWER_PREFIX_WORDS
+    if c.isupper() and c != "R":
+        # A prefix ending in a capital is a code ("USD", "MUSD"), "RM", "TL" or "$A"-like:
+        # a lone capital ("Q3", "H100", "Series A 5") cannot be one.
+        q = p - 1 if text[p - 1] == c else p - 2
+        if q == 0 or not (text[q - 1].isupper() or text[q - 1] == "$"):
+            return False
     return True
 
 

@@ -82,12 +82,14 @@ def _yen(text: str) -> str:
 
 # Text about sterling, where "412p" is 412 pence.
 _STERLING: Final = re.compile(r"£|\b(?:pence|sterling|FTSE|LSE|London|UK|Britain|British)\b")
-_GLUED_P: Final = re.compile(r"\dp\b")
+# Written to start with the literal "p", which the regex engine scans for fast.
+_GLUED_P: Final = re.compile(r"p(?<=\dp)\b")
+_RS_AMOUNT: Final = re.compile(r"Rs\.?\s?\d")
 
 
 def _rupee(text: str) -> str:
-    if "Rs" not in text:
-        return "INR"  # unused: no "Rs" to resolve
+    if _RS_AMOUNT.search(text) is None:
+        return "INR"  # unused: no "Rs" amount to resolve
     counts = [(len(rx.findall(text, 0, 20000)), code) for code, rx in _RUPEE_LANDS]
     best = max(counts, key=lambda c: c[0])
     return best[1] if best[0] > counts[0][0] else "INR"
