@@ -10,6 +10,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from ingest.figures import Figure, FigureSettings, extract_figures, load_figure_settings, units
 
@@ -174,6 +177,7 @@ def test_one_amount_in_two_currencies(cfg: FigureSettings) -> None:
         "All five won medals at the games.",
         "He scored 95 marks in the exam.",
         "The video streams at 1080p on the new set.",
+        "The London briefing starts at 3p.m. sharp.",
         "Tesla cut the Model S $79,990 sticker price.",
         "The 5 Sen. Democrats voted against it.",
         "The Dow fell 90, or 0.3 percent.",
@@ -281,3 +285,27 @@ def test_rand_without_scale_needs_south_african_text(cfg: FigureSettings) -> Non
     sa = money_and_rates("In Johannesburg the rand weakened to R18.40 a dollar.", cfg)
     assert sa == [("R18.40", pytest.approx(18.40), "ZAR")]
     assert money_and_rates("The R18.40 build of the tool shipped.", cfg) == []
+
+
+_PRESS_TOKENS = st.lists(
+    st.sampled_from(
+        [
+            *"0123456789 .,-/%$£€¥()\n",
+            "pc", "per cent", "$US", "$A", "S $", "RM", "sen", "R", "Rs ", "lakh crore", "p",
+            " or ", " and ", " to ", " by ", "fell ", "rose ", "increased by ", "bn", "mil", " m",
+            " mn", "euro", "TL", "Sh", "won", " yen", " marks", "dlrs", " cts", "1/2", " 3/8",
+            "South Africa ", "London ", "Pakistan ", "Tokyo ",
+        ]
+    ),
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+@hyp_settings(max_examples=300, deadline=None)
+@given(_PRESS_TOKENS)
+def test_world_press_tokens_never_raise(text: str) -> None:
+    """No mix of the new forms makes the extractor raise; spans reproduce the text."""
+    settings = load_figure_settings()
+    for fig in extract_figures(text, settings):
+        assert text[fig.start : fig.end] == fig.text
+        assert math.isfinite(fig.value)

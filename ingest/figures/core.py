@@ -94,7 +94,7 @@ _RIGHT_UNIT: Final = re.compile(
     r"|(?P<time>\s?-?\s?(?i:years?|months?|quarters?|weeks?|days?|hours?|minutes?|mins?"
     r"|seconds?|decades?|yrs?)(?![\w])|-year-old|-month)"
     r"|(?P<ordinal>(?:st|nd|rd|th)(?![\w]))"
-    r"|(?P<pence>p)(?![\w])"
+    r"|(?P<pence>p)(?![\w]|\.m\b)"  # not "3p.m."
 )
 # "1080p" and "720p" are video resolutions, never share prices in pence.
 _RESOLUTIONS: Final[frozenset[float]] = frozenset({144, 240, 360, 480, 576, 720, 1080, 1440, 2160})
