@@ -43,7 +43,8 @@ def test_fx_picks_table_by_date() -> None:
     assert settings.usd_rate("CNY", None) == 0.1396
     assert settings.usd_rate("CNY", date(2020, 1, 1)) == 0.1408
     assert settings.usd_rate("USD", None) == 1.0
-    assert settings.usd_rate("FIM", None) is None
+    # Issue 16 gave every recognised currency a rate (FIM was the example of a missing one).
+    assert settings.usd_rate("XYZ", None) is None
 
 
 def test_missing_file_names_it(tmp_path: Path) -> None:

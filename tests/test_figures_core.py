@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ingest.figures.core import candidates, read_core
+from ingest.figures.core import Hints, candidates, read_core
 
 
 def cores(text: str) -> list[tuple[str, float, str | None]]:
     out = []
     for m, _ in candidates(text):
-        core = read_core(text, m, "CNY")
+        core = read_core(text, m, Hints(yen="CNY"))
         if core is not None and not core.glued:
             out.append((text[core.start : core.end], core.value, core.unit))
     return out

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Final
 
 from ingest.figures.context import TextContext, counted_noun
+from ingest.figures.core import Hints
 from ingest.figures.model import Figure, FigureSettings, Qualifier, unit_kind
 from ingest.figures.numbers import CJK_CHARS
 from ingest.figures.scan import Raw, scan
@@ -29,6 +30,7 @@ _LABEL_WORDS: Final[frozenset[str]] = frozenset(
     round season episode gen item rule line room gate route hkex: hk: sehk: nyse: nasdaq: sse:
     szse: tse: krx: code""".split()
 )
+_DAY_OR_YEAR: Final = re.compile(r"\d{1,2}|\d{4}")
 _CLOCK_WORDS: Final[frozenset[str]] = frozenset({"a.m.", "p.m.", "am", "pm", "a.m", "p.m"})
 # Checked on the whitespace-free token around the number: URL, e-mail, domain, time of day,
 # numeric date, dashed phone number, exchange suffix ("9988.HK").
@@ -45,7 +47,17 @@ _CHINA: Final = re.compile(
     r"(?i)\b(?:china|chinese|yuan|rmb|renminbi|beijing|shanghai|hangzhou|shenzhen|alibaba|tencent"
     r"|baidu|bytedance)\b"
 )
-_JAPAN: Final = re.compile(r"(?i)\b(?:japan|japanese|yen|tokyo|osaka)\b")
+_JAPAN: Final = re.compile(
+    r"(?i)\b(?:japan|japanese|yen|tokyo|osaka|nikkei|topix|toyota|sony|softbank|nintendo"
+    r"|honda|nissan|hitachi|panasonic|mitsubishi)\b"
+)
+# "Rs" is the Indian rupee unless the text is about Pakistan, Sri Lanka or Nepal.
+_RUPEE_LANDS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
+    ("INR", re.compile(r"\b(?:India|Indian|Mumbai|Delhi|Bengaluru|Sensex|Nifty|RBI)\b")),
+    ("PKR", re.compile(r"\b(?:Pakistan|Pakistani|Karachi|Lahore|Islamabad)\b")),
+    ("LKR", re.compile(r"\b(?:Sri Lanka|Sri Lankan|Colombo)\b")),
+    ("NPR", re.compile(r"\b(?:Nepal|Nepali|Nepalese|Kathmandu)\b")),
+)
 _EQUIV_WORD: Final = re.compile(r"(?i)\b(?:or|equivalent|equal|worth)\b|[—–]")
 _EDITION: Final = re.compile(
     r" (?:Pro|Max|Ultra|Plus|Mini|Turbo|Flash|Omni|Coder|Lite|Nano|VL|Instruct)\b"
@@ -66,6 +78,41 @@ def _yen(text: str) -> str:
     china = len(_CHINA.findall(text, 0, 20000))
     japan = len(_JAPAN.findall(text, 0, 20000))
     return "CNY" if china > japan else "JPY"
+
+
+# Text about sterling, where "412p" is 412 pence.
+_STERLING: Final = re.compile(r"£|\b(?:pence|sterling|FTSE|LSE|London|UK|Britain|British)\b")
+# Written to start with the literal "p", which the regex engine scans for fast.
+_GLUED_P: Final = re.compile(r"p(?<=\dp)\b")
+_RS_AMOUNT: Final = re.compile(r"Rs\.?\s?\d")
+
+
+def _rupee(text: str) -> str:
+    if _RS_AMOUNT.search(text) is None:
+        return "INR"  # unused: no "Rs" amount to resolve
+    counts = [(len(rx.findall(text, 0, 20000)), code) for code, rx in _RUPEE_LANDS]
+    best = max(counts, key=lambda c: c[0])
+    return best[1] if best[0] > counts[0][0] else "INR"
+
+
+def _pence(text: str) -> bool:
+    return _GLUED_P.search(text) is not None and _STERLING.search(text) is not None
+
+
+_R_CENTS: Final = re.compile(r"R\d+\.\d\d")  # starts with a literal: a fast first look
+_SOUTH_AFRICA: Final = re.compile(
+    r"\b(?:South Africa|South African|rand|Johannesburg|JSE|Pretoria|Cape Town)\b"
+)
+
+
+def _hints(text: str) -> Hints:
+    """What the text says about "¥", "Rs", "p" and "R" (each looked for only when present)."""
+    return Hints(
+        yen=_yen(text),
+        rupee=_rupee(text),
+        pence=_pence(text),
+        rand=_R_CENTS.search(text) is not None and _SOUTH_AFRICA.search(text) is not None,
+    )
 
 
 _CJK_BREAK_CLASS = "[" + CJK_CHARS + "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]"
@@ -102,7 +149,10 @@ def _is_blocked(text: str, start: int, end: int, unit: str) -> bool:
         return True
     after = text[hi : hi + 12].split()
     nxt = after[0].rstrip(".,;:") if after else ""
-    if nxt in _MONTHS or nxt.lower() in _MONTHS_LOWER:
+    if (nxt in _MONTHS or nxt.lower() in _MONTHS_LOWER) and _DAY_OR_YEAR.fullmatch(
+        text, start, end
+    ):
+        # "24 September", "2025 March"; not "$ 37,305.97 february expenses".
         return True
     if after and after[0].lower() in _CLOCK_WORDS:
         return True
@@ -131,7 +181,7 @@ def extract_figures(
     """
     if not text or not any(ch.isdigit() or ch.isalpha() for ch in text):
         return ()
-    raws = scan(text, _yen(text))
+    raws = scan(text, _hints(text))
     if not raws:
         return ()
     ctx = TextContext.build(text, settings)

@@ -93,12 +93,14 @@ class FxRates:
 
     valid_from: date
     usd_per_unit: tuple[tuple[str, float], ...]
+    # A table holds some 170 currencies: look them up by key, not by walking the tuple.
+    _by_code: dict[str, float] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_code", dict(self.usd_per_unit))
 
     def rate(self, code: str) -> float | None:
-        for cur, value in self.usd_per_unit:
-            if cur == code:
-                return value
-        return None
+        return self._by_code.get(code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +142,16 @@ class FigureSettings:
         )
 
     def usd_rate(self, code: str, on: date | None) -> float | None:
-        """USD per unit of ``code`` from the newest table valid on ``on`` (or the newest)."""
+        """USD per unit of ``code`` from the newest table valid on ``on`` (or the newest).
+
+        A currency missing there comes from the older tables, newest first, and failing those
+        from the newer ones, oldest first (rarely quoted currencies are only in the newest)."""
         if code == "USD":
             return 1.0
         tables = sorted(self.fx, key=lambda t: t.valid_from)
         chosen = [t for t in tables if on is None or t.valid_from <= on] or tables[:1]
-        for table in reversed(chosen):
+        later = tables[len(chosen) :]
+        for table in (*reversed(chosen), *later):
             rate = table.rate(code)
             if rate is not None:
                 return rate

@@ -50,6 +50,8 @@ ABBREVIATIONS: Final[dict[str, float]] = {
     "B": 1e9,
     "bn": 1e9,
     "bln": 1e9,
+    "bil": 1e9,  # Malaysian press: "RM1.2bil", "RM500mil"
+    "tril": 1e12,
     "Bn": 1e9,
     "tn": 1e12,
     "tln": 1e12,
@@ -69,12 +71,23 @@ _WORD_UNIT = "|".join(sorted(list(SMALL) + list(TENS), key=len, reverse=True))
 _WORD_SCALE = "hundred|thousand|million|billion|trillion|lakh|crore|dozen"
 
 # Digits: "25,960", "1,899.5", Indian "12,34,567.89", thin-space groups, plain "33.40", ".08".
+# Fractions of US market copy: "7 1/2", "15-1/4", "3/8" (eighths to sixty-fourths only, so
+# "24/7" and "9/11" are not fractions).
+_FRACTION = r"(?<![\d/])\d{1,2}/(?:64|32|16|8|4|2)(?![\d/])"
 DIGITS_RE: Final[str] = (
-    r"(?:(?:\d{1,3}(?:,\d{3})+(?![\d,]\d)|\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[\u00a0\u202f]\d{3})+"
+    # The lookahead lets the common case (no fraction) skip both fraction branches at once.
+    r"(?:(?=[\d,]*[ -]?\d{1,2}/)(?:(?:\d{1,3}(?:,\d{3})+|\d{1,4})[ -]"
+    + _FRACTION
+    + r"|"
+    + _FRACTION
+    + r")|"
+    r"(?:\d{1,3}(?:,\d{3})+(?![\d,]\d)|\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[\u00a0\u202f]\d{3})+"
     r"|\d{1,3}(?: \d{3}){2,}(?!\d)|\d+)(?:\.\d+)?|\.\d+)"
 )
-SCALE_WORD_RE: Final[str] = r"(?i:(?:hundred|thousand|million|billion|trillion|lakh|crore)s?)"
-ABBR_RE: Final[str] = r"(?:万亿|亿|万|bn|Bn|bln|mn|mln|mil|MM|tn|tln|trn|[kKmMbBT])"
+SCALE_WORD_RE: Final[str] = (
+    r"(?i:lakh\s+crores?|(?:hundred|thousand|million|billion|trillion|lakh|crore)s?)"
+)
+ABBR_RE: Final[str] = r"(?:万亿|亿|万|bn|Bn|bln|bil|mn|mln|mil|MM|tn|tln|trn|tril|[kKmMbBT])"
 
 # Number words: "one trillion", "twenty-one", "one hundred and six", "a dozen", "half a million".
 # "and" may only follow a scale word so "between three and five" stays two numbers.
@@ -93,6 +106,8 @@ _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
 
 def parse_digits(raw: str) -> float | None:
     """Value of a digit string with separators ("25,960" -> 25960.0); None if not finite."""
+    if "/" in raw:
+        return _parse_fraction(raw)
     cleaned = _SEPARATORS.sub("", raw)
     try:
         value = float(cleaned)
@@ -101,11 +116,23 @@ def parse_digits(raw: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _parse_fraction(raw: str) -> float | None:
+    """ "7 1/2" -> 7.5, "3/8" -> 0.375; None when the numerator is not below the denominator."""
+    whole, _, frac = raw.replace("-", " ").rpartition(" ")
+    num, _, den = frac.partition("/")
+    if int(num) >= int(den):
+        return None
+    base = float(_SEPARATORS.sub("", whole)) if whole else 0.0
+    return base + int(num) / int(den)
+
+
 def scale_value(raw: str) -> float:
     """Multiplier of a scale word or abbreviation ("billion", "bn", "B" -> 1e9); 1.0 if unknown."""
     if raw in ABBREVIATIONS:
         return ABBREVIATIONS[raw]
-    word = raw.lower().rstrip("s")
+    word = " ".join(raw.lower().split()).rstrip("s")
+    if word == "lakh crore":
+        return 1e12  # Indian press: "Rs 1.5 lakh crore" is 1.5 x 10^5 x 10^7
     return SCALES.get(word, 1.0)
 
 

@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from ingest.figures.core import CORE, Core, candidates, read_core
+from ingest.figures.core import CORE, Core, Hints, candidates, read_core
+from ingest.figures.lists import change_before, share_units
 
 _QUALIFIER_OF: Final[dict[str, str]] = {
     "about": "approx",
@@ -83,7 +84,8 @@ _NEG_PERCENT_ONLY: Final[frozenset[str]] = frozenset(
     """decline declined declines drop dropped drops fall fell falls down slid slipped shrank
     weakened weakening eased retreated
     shrunk lost tumbled plunged plummeted sank contracted decreased decrease slump slumped
-    decreasing falling dropping declining sliding shrinking""".split()
+    decreasing falling dropping declining sliding shrinking fallen shed sheds shedding dipped
+    dips losing loses""".split()
 )
 
 
@@ -106,17 +108,20 @@ class Raw:
     size_suffix: bool = False  # "72B" glued upper-case scale with no currency
     core_start: int = 0  # the number itself, without qualifier words
     core_end: int = 0
+    has_scale: bool = False
+    unit_mult: float = 1.0  # see Core.unit_mult
 
 
 _QUAL_MAX_WORDS: Final = 4
 _ARTICLES: Final[frozenset[str]] = frozenset({"a", "an"})
-_CONNECTORS: Final[frozenset[str]] = frozenset({"by", "of", "at", "to", "was", "were"})
+# "out" for "wiping out $30bn".
+_CONNECTORS: Final[frozenset[str]] = frozenset({"by", "of", "at", "to", "was", "were", "out"})
 _NEG_WORDS: Final[frozenset[str]] = frozenset(
     """outflow loss losses deficit shortfall wiping wiped wipe erasing erased burn burning burned
     burnt weakened weakening eased retreated decline declined declines drop dropped drops fall
     fell falls down slid slipped shrank shrunk lost tumbled plunged plummeted sank contracted
     decreased decrease slump slumped negative minus decreasing falling dropping declining sliding
-    shrinking""".split()
+    shrinking fallen shed sheds shedding dipped dips losing loses""".split()
 )
 _WORDS_BEFORE: Final = re.compile(r"\S+")
 # Last words of every phrase _left_context can find: most numbers have none of them before them,
@@ -187,7 +192,7 @@ def _left_context(text: str, start: int) -> tuple[str | None, int, str | None, s
     return key, q_start, neg, conn
 
 
-def scan(text: str, yen: str) -> list[Raw]:
+def scan(text: str, hints: Hints) -> list[Raw]:
     """All figure candidates in ``text``, left to right, with ranges merged."""
     out: list[Raw] = []
     consumed = 0
@@ -198,7 +203,7 @@ def scan(text: str, yen: str) -> list[Raw]:
             if retry is None or retry.end() == retry.start():
                 continue
             m = retry
-        core = read_core(text, m, yen)
+        core = read_core(text, m, hints)
         if core is None or core.glued or core.is_time:
             # Consume the rejected number so its inner digit runs ("960" of "25,960", "3" of
             # "Qwen3") are not tried again on their own.
@@ -236,9 +241,14 @@ def scan(text: str, yen: str) -> list[Raw]:
             and _FROM.search(text, max(0, start - 8), start)
         ):
             rm = None  # "from 12% to 35%" is a change, not a range
+        change_to = (
+            rm is not None
+            and rm.group().strip() == "to"
+            and change_before(text, start) not in (None, "by")
+        )
         if rm is not None and (rm.group().strip() != "and" or between):
             m2 = CORE.match(text, rm.end())
-            core2 = read_core(text, m2, yen) if m2 is not None else None
+            core2 = read_core(text, m2, hints) if m2 is not None else None
             if (
                 core2 is not None
                 and not core2.glued
@@ -250,6 +260,12 @@ def scan(text: str, yen: str) -> list[Raw]:
                 v1, v2 = value, core2.value
                 if not core.has_scale and core2.has_scale and abs(v1) < abs(v2):
                     v1 *= _implied_scale(v2, core2)
+                # After a change verb, "X to Y" is a change and a level when X is far smaller
+                # ("increased by $43.6 billion to $419.2 billion", "rose 18 sen to RM23.50",
+                # "rose 3/8 to 15 1/4"); the ends of a range are of one size ("rose 3 to 4
+                # percent", "expected to increase by 5% to 10%").
+                if change_to and abs(v1) < 0.5 * abs(v2):
+                    v2 = v1
                 if v1 < v2:
                     low, high = v1, v2
                     value = v1
@@ -303,9 +319,11 @@ def scan(text: str, yen: str) -> list[Raw]:
                 size_suffix=core.size_suffix,
                 core_start=core.start,
                 core_end=core.end,
+                has_scale=core.has_scale,
+                unit_mult=core.unit_mult,
             )
         )
-    return out
+    return share_units(text, out)
 
 
 def _implied_scale(v2: float, core2: Core) -> float:

@@ -51,11 +51,50 @@ SYMBOLS: Final[dict[str, str]] = {
     "NZ$": "NZD",
     "NZD$": "NZD",
     "S$": "SGD",
+    "SG$": "SGD",
+    "NZ $": "NZD",
+    "Cdn$": "CAD",
+    "Can$": "CAD",
+    "Aus$": "AUD",
     "NT$": "TWD",
     "R$": "BRL",
     "MX$": "MXN",
     "Mex$": "MXN",
     "MXN$": "MXN",
+    # Australian and New Zealand papers put the country after the sign: "$US1.2 billion",
+    # "$A82.6m". A spaced "A $5" is not taken: it is the article "A" before a dollar amount.
+    "$US": "USD",
+    "$A": "AUD",
+    "$AU": "AUD",
+    "$AUD": "AUD",
+    "$NZ": "NZD",
+    "$HK": "HKD",
+    "$S": "SGD",
+    "$C": "CAD",
+    "RM": "MYR",  # Malaysian ringgit, "RM23.50"; its sub-unit is the sen
+    "Rs.": "INR",  # "Rs 500 crore"; Pakistani and Sri Lankan rupees are written with a code
+    "Rs": "INR",
+    # Financial Times style: "Rmb5bn", "SFr1.2bn", "SKr3bn", "Rbs100bn", "TL5bn".
+    "Rmb": "CNY",
+    "SFr": "CHF",
+    "SKr": "SEK",
+    "NKr": "NOK",
+    "DKr": "DKK",
+    "Rbs": "RUB",
+    "TL": "TRY",
+    # East African shillings: "Sh1.1 trillion" (Kenyan papers), "TSh", "USh"; a bare "Sh"
+    # needs a scale or grouped digits (see core.read_core).
+    "Sh": "KES",
+    "TSh": "TZS",
+    "USh": "UGX",
+    "Rp": "IDR",  # Indonesian rupiah, "Rp 24 trillion"
+    "KSh": "KES",  # Kenyan shilling
+    "Ksh": "KES",
+    "Kshs": "KES",
+    "Dh": "AED",  # UAE dirham, "Dh5 billion"
+    "Dhs": "AED",
+    "Tk": "BDT",  # Bangladeshi taka
+    "Php": "PHP",  # Philippine peso as Manila papers write it, "Php5 billion"
     "$": "USD",
     "€": "EUR",
     "£": "GBP",
@@ -142,7 +181,42 @@ NAMES: Final[dict[str, str]] = {
     "norwegian kroner": "NOK",
     "danish kroner": "DKK",
     "zloty": "PLN",
+    # Wire-service abbreviations: "5 mln dlrs", "300 mln stg".
+    "dlrs": "USD",
+    "dlr": "USD",
+    "u.s. dlrs": "USD",
+    "canadian dlrs": "CAD",
+    "australian dlrs": "AUD",
+    "hong kong dlrs": "HKD",
+    "singapore dlrs": "SGD",
+    "new zealand dlrs": "NZD",
+    "taiwan dlrs": "TWD",
+    "stg": "GBP",
+    "lire": "ITL",
+    "italian lire": "ITL",
+    "marks": "DEM",  # money only after a scale: see core._SCALED_ONLY
+    "d-marks": "DEM",
     "shekels": "ILS",
+    "shekel": "ILS",
+    "new shekels": "ILS",
+    "new israeli shekels": "ILS",
+    "israeli shekels": "ILS",
+    "philippine pesos": "PHP",
+    "chilean pesos": "CLP",
+    "colombian pesos": "COP",
+    "singapore dollar": "SGD",
+    "new zealand dollar": "NZD",
+    "malaysian ringgit": "MYR",
+    "south african rand": "ZAR",
+    "forint": "HUF",
+    "koruna": "CZK",
+    "hryvnia": "UAH",
+    "dong": "VND",
+    "pakistani rupees": "PKR",
+    "sri lankan rupees": "LKR",
+    "swedish crowns": "SEK",
+    "norwegian crowns": "NOK",
+    "danish crowns": "DKK",
     "naira": "NGN",
     "finnish markka": "FIM",
     "markka": "FIM",
@@ -178,6 +252,15 @@ SUBUNITS: Final[dict[str, tuple[str, float]]] = {
     "pence": ("GBP", 0.01),
     "penny": ("GBP", 0.01),
     "mao": ("CNY", 0.1),
+    # Malaysian press: "rose 18 sen to RM23.50".
+    "sen": ("MYR", 0.01),
+    "cts": ("USD", 0.01),
+    "us cents": ("USD", 0.01),
+    "euro cents": ("EUR", 0.01),
+    "singapore cents": ("SGD", 0.01),
+    "australian cents": ("AUD", 0.01),
+    "canadian cents": ("CAD", 0.01),
+    "hong kong cents": ("HKD", 0.01),
 }
 
 
@@ -198,7 +281,14 @@ PREFIX_RE: Final[str] = (
     r"(?:(?<![A-Za-z])(?:" + _alt(_LETTER_SYMBOL_KEYS) + r")"
     r"|(?i:(?<![A-Za-z])(?:hk|us|u\.s\.?|c|usd|nzd|aud|cad|mxn|mex)\s?\$)"
     r"|(?:" + _alt(_SYMBOL_KEYS) + r")"
+    # "S $2.3 billion" (a spaced Singapore dollar), but not "Model S $79,990".
+    r"|(?<![A-Za-z])(?<!Model )(?<!Class )(?<!Series )(?<!Plan )S \$"
     r"|(?<![A-Za-z])M?(?:" + "|".join(_UPPER_CODES) + r")(?![A-Za-z])"
+    # South African rand, "R3.2bn"; read_core keeps it only before a scale or grouped digits,
+    # so "DeepSeek R1" and "R2 storage" stay names.
+    r"|(?<![A-Za-z&.-])R(?![A-Za-z&$])"
+    # "euro2.5 billion", as wire copy writes the sign it cannot send; core keeps it glued only.
+    r"|(?<![A-Za-z])[Ee]uro(?![A-Za-z])"
     r"|(?<![A-Za-z])(?:" + "|".join(sorted(LOWERCASE_OK)) + r")(?![A-Za-z])"
     # "公元2025年" is the year AD 2025 and "纪元" an era, not yuan.
     r"|(?:" + _alt([k for k in CJK_NAMES if k != "元"]) + r"|(?<![公纪])元))"
@@ -209,13 +299,14 @@ SUFFIX_RE: Final[str] = (
     r"(?:(?i:(?:" + _alt(list(NAMES)) + r"))(?![A-Za-z])"
     r"|M?(?:" + "|".join(_UPPER_CODES) + r")(?![A-Za-z])"
     r"|(?:" + "|".join(sorted(LOWERCASE_OK)) + r")(?![A-Za-z])"
-    r"|(?i:(?:" + _alt(list(SUBUNITS)) + r"))(?![A-Za-z])"
+    r"|(?i:(?:" + _alt([k for k in SUBUNITS if k != "sen"]) + r"))(?![A-Za-z])"
+    r"|sen(?![A-Za-z])"  # lower case only: "5 Sen." is a senator
     r"|(?:" + _alt([*_SYMBOL_KEYS, *CJK_NAMES, "ரூ"]) + r"))"
 )
 
 _PREFIX_LOOKUP: Final[dict[str, str]] = {
     re.sub(r"\s+", "", k).lower(): v for k, v in SYMBOLS.items()
-} | {"us$": "USD", "u.s$": "USD", "u.s.$": "USD", "mex$": "MXN"}
+} | {"us$": "USD", "u.s$": "USD", "u.s.$": "USD", "mex$": "MXN", "r": "ZAR", "s$": "SGD"}
 
 
 def currency_code(raw: str) -> tuple[str, float] | None:
