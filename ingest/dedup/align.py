@@ -22,6 +22,7 @@ stories on other events.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import zlib
 from collections import defaultdict
@@ -48,7 +49,9 @@ _SCALE = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
+    # Cached: news vocabulary is small and every candidate's words are stemmed again.
     for suffix in _SUFFIXES:
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]

@@ -22,6 +22,8 @@ texts, and calls :func:`classify`. Order of the layers, cheapest and surest firs
 
 from __future__ import annotations
 
+import functools
+
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -171,6 +173,13 @@ def prepare(text: str, settings: DedupSettings) -> Prepared:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def prepared_candidate(text: str, settings: DedupSettings) -> Prepared:
+    """:func:`prepare` of a stored candidate's text, cached: the same popular stories are
+    proposed as candidates again and again (bounded: 256 texts, a few MB)."""
+    return prepare(text, settings)
+
+
 def _scored(
     kind: DecisionKind,
     target: int | None,
@@ -243,7 +252,8 @@ def classify(
         return _against_prior(inc, prior, settings)
 
     scored = [
-        (cand, prepare(cand.text, settings)) for cand in candidates[: settings.candidate_limit]
+        (cand, prepared_candidate(cand.text, settings))
+        for cand in candidates[: settings.candidate_limit]
     ]
     for cand, prep in scored:
         # An earlier revision's text counts too: a copy made before a correction, or the
@@ -258,7 +268,8 @@ def classify(
 
     # Earlier revisions count as well as the current text: the copy may predate a correction.
     versions = [
-        [prep, *(prepare(t, settings) for t in cand.earlier_texts)] for cand, prep in scored
+        [prep, *(prepared_candidate(t, settings) for t in cand.earlier_texts)]
+        for cand, prep in scored
     ]
     overlaps = [
         (cand, max((overlap(inc.shingles, v.shingles) for v in vs), key=_by_containment))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest.dedup.align import align
-from ingest.dedup.decide import Candidate, Incoming, Prepared, prepare
+from ingest.dedup.decide import Candidate, Incoming, Prepared, prepared_candidate
 from ingest.dedup.settings import DedupSettings
 
 
@@ -53,7 +53,7 @@ def relate(
             apart = abs((incoming.published - cand.published).total_seconds()) / 86400
             if apart > settings.related_max_days:
                 continue
-        prep = prepare(cand.text, settings)
+        prep = prepared_candidate(cand.text, settings)
         shared = len(mine & set(prep.figures))
         if shared == 0:
             continue
