@@ -23,7 +23,6 @@ texts, and calls :func:`classify`. Order of the layers, cheapest and surest firs
 from __future__ import annotations
 
 import functools
-
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
