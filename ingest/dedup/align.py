@@ -25,7 +25,7 @@ import bisect
 import functools
 import re
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -113,10 +113,25 @@ class Alignment:
         return self.common / longer if longer else 0.0
 
 
-def align(a: Sequence[str], b: Sequence[str]) -> Alignment:
-    """Alignment of two content-word sequences (as :func:`content_words` returns)."""
+def align(a: Sequence[str], b: Sequence[str], *, needed: float = 0.0) -> Alignment:
+    """Alignment of two content-word sequences (as :func:`content_words` returns).
+
+    ``needed``: the share of the shorter text that matters to the caller. When even the words
+    the two texts have in common (in any order, an upper bound of the LCS) fall short of it,
+    the LCS is not computed and no alignment is reported.
+    """
     if not a or not b:
         return Alignment(0, len(a), len(b))
+    if needed > 0:
+        small, big = (a, b) if len(a) <= len(b) else (b, a)
+        counts = Counter(big)
+        common = 0
+        for word in small:
+            if counts[word] > 0:
+                counts[word] -= 1
+                common += 1
+        if common < needed * len(small):
+            return Alignment(0, len(a), len(b))
     return Alignment(lcs_length(a, b), len(a), len(b))
 
 

@@ -306,7 +306,11 @@ def classify(
     aligned: list[tuple[Candidate, Overlap, Alignment]] = []
     for (cand, ov), vs in zip(overlaps, versions, strict=True):
         al = max(
-            (align(inc.content, v.content) for v in vs if _numbers_agree(inc.numbers, v.numbers)),
+            (
+                align(inc.content, v.content, needed=settings.copy_alignment)
+                for v in vs
+                if _numbers_agree(inc.numbers, v.numbers)
+            ),
             key=lambda a: a.contained,
             default=Alignment(0, len(inc.content), len(vs[0].content)),
         )

@@ -57,7 +57,9 @@ def relate(
         shared = len(mine & set(prep.figures))
         if shared == 0:
             continue
-        aligned = align(inc.content, prep.content).contained
+        # With enough shared figures the alignment is only recorded; below that it decides.
+        needed = 0.0 if shared >= settings.related_min_figures else settings.related_alignment
+        aligned = align(inc.content, prep.content, needed=needed).contained
         if shared >= settings.related_min_figures:
             reason = f"{shared} distinctive figures in common"
         elif aligned >= settings.related_alignment:

@@ -291,13 +291,14 @@ def entity_mentions(text: str, settings: FigureSettings) -> tuple[tuple[int, str
     return tuple(out)
 
 
-def main_subject(text: str, settings: FigureSettings) -> str | None:
-    """The entity named most often in ``text`` (first named wins a tie), lifted to its group."""
+def main_subject(
+    text: str, settings: FigureSettings, mentions: tuple[tuple[int, str], ...] | None = None
+) -> str | None:
+    """The entity named most often in ``text`` (first named wins a tie); ``mentions``, when
+    given, must be :func:`entity_mentions` of ``text`` (it saves scanning it again)."""
     counts: dict[str, int] = {}
-    for m in settings.entity_re.finditer(text):
-        name = settings.alias_to_entity.get(m.group().lower())
-        if name is not None:
-            counts[name] = counts.get(name, 0) + 1
+    for _pos, name in mentions if mentions is not None else entity_mentions(text, settings):
+        counts[name] = counts.get(name, 0) + 1
     if not counts:
         return None
     return max(counts.items(), key=lambda kv: kv[1])[0]
@@ -478,8 +479,12 @@ def identify_all(
         facts.published, facts.main_subject, facts.mentions, facts.date_source,
         facts.garbled, quarter=quarter, periods=periods,
     )  # fmt: skip
+    # Only a figure the article's periods can change is read again: one without a period, or
+    # one dated by a year word (a stated horizon, or the article's quarter, may override it).
     return [
-        identify(f, facts, settings) if i is not None else None
+        identify(f, facts, settings)
+        if i is not None and (not i.key.period or i.period.kind == "year")
+        else i
         for f, i in zip(figures, first, strict=True)
     ]
 

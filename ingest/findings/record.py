@@ -87,8 +87,9 @@ def _observations(
         return _Read([], [], refs)
     published = (refs[0].published if refs and refs[0].published else fetched).date()
     text = store.article_text(article_id)
+    mentions = entity_mentions(text, figure_settings)
     facts = ArticleFacts(
-        published, main_subject(text, figure_settings), entity_mentions(text, figure_settings),
+        published, main_subject(text, figure_settings, mentions), mentions,
         date_source=store.article_date_source(article_id), garbled=is_garbled(text),
     )  # fmt: skip
     identities = identify_all([ref.figure for ref in refs], facts, figure_settings)
