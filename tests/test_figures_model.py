@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ingest.figures import Figure, figure_to_dict
 from ingest.figures.model import unit_kind
@@ -24,3 +26,24 @@ def test_figure_is_frozen() -> None:
 def test_unit_kind(unit: str, kind: str) -> None:
     """Any ISO code is money; the other units are their own kind."""
     assert unit_kind(unit) == kind
+
+
+@given(
+    st.lists(st.text(alphabet="abc .-", min_size=1, max_size=6), min_size=1, max_size=8),
+    st.text(alphabet="abcABC .-x", max_size=60),
+)
+def test_trie_pattern_matches_like_the_longest_first_alternation(
+    words: list[str], text: str
+) -> None:
+    """The prefix-factored entity pattern finds exactly what the plain alternation, longest
+    name first, finds."""
+    import re
+
+    from ingest.figures.model import trie_pattern
+
+    words = sorted({w.lower() for w in words}, key=len, reverse=True)
+    plain = re.compile(
+        r"\b(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w])", re.I
+    )
+    trie = re.compile(r"\b(?<![\w-])" + trie_pattern(words) + r"(?![\w])", re.I)
+    assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)]

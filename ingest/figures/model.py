@@ -103,6 +103,34 @@ class FxRates:
         return self._by_code.get(code)
 
 
+def trie_pattern(words: list[str]) -> str:
+    """One regular expression for ``words`` (lower case), factored by common prefixes.
+
+    Python's ``re`` tries an alternation of a hundred names one by one at every position; the
+    factored form ("alibaba(?: cloud(?: intelligence)?| group)?") decides on the first letters.
+    Optional tails are greedy, so the longest name matches first, as the plain alternation
+    sorted by length did.
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def render(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return "(?:" + body + ")?"
+        return body
+
+    return "(?:" + render(trie) + ")"
+
+
 @dataclass(frozen=True, slots=True)
 class FigureSettings:
     """Everything the extractor is configured with; build once, share freely."""
@@ -122,10 +150,9 @@ class FigureSettings:
         for entity in self.entities:
             for alias in (entity.name, *entity.aliases):
                 alias_map.setdefault(alias.lower(), entity.name)
-        names = sorted(alias_map, key=len, reverse=True)
         pattern = (
-            r"\b(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])"
-            if names
+            r"\b(?<![\w-])" + trie_pattern(list(alias_map)) + r"(?![\w])"
+            if alias_map
             else r"(?!x)x"
         )
         object.__setattr__(self, "alias_to_entity", alias_map)
