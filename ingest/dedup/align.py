@@ -22,7 +22,6 @@ stories on other events.
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 import zlib
 from collections import Counter, defaultdict
@@ -49,13 +48,17 @@ _SCALE = frozenset(
 )
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
-    # Cached: news vocabulary is small and every candidate's words are stemmed again.
     for suffix in _SUFFIXES:
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word
+
+
+# Stems already computed: news vocabulary is small, and every candidate's words are stemmed
+# again. Emptied when it outgrows its bound.
+_STEMS: dict[str, str] = {}
+_STEMS_MAX = 1 << 17
 
 
 def content_words(words: Sequence[str]) -> list[str]:
@@ -64,11 +67,21 @@ def content_words(words: Sequence[str]) -> list[str]:
     Stop words and single non-digit characters (``$``, a CJK particle) are dropped; numbers
     are kept as they are: they are the words a rewrite is least free to change.
     """
-    return [
-        _stem(w) if not w[0].isdigit() else w
-        for w in words
-        if w not in _STOP and (len(w) > 1 or w.isdigit())
-    ]
+    stems = _STEMS
+    if len(stems) > _STEMS_MAX:
+        stems.clear()
+    out: list[str] = []
+    for w in words:
+        if w in _STOP or (len(w) == 1 and not w.isdigit()):
+            continue
+        if w[0].isdigit():
+            out.append(w)
+            continue
+        stem = stems.get(w)
+        if stem is None:
+            stem = stems[w] = _stem(w)
+        out.append(stem)
+    return out
 
 
 def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
