@@ -72,6 +72,10 @@ class TextContext:
     _clause_cache: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     _anchor_cache: dict[int, list[tuple[int, Metric]]] = field(default_factory=dict)
     _period_cache: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
+    # Keyword spans per (pattern, clause): several figures in one clause search it once.
+    _hits_cache: dict[tuple[re.Pattern[str], int, int], list[tuple[int, int]]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def build(cls, text: str, settings: FigureSettings) -> TextContext:
@@ -175,13 +179,7 @@ class TextContext:
         if possible is None:
             # Metrics whose every keyword group has a literal beginning present in the clause;
             # computed once per clause, it spares the regex searches of all the others.
-            lowered = self.text[c_start:c_end].lower()
-            present = frozenset(a for a in self.settings.all_anchors if a in lowered)
-            possible = [
-                (order, metric)
-                for order, metric in enumerate(self.settings.metrics)
-                if not any(a and a.isdisjoint(present) for a in metric.anchors)
-            ]
+            possible = self._possible_metrics(self.text[c_start:c_end].lower())
             self._anchor_cache[c_start] = possible
         candidates: list[tuple[int, int, int, Metric]] = []
         for order, metric in possible:
@@ -217,6 +215,21 @@ class TextContext:
         near.sort(key=lambda c: (c[1], c[0], c[2]))
         return near[0][3].key
 
+    def _possible_metrics(self, lowered: str) -> list[tuple[int, Metric]]:
+        """(catalogue order, metric) for the metrics whose every anchored keyword group has an
+        anchor in ``lowered``; the same as testing each metric's groups against the anchors
+        present, but it walks only the few anchors present instead of the whole catalogue."""
+        settings = self.settings
+        satisfied: dict[int, set[int]] = {}
+        for anchor in settings.all_anchors:
+            if anchor in lowered:
+                for order, group in settings.anchor_groups[anchor]:
+                    satisfied.setdefault(order, set()).add(group)
+        needs = settings.anchored_groups
+        orders = [o for o, groups in satisfied.items() if len(groups) == needs[o]]
+        orders.extend(settings.unanchored_metrics)
+        return [(o, settings.metrics[o]) for o in sorted(orders)]
+
     def _group_hits(
         self,
         pair: tuple[re.Pattern[str] | None, re.Pattern[str] | None],
@@ -229,16 +242,21 @@ class TextContext:
         for penalty, pattern in ((0, pair[0]), (_WEAK_PENALTY, pair[1])):
             if pattern is None:
                 continue
-            for m in pattern.finditer(self.text, lo, hi):
-                if m.end() <= start:
-                    dist = start - m.end()
-                elif m.start() >= end:
+            key = (pattern, lo, hi)
+            spans = self._hits_cache.get(key)
+            if spans is None:
+                spans = [m.span() for m in pattern.finditer(self.text, lo, hi)]
+                self._hits_cache[key] = spans
+            for m_start, m_end in spans:
+                if m_end <= start:
+                    dist = start - m_end
+                elif m_start >= end:
                     # Keywords after the figure count a little farther: news names the metric
                     # first ("revenue rose 5%").
-                    dist = m.start() - end + 10
+                    dist = m_start - end + 10
                 else:
                     dist = 0
-                hits.append((dist + penalty, m.start(), m.end()))
+                hits.append((dist + penalty, m_start, m_end))
         return hits
 
     @staticmethod

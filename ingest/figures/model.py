@@ -143,6 +143,14 @@ class FigureSettings:
     versioned_re: re.Pattern[str] = field(init=False, compare=False, repr=False)
     alias_to_entity: dict[str, str] = field(init=False, compare=False, repr=False)
     all_anchors: frozenset[str] = field(init=False, compare=False, repr=False)
+    # Reverse index of Metric.anchors, for TextContext.metric: anchor -> (metric's position in
+    # ``metrics``, group index) of every group it stands for; per metric, how many groups have
+    # anchors; and the metrics with none (always possible).
+    anchor_groups: dict[str, tuple[tuple[int, int], ...]] = field(
+        init=False, compare=False, repr=False
+    )
+    anchored_groups: tuple[int, ...] = field(init=False, compare=False, repr=False)
+    unanchored_metrics: tuple[int, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Compiled once here because settings are built once and used for every article.
@@ -166,6 +174,20 @@ class FigureSettings:
         object.__setattr__(self, "versioned_re", re.compile(vpattern))
         object.__setattr__(
             self, "all_anchors", frozenset(a for m in self.metrics for g in m.anchors for a in g)
+        )
+        index: dict[str, list[tuple[int, int]]] = {}
+        for order, metric in enumerate(self.metrics):
+            for gi, group in enumerate(metric.anchors):
+                for anchor in group:
+                    index.setdefault(anchor, []).append((order, gi))
+        object.__setattr__(self, "anchor_groups", {a: tuple(v) for a, v in index.items()})
+        object.__setattr__(
+            self, "anchored_groups", tuple(sum(1 for g in m.anchors if g) for m in self.metrics)
+        )
+        object.__setattr__(
+            self,
+            "unanchored_metrics",
+            tuple(o for o, m in enumerate(self.metrics) if not any(m.anchors)),
         )
 
     def usd_rate(self, code: str, on: date | None) -> float | None:
