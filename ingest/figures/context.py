@@ -218,13 +218,12 @@ class TextContext:
     def _possible_metrics(self, lowered: str) -> list[tuple[int, Metric]]:
         """(catalogue order, metric) for the metrics whose every anchored keyword group has an
         anchor in ``lowered``; the same as testing each metric's groups against the anchors
-        present, but it walks only the few anchors present instead of the whole catalogue."""
+        present, but it finds them in one regex pass and walks only the few present."""
         settings = self.settings
         satisfied: dict[int, set[int]] = {}
-        for anchor in settings.all_anchors:
-            if anchor in lowered:
-                for order, group in settings.anchor_groups[anchor]:
-                    satisfied.setdefault(order, set()).add(group)
+        for longest in set(settings.anchor_re.findall(lowered)):
+            for order, group in settings.anchor_groups[longest]:
+                satisfied.setdefault(order, set()).add(group)
         needs = settings.anchored_groups
         orders = [o for o, groups in satisfied.items() if len(groups) == needs[o]]
         orders.extend(settings.unanchored_metrics)

@@ -143,9 +143,13 @@ class FigureSettings:
     versioned_re: re.Pattern[str] = field(init=False, compare=False, repr=False)
     alias_to_entity: dict[str, str] = field(init=False, compare=False, repr=False)
     all_anchors: frozenset[str] = field(init=False, compare=False, repr=False)
-    # Reverse index of Metric.anchors, for TextContext.metric: anchor -> (metric's position in
-    # ``metrics``, group index) of every group it stands for; per metric, how many groups have
-    # anchors; and the metrics with none (always possible).
+    # For TextContext.metric, which needs the anchors present in a clause: ``anchor_re`` finds,
+    # at every position of the lower-cased clause, the longest anchor starting there (one pass
+    # instead of a substring search per anchor); ``anchor_groups`` maps that longest anchor to
+    # the (metric's position in ``metrics``, group index) of every group an anchor it starts
+    # with stands for, since those shorter anchors are present too; ``anchored_groups`` counts
+    # each metric's groups that have anchors; ``unanchored_metrics`` have none (always possible).
+    anchor_re: re.Pattern[str] = field(init=False, compare=False, repr=False)
     anchor_groups: dict[str, tuple[tuple[int, int], ...]] = field(
         init=False, compare=False, repr=False
     )
@@ -180,7 +184,16 @@ class FigureSettings:
             for gi, group in enumerate(metric.anchors):
                 for anchor in group:
                     index.setdefault(anchor, []).append((order, gi))
-        object.__setattr__(self, "anchor_groups", {a: tuple(v) for a, v in index.items()})
+        groups_from = {
+            longest: tuple(
+                sorted({hit for a in index if longest.startswith(a) for hit in index[a]})
+            )
+            for longest in index
+        }
+        object.__setattr__(self, "anchor_groups", groups_from)
+        # A lookahead, so that findall tries every position, overlaps included.
+        apattern = "(?=(" + trie_pattern(sorted(index)) + "))" if index else r"(?!x)x"
+        object.__setattr__(self, "anchor_re", re.compile(apattern))
         object.__setattr__(
             self, "anchored_groups", tuple(sum(1 for g in m.anchors if g) for m in self.metrics)
         )
