@@ -70,6 +70,8 @@ class TextContext:
     entity_names: list[str] = field(default_factory=list)
     entity_ends: list[int] = field(default_factory=list)
     _clause_cache: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    # clause_span by (start, end): period and metric ask it for the same figure in turn.
+    _span_cache: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     _anchor_cache: dict[int, list[tuple[int, Metric]]] = field(default_factory=dict)
     _period_cache: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
     # Keyword spans per (pattern, clause): several figures in one clause search it once.
@@ -104,6 +106,15 @@ class TextContext:
         return self.sentence_starts[i], max(self.sentence_ends[i], pos)
 
     def clause_span(self, start: int, end: int) -> tuple[int, int]:
+        # The same arguments always give the same span (the clause list a sentence start gets
+        # is cached on first use), so the answer can be remembered.
+        span = self._span_cache.get((start, end))
+        if span is None:
+            span = self._clause_span(start, end)
+            self._span_cache[(start, end)] = span
+        return span
+
+    def _clause_span(self, start: int, end: int) -> tuple[int, int]:
         s_start, s_end = self.sentence_span(start)
         clauses = self._clause_cache.get(s_start)
         if clauses is None:

@@ -132,6 +132,14 @@ _LEFT_LAST_WORDS: Final[frozenset[str]] = frozenset(
 )
 
 
+# (word count, last word) of every phrase the qualifier loop below can find: a chunk of k words
+# whose last word is not among them is not joined and looked up at all. (The leading quote and
+# bracket strip only touches the first word, which is the last one only when k is 1.)
+_QUAL_ENDINGS: Final[frozenset[tuple[int, str]]] = frozenset(
+    (len(k.split()), k.split()[-1]) for k in [*_QUALIFIER_OF, "between"] if " " in k
+)
+
+
 def _left_context(text: str, start: int) -> tuple[str | None, int, str | None, str | None] | None:
     """(qualifier phrase, its start, negating word, connector) written just before ``start``."""
     q_start = start
@@ -167,8 +175,11 @@ def _left_context(text: str, start: int) -> tuple[str | None, int, str | None, s
     if lo > 0 and words and words[0][0] == lo:
         words = words[1:]  # cut in the middle of a word
     used = 0
-    if key is None:
+    if key is None and words:
+        last_word = words[-1][1].lower()
         for k in range(min(_QUAL_MAX_WORDS, len(words)), 0, -1):
+            if k > 1 and (k, last_word) not in _QUAL_ENDINGS:
+                continue
             chunk = words[-k:]
             phrase = " ".join(w for _, w in chunk).lower().lstrip("(\"“'")
             if phrase in _QUALIFIER_OF or phrase == "between":
