@@ -72,6 +72,7 @@ class TextContext:
     _clause_cache: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     # clause_span by (start, end): period and metric ask it for the same figure in turn.
     _span_cache: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    _dominant_cache: dict[int, str | None] = field(default_factory=dict)
     _anchor_cache: dict[int, list[tuple[int, Metric]]] = field(default_factory=dict)
     _period_cache: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
     # Keyword spans per (pattern, clause): several figures in one clause search it once.
@@ -148,14 +149,16 @@ class TextContext:
     def _dominant(self, pos: int) -> str | None:
         # The entity named most often so far is the article's subject: "the company" in a later
         # sentence almost always means it, not the peer mentioned in passing just before.
+        # The answer depends only on how many mentions come before pos: cached by that count.
+        seen = bisect.bisect_left(self.entity_starts, pos)
+        if seen in self._dominant_cache:
+            return self._dominant_cache[seen]
         counts: dict[str, int] = {}
-        for s, name in zip(self.entity_starts, self.entity_names, strict=True):
-            if s >= pos:
-                break
+        for name in self.entity_names[:seen]:
             counts[name] = counts.get(name, 0) + 1
-        if not counts:
-            return None
-        return max(counts.items(), key=lambda kv: kv[1])[0]
+        found = max(counts.items(), key=lambda kv: kv[1])[0] if counts else None
+        self._dominant_cache[seen] = found
+        return found
 
     def period(self, start: int, end: int) -> str | None:
         """The time expression nearest the figure in its clause, as written (lower case)."""
