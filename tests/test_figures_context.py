@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ingest.figures import load_figure_settings
 from ingest.figures.context import TextContext, counted_noun
 
@@ -41,3 +44,26 @@ def test_counted_noun_takes_the_head() -> None:
     assert counted_noun(text, text.index(" ARK"))[0] == "funds"
     assert counted_noun(text, text.index(" new"))[0] == "centers"
     assert counted_noun("one of the biggest", 3)[0] is None
+
+
+_ANCHOR_WORDS = sorted(SETTINGS.all_anchors)
+
+
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_ANCHOR_WORDS), st.text(alphabet="abcdeinorst -'", max_size=4)),
+        max_size=12,
+    )
+)
+def test_possible_metrics_match_the_per_anchor_test(parts: list[str]) -> None:
+    """The metrics left possible in a clause are those whose every anchored keyword group has
+    an anchor in it, in catalogue order (the per-anchor substring test the lookup replaces)."""
+    lowered = "".join(parts)
+    present = frozenset(a for a in SETTINGS.all_anchors if a in lowered)
+    expected = [
+        (order, metric)
+        for order, metric in enumerate(SETTINGS.metrics)
+        if not any(a and a.isdisjoint(present) for a in metric.anchors)
+    ]
+    ctx = TextContext.build(lowered, SETTINGS)
+    assert ctx._possible_metrics(lowered) == expected

@@ -47,3 +47,45 @@ def test_trie_pattern_matches_like_the_longest_first_alternation(
     )
     trie = re.compile(r"\b(?<![\w-])" + trie_pattern(words) + r"(?![\w])", re.I)
     assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+@given(
+    st.lists(
+        st.lists(st.text(alphabet="ab c", min_size=2, max_size=5), max_size=3),
+        min_size=1,
+        max_size=4,
+    ),
+    st.text(alphabet="abc d", max_size=40),
+)
+def test_anchor_index_finds_every_anchor_present(groups: list[list[str]], text: str) -> None:
+    """The one-pass anchor lookup (longest anchor at each position, then every anchor it starts
+    with) yields exactly the metric groups whose anchors occur in the text, overlaps included."""
+    from ingest.figures.model import FigureSettings, Metric
+
+    metrics = tuple(
+        Metric(
+            key=f"m{i}",
+            label="m",
+            units=("%",),
+            groups=(("x",),),
+            anchors=(frozenset(g), frozenset(groups[-1 - i])),
+        )
+        for i, g in enumerate(groups)
+    )
+    settings = FigureSettings(metrics=metrics, entities=(), fx=())
+    found = {
+        hit
+        for longest in settings.anchor_re.findall(text)
+        for hit in settings.anchor_groups[longest]
+    }
+    expected = {
+        (order, gi)
+        for order, metric in enumerate(metrics)
+        for gi, anchors in enumerate(metric.anchors)
+        if any(a in text for a in anchors)
+    }
+    assert found == expected
+    assert settings.anchored_groups == tuple(sum(1 for g in m.anchors if g) for m in metrics)
+    assert settings.unanchored_metrics == tuple(
+        o for o, m in enumerate(metrics) if not any(m.anchors)
+    )

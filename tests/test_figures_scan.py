@@ -33,3 +33,16 @@ def test_to_is_a_range_only_when_nothing_says_otherwise(text: str, count: int) -
 def test_years_are_not_candidates() -> None:
     """A bare year is dropped, a year with a currency is not."""
     assert [r.value for r in scan("In 2024 it paid 2024 yuan.", "CNY")] == [2024.0]
+
+
+def test_split_and_the_word_pattern_agree_on_whitespace() -> None:
+    """_left_context splits with str.split where it once used the \\S+ pattern: both must cut at
+    exactly the same characters, for every code point."""
+    import re
+    import sys
+
+    nonspace = re.compile(r"\S+")
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        text = f"a{ch}b"
+        assert text.split() == nonspace.findall(text), hex(code)

@@ -70,8 +70,15 @@ class TextContext:
     entity_names: list[str] = field(default_factory=list)
     entity_ends: list[int] = field(default_factory=list)
     _clause_cache: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    # clause_span by (start, end): period and metric ask it for the same figure in turn.
+    _span_cache: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    _dominant_cache: dict[int, str | None] = field(default_factory=dict)
     _anchor_cache: dict[int, list[tuple[int, Metric]]] = field(default_factory=dict)
     _period_cache: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
+    # Keyword spans per (pattern, clause): several figures in one clause search it once.
+    _hits_cache: dict[tuple[re.Pattern[str], int, int], list[tuple[int, int]]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def build(cls, text: str, settings: FigureSettings) -> TextContext:
@@ -100,6 +107,15 @@ class TextContext:
         return self.sentence_starts[i], max(self.sentence_ends[i], pos)
 
     def clause_span(self, start: int, end: int) -> tuple[int, int]:
+        # The same arguments always give the same span (the clause list a sentence start gets
+        # is cached on first use), so the answer can be remembered.
+        span = self._span_cache.get((start, end))
+        if span is None:
+            span = self._clause_span(start, end)
+            self._span_cache[(start, end)] = span
+        return span
+
+    def _clause_span(self, start: int, end: int) -> tuple[int, int]:
         s_start, s_end = self.sentence_span(start)
         clauses = self._clause_cache.get(s_start)
         if clauses is None:
@@ -133,14 +149,16 @@ class TextContext:
     def _dominant(self, pos: int) -> str | None:
         # The entity named most often so far is the article's subject: "the company" in a later
         # sentence almost always means it, not the peer mentioned in passing just before.
+        # The answer depends only on how many mentions come before pos: cached by that count.
+        seen = bisect.bisect_left(self.entity_starts, pos)
+        if seen in self._dominant_cache:
+            return self._dominant_cache[seen]
         counts: dict[str, int] = {}
-        for s, name in zip(self.entity_starts, self.entity_names, strict=True):
-            if s >= pos:
-                break
+        for name in self.entity_names[:seen]:
             counts[name] = counts.get(name, 0) + 1
-        if not counts:
-            return None
-        return max(counts.items(), key=lambda kv: kv[1])[0]
+        found = max(counts.items(), key=lambda kv: kv[1])[0] if counts else None
+        self._dominant_cache[seen] = found
+        return found
 
     def period(self, start: int, end: int) -> str | None:
         """The time expression nearest the figure in its clause, as written (lower case)."""
@@ -175,13 +193,7 @@ class TextContext:
         if possible is None:
             # Metrics whose every keyword group has a literal beginning present in the clause;
             # computed once per clause, it spares the regex searches of all the others.
-            lowered = self.text[c_start:c_end].lower()
-            present = frozenset(a for a in self.settings.all_anchors if a in lowered)
-            possible = [
-                (order, metric)
-                for order, metric in enumerate(self.settings.metrics)
-                if not any(a and a.isdisjoint(present) for a in metric.anchors)
-            ]
+            possible = self._possible_metrics(self.text[c_start:c_end].lower())
             self._anchor_cache[c_start] = possible
         candidates: list[tuple[int, int, int, Metric]] = []
         for order, metric in possible:
@@ -217,6 +229,20 @@ class TextContext:
         near.sort(key=lambda c: (c[1], c[0], c[2]))
         return near[0][3].key
 
+    def _possible_metrics(self, lowered: str) -> list[tuple[int, Metric]]:
+        """(catalogue order, metric) for the metrics whose every anchored keyword group has an
+        anchor in ``lowered``; the same as testing each metric's groups against the anchors
+        present, but it finds them in one regex pass and walks only the few present."""
+        settings = self.settings
+        satisfied: dict[int, set[int]] = {}
+        for longest in set(settings.anchor_re.findall(lowered)):
+            for order, group in settings.anchor_groups[longest]:
+                satisfied.setdefault(order, set()).add(group)
+        needs = settings.anchored_groups
+        orders = [o for o, groups in satisfied.items() if len(groups) == needs[o]]
+        orders.extend(settings.unanchored_metrics)
+        return [(o, settings.metrics[o]) for o in sorted(orders)]
+
     def _group_hits(
         self,
         pair: tuple[re.Pattern[str] | None, re.Pattern[str] | None],
@@ -229,16 +255,21 @@ class TextContext:
         for penalty, pattern in ((0, pair[0]), (_WEAK_PENALTY, pair[1])):
             if pattern is None:
                 continue
-            for m in pattern.finditer(self.text, lo, hi):
-                if m.end() <= start:
-                    dist = start - m.end()
-                elif m.start() >= end:
+            key = (pattern, lo, hi)
+            spans = self._hits_cache.get(key)
+            if spans is None:
+                spans = [m.span() for m in pattern.finditer(self.text, lo, hi)]
+                self._hits_cache[key] = spans
+            for m_start, m_end in spans:
+                if m_end <= start:
+                    dist = start - m_end
+                elif m_start >= end:
                     # Keywords after the figure count a little farther: news names the metric
                     # first ("revenue rose 5%").
-                    dist = m.start() - end + 10
+                    dist = m_start - end + 10
                 else:
                     dist = 0
-                hits.append((dist + penalty, m.start(), m.end()))
+                hits.append((dist + penalty, m_start, m_end))
         return hits
 
     @staticmethod

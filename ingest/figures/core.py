@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
+from ingest.figures.model import trie_pattern
 from ingest.figures.numbers import (
     ABBR_RE,
     CJK_CHARS,
@@ -280,13 +281,20 @@ def read_core(text: str, m: re.Match[str], hints: Hints) -> Core | None:
     )
 
 
-# Every trigger word has at least three letters; skipping "a", "of", "in" halves the tokens.
-_TOKEN: Final = re.compile(r"\d+|[A-Za-z]{3,}")
 _WORD_TRIGGERS: Final[frozenset[str]] = frozenset(
     [*SMALL, *TENS, *_MULT_WORDS, "double", "triple", "half", "quarter"]
 )
 _SCALE_TRIGGERS: Final[frozenset[str]] = frozenset(
     "hundred thousand million billion trillion dozen lakh crore".split()
+)
+# A digit run, or a whole run of ASCII letters that is a trigger word (any case). Matching the
+# trigger words in the regex, instead of every word of three letters or more and a set lookup in
+# Python, leaves Python only the tokens it acts on. Words of fewer than three letters were never
+# tokens. "(?ai:": case-insensitive over ASCII only, as [A-Za-z] was (no Kelvin sign for "k").
+_TOKEN: Final = re.compile(
+    r"\d+|(?<![A-Za-z])(?ai:"
+    + trie_pattern(sorted(w for w in _WORD_TRIGGERS | _SCALE_TRIGGERS if len(w) >= 3))
+    + r")(?![A-Za-z])"
 )
 _PREFIX_BEFORE: Final = re.compile(
     r"(?:" + PREFIX_RE + r")\s?(?:[-−]|(?i:minus|negative)\s+)?\Z|(?<![\w\-−])[-−]\Z"

@@ -122,9 +122,17 @@ _CJK_LAST_BREAK: Final = re.compile(".*" + _CJK_BREAK_CLASS, re.S)
 
 def _token_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The whitespace-free run around text[start:end] (a URL can be long: find, don't walk)."""
-    lo = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start), text.rfind("\t", 0, start)) + 1
-    ends = [i for i in (text.find(" ", end), text.find("\n", end), text.find("\t", end)) if i >= 0]
-    hi = min(ends) if ends else len(text)
+    # The nearest space first, then a line break or tab only between it and the number: an
+    # unbounded search for a tab a text does not have would read the rest of it per figure.
+    space = text.rfind(" ", 0, start)
+    lo = max(space, text.rfind("\n", space + 1, start), text.rfind("\t", space + 1, start)) + 1
+    hi = text.find(" ", end)
+    if hi < 0:
+        hi = len(text)
+    for sep in "\n\t":
+        i = text.find(sep, end, hi)
+        if i >= 0:
+            hi = i
     if not text.isascii() and not text[lo:hi].isascii():
         # Chinese has no spaces: a time or URL elsewhere in the sentence is not this number's.
         last = _CJK_LAST_BREAK.match(text, lo, start)

@@ -143,6 +143,18 @@ class FigureSettings:
     versioned_re: re.Pattern[str] = field(init=False, compare=False, repr=False)
     alias_to_entity: dict[str, str] = field(init=False, compare=False, repr=False)
     all_anchors: frozenset[str] = field(init=False, compare=False, repr=False)
+    # For TextContext.metric, which needs the anchors present in a clause: ``anchor_re`` finds,
+    # at every position of the lower-cased clause, the longest anchor starting there (one pass
+    # instead of a substring search per anchor); ``anchor_groups`` maps that longest anchor to
+    # the (metric's position in ``metrics``, group index) of every group an anchor it starts
+    # with stands for, since those shorter anchors are present too; ``anchored_groups`` counts
+    # each metric's groups that have anchors; ``unanchored_metrics`` have none (always possible).
+    anchor_re: re.Pattern[str] = field(init=False, compare=False, repr=False)
+    anchor_groups: dict[str, tuple[tuple[int, int], ...]] = field(
+        init=False, compare=False, repr=False
+    )
+    anchored_groups: tuple[int, ...] = field(init=False, compare=False, repr=False)
+    unanchored_metrics: tuple[int, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Compiled once here because settings are built once and used for every article.
@@ -166,6 +178,29 @@ class FigureSettings:
         object.__setattr__(self, "versioned_re", re.compile(vpattern))
         object.__setattr__(
             self, "all_anchors", frozenset(a for m in self.metrics for g in m.anchors for a in g)
+        )
+        index: dict[str, list[tuple[int, int]]] = {}
+        for order, metric in enumerate(self.metrics):
+            for gi, group in enumerate(metric.anchors):
+                for anchor in group:
+                    index.setdefault(anchor, []).append((order, gi))
+        groups_from = {
+            longest: tuple(
+                sorted({hit for a in index if longest.startswith(a) for hit in index[a]})
+            )
+            for longest in index
+        }
+        object.__setattr__(self, "anchor_groups", groups_from)
+        # A lookahead, so that findall tries every position, overlaps included.
+        apattern = "(?=(" + trie_pattern(sorted(index)) + "))" if index else r"(?!x)x"
+        object.__setattr__(self, "anchor_re", re.compile(apattern))
+        object.__setattr__(
+            self, "anchored_groups", tuple(sum(1 for g in m.anchors if g) for m in self.metrics)
+        )
+        object.__setattr__(
+            self,
+            "unanchored_metrics",
+            tuple(o for o, m in enumerate(self.metrics) if not any(m.anchors)),
         )
 
     def usd_rate(self, code: str, on: date | None) -> float | None:

@@ -132,6 +132,14 @@ _LEFT_LAST_WORDS: Final[frozenset[str]] = frozenset(
 )
 
 
+# (word count, last word) of every phrase the qualifier loop below can find: a chunk of k words
+# whose last word is not among them is not joined and looked up at all. (The leading quote and
+# bracket strip only touches the first word, which is the last one only when k is 1.)
+_QUAL_ENDINGS: Final[frozenset[tuple[int, str]]] = frozenset(
+    (len(k.split()), k.split()[-1]) for k in [*_QUALIFIER_OF, "between"] if " " in k
+)
+
+
 def _left_context(text: str, start: int) -> tuple[str | None, int, str | None, str | None] | None:
     """(qualifier phrase, its start, negating word, connector) written just before ``start``."""
     q_start = start
@@ -163,30 +171,36 @@ def _left_context(text: str, start: int) -> tuple[str | None, int, str | None, s
         last = text[max(0, q_start - 20) : q_start].split()
         if not last or last[-1].lower().lstrip("(\"“'") not in _LEFT_LAST_WORDS:
             return None
-    words = [(m.start(), m.group()) for m in _WORDS_BEFORE.finditer(text, lo, q_start)]
-    if lo > 0 and words and words[0][0] == lo:
+    # str.split and the \S+ pattern cut at the same (Unicode) whitespace; split is much cheaper,
+    # and a word's position is only needed when a qualifier phrase is found (below).
+    words = text[lo:q_start].split()
+    if lo > 0 and words and not text[lo].isspace():
         words = words[1:]  # cut in the middle of a word
     used = 0
-    if key is None:
+    if key is None and words:
+        last_word = words[-1].lower()
         for k in range(min(_QUAL_MAX_WORDS, len(words)), 0, -1):
+            if k > 1 and (k, last_word) not in _QUAL_ENDINGS:
+                continue
             chunk = words[-k:]
-            phrase = " ".join(w for _, w in chunk).lower().lstrip("(\"“'")
+            phrase = " ".join(chunk).lower().lstrip("(\"“'")
             if phrase in _QUALIFIER_OF or phrase == "between":
                 key = phrase
-                first_pos, first = chunk[0]
+                first = chunk[0]
+                first_pos = [m.start() for m in _WORDS_BEFORE.finditer(text, lo, q_start)][-k]
                 q_start = first_pos + (len(first) - len(first.lstrip("(\"“'")))
                 used = k
                 break
     rest = words[: len(words) - used]
     neg: str | None = None
     conn: str | None = None
-    if rest and rest[-1][1].lower() in _ARTICLES:
+    if rest and rest[-1].lower() in _ARTICLES:
         rest = rest[:-1]
-    if rest and rest[-1][1].lower() in _CONNECTORS:
-        conn = rest[-1][1].lower()
+    if rest and rest[-1].lower() in _CONNECTORS:
+        conn = rest[-1].lower()
         rest = rest[:-1]
-    if rest and rest[-1][1].lower() in _NEG_WORDS:
-        neg = rest[-1][1].lower()
+    if rest and rest[-1].lower() in _NEG_WORDS:
+        neg = rest[-1].lower()
     if key is None and neg is None:
         return None
     return key, q_start, neg, conn
