@@ -67,3 +67,14 @@ def test_possible_metrics_match_the_per_anchor_test(parts: list[str]) -> None:
     ]
     ctx = TextContext.build(lowered, SETTINGS)
     assert ctx._possible_metrics(lowered) == expected
+
+
+def test_figure_straddling_a_clause_break_reads_its_whole_sentence() -> None:
+    """A range across a dash reads the whole sentence, even after a figure of the sentence's
+    first clause was read (their spans start at the same place)."""
+    from ingest.figures import extract_figures, load_figure_settings
+
+    found = extract_figures(
+        "Cloud grew 7%, revenue rose 15 — 20% year-on-year.", load_figure_settings()
+    )
+    assert [(f.text, f.period) for f in found][-1] == ("15 — 20%", "year-on-year")

@@ -73,8 +73,10 @@ class TextContext:
     # clause_span by (start, end): period and metric ask it for the same figure in turn.
     _span_cache: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     _dominant_cache: dict[int, str | None] = field(default_factory=dict)
-    _anchor_cache: dict[int, list[tuple[int, Metric]]] = field(default_factory=dict)
-    _period_cache: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
+    # Keyed by the span's (start, end): a figure straddling a clause break reads the whole
+    # sentence, which starts where its first clause does.
+    _anchor_cache: dict[tuple[int, int], list[tuple[int, Metric]]] = field(default_factory=dict)
+    _period_cache: dict[tuple[int, int], list[tuple[int, int, str]]] = field(default_factory=dict)
     # Keyword spans per (pattern, clause): several figures in one clause search it once.
     _hits_cache: dict[tuple[re.Pattern[str], int, int], list[tuple[int, int]]] = field(
         default_factory=dict
@@ -163,13 +165,13 @@ class TextContext:
     def period(self, start: int, end: int) -> str | None:
         """The time expression nearest the figure in its clause, as written (lower case)."""
         c_start, c_end = self.clause_span(start, end)
-        found = self._period_cache.get(c_start)
+        found = self._period_cache.get((c_start, c_end))
         if found is None:
             found = [
                 (m.start(), m.end(), " ".join(m.group().lower().split()))
                 for m in _PERIOD.finditer(self.text, c_start, c_end)
             ]
-            self._period_cache[c_start] = found
+            self._period_cache[(c_start, c_end)] = found
         best: tuple[int, str] | None = None
         for p_start, p_end, words in found:
             if p_start < end and p_end > start:
@@ -189,12 +191,12 @@ class TextContext:
         counted noun only takes a count metric whose keywords name that noun.
         """
         c_start, c_end = self.clause_span(start, end)
-        possible = self._anchor_cache.get(c_start)
+        possible = self._anchor_cache.get((c_start, c_end))
         if possible is None:
             # Metrics whose every keyword group has a literal beginning present in the clause;
             # computed once per clause, it spares the regex searches of all the others.
             possible = self._possible_metrics(self.text[c_start:c_end].lower())
-            self._anchor_cache[c_start] = possible
+            self._anchor_cache[(c_start, c_end)] = possible
         candidates: list[tuple[int, int, int, Metric]] = []
         for order, metric in possible:
             if kind not in metric.units:
