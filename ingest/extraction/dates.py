@@ -11,7 +11,8 @@ import re
 from datetime import date, timedelta
 from typing import Final
 
-_MONTHS: Final = {
+# Month numbers by the first three letters of an English month name.
+MONTH_NUMBERS: Final = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
     "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
@@ -42,9 +43,9 @@ def _parse(m: re.Match[str]) -> date | None:
     g = m.groupdict()
     try:
         if g["y1"]:
-            return date(int(g["y1"]), _MONTHS[g["m1"][:3].lower()], int(g["d1"]))
+            return date(int(g["y1"]), MONTH_NUMBERS[g["m1"][:3].lower()], int(g["d1"]))
         if g["y2"]:
-            return date(int(g["y2"]), _MONTHS[g["m2"][:3].lower()], int(g["d2"]))
+            return date(int(g["y2"]), MONTH_NUMBERS[g["m2"][:3].lower()], int(g["d2"]))
         return date(int(g["y3"]), int(g["m3"]), int(g["d3"]))
     except ValueError:  # 31 February and the like
         return None

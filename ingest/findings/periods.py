@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final, Literal
 
+from ingest.extraction.dates import MONTH_NUMBERS
+
 PeriodKind = Literal["quarter", "half", "year", "fiscal_year", "horizon", "past", "none"]
 
 
@@ -33,10 +35,6 @@ class ResolvedPeriod:
 
 NO_PERIOD: Final = ResolvedPeriod("none", "")
 
-_MONTH_NUM: Final = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
 _ORDINAL: Final = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2,
                    "3rd": 3, "4th": 4}  # fmt: skip
 _NUMBER: Final = {
@@ -232,7 +230,7 @@ def _resolve(
 ) -> ResolvedPeriod | None:
     g = m.groupdict()
     if name in ("q_ended", "q_month"):
-        month = _MONTH_NUM[g["month"][:3].lower()]
+        month = MONTH_NUMBERS[g["month"][:3].lower()]
         if month % 3:
             return None  # "the quarter ended May 31": not a calendar quarter we can key
         year = _year4(g.get("year"))
