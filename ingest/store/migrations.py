@@ -137,9 +137,21 @@ def m002_article_search(db: Database) -> None:
 
 @migrations()
 def m003_neardup_index(db: Database) -> None:
-    from ingest.store.neardup import create_neardup_tables
-
-    create_neardup_tables(db.conn)
+    # Frozen copy of the band index DDL as released (ingest.store.neardup.NEARDUP_DDL then):
+    # a later edit of the store module must not change what this migration built.
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS neardup_band (
+            band_key INTEGER NOT NULL,      -- signed 63-bit, from ingest.dedup.band_keys
+            article_id INTEGER NOT NULL,    -- articles.id of a story or revised article
+            PRIMARY KEY (band_key, article_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS neardup_meta (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    )
 
 
 @migrations()
@@ -193,16 +205,123 @@ def m005_article_revisits(db: Database) -> None:
 
 @migrations()
 def m006_alerts(db: Database) -> None:
-    from ingest.store.alerts import create_alert_tables
+    # Frozen copy of the outbox DDL as released; sqlite-utils runs the script inside the
+    # migration transaction.
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS alerts (
+            id INTEGER PRIMARY KEY,                     -- the finding's id
+            uid TEXT NOT NULL UNIQUE,                   -- webhook-id, the same on every retry
+            kind TEXT NOT NULL,                         -- new | changed | conflict | revised
+            subject TEXT,
+            metric TEXT,
+            finding TEXT NOT NULL,                      -- the finding's JSON record
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS alert_digests (
+            id TEXT PRIMARY KEY,                        -- dig_<hash of target and member uids>
+            target TEXT NOT NULL,
+            status TEXT NOT NULL,                       -- pending | sent | dead | disabled
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt TEXT NOT NULL,
+            horizon_from TEXT NOT NULL,
+            lease_owner TEXT,
+            lease_until TEXT,
+            last_attempt TEXT,
+            last_status INTEGER,
+            last_error TEXT,
+            sent_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS alert_deliveries (
+            id INTEGER PRIMARY KEY,
+            alert_id INTEGER NOT NULL REFERENCES alerts (id),
+            target TEXT NOT NULL,                       -- target name from [alerts]
+            status TEXT NOT NULL,                       -- pending | sent | dead | disabled
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt TEXT NOT NULL,
+            horizon_from TEXT NOT NULL,                 -- created, or re-queued by `alerts retry`
+            digest_id TEXT REFERENCES alert_digests (id),
+            lease_owner TEXT,
+            lease_until TEXT,
+            last_attempt TEXT,
+            last_status INTEGER,
+            last_error TEXT,
+            sent_at TEXT,
+            UNIQUE (alert_id, target)
+        );
+        CREATE INDEX IF NOT EXISTS alert_deliveries_due
+            ON alert_deliveries (target, status, next_attempt);
+        CREATE INDEX IF NOT EXISTS alert_deliveries_digest ON alert_deliveries (digest_id);
+        CREATE INDEX IF NOT EXISTS alert_digests_due
+            ON alert_digests (target, status, next_attempt);
+        CREATE TABLE IF NOT EXISTS alert_targets (
+            name TEXT PRIMARY KEY,
+            disabled_at TEXT,                           -- set by a 410 Gone; cleared by a retry
+            reason TEXT
+        );
 
-    create_alert_tables(db)  # sqlite-utils runs the script inside the migration transaction
+        """
+    )
 
 
 @migrations()
 def m007_findings(db: Database) -> None:
-    from ingest.store.findings import create_findings_tables
-
-    create_findings_tables(db)
+    # Frozen copy of the claims and findings DDL as released.
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS claims (
+            id INTEGER PRIMARY KEY,
+            subject TEXT NOT NULL,                      -- '' when the text names none
+            metric TEXT NOT NULL,
+            period TEXT NOT NULL,                       -- normalised; '' when none
+            current_value_id INTEGER,
+            current_low REAL,                           -- interval of the current value,
+                                                        --   in basis units
+            current_high REAL,
+            basis TEXT,                                 -- USD for converted money, else the unit
+            current_value REAL,                         -- as written, in unit
+            current_unit TEXT,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            UNIQUE (subject, metric, period)
+        );
+        CREATE TABLE IF NOT EXISTS claim_values (
+            id INTEGER PRIMARY KEY,
+            claim_id INTEGER NOT NULL REFERENCES claims (id),
+            status TEXT NOT NULL,                       -- current | contender | previous
+            low REAL NOT NULL,
+            high REAL NOT NULL,
+            basis TEXT NOT NULL,
+            currencies TEXT NOT NULL,                   -- JSON list
+            figure TEXT NOT NULL,                       -- JSON: the figure that first stated it
+            figure_id INTEGER REFERENCES figures (id),
+            sources TEXT NOT NULL,                      -- JSON list, one {source,
+                                                        --   article_id, article_url, published}
+                                                        --   per distinct source
+            mentions INTEGER NOT NULL DEFAULT 1,        -- statements seen, all sources
+            first_seen TEXT NOT NULL,                   -- publication time of the first statement
+            as_of TEXT NOT NULL,                        -- publication time of the newest statement
+            last_seen TEXT NOT NULL                     -- when we last saw it stated
+        );
+        CREATE INDEX IF NOT EXISTS claim_values_claim ON claim_values (claim_id, status);
+        CREATE TABLE IF NOT EXISTS findings (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            subject TEXT,
+            metric TEXT NOT NULL,
+            period TEXT,
+            claim_id INTEGER REFERENCES claims (id),
+            value_id INTEGER REFERENCES claim_values (id),
+            article_id INTEGER REFERENCES articles (id),
+            figure_id INTEGER REFERENCES figures (id),
+            data TEXT NOT NULL,                         -- the JSON record (docs/findings.md)
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS findings_created ON findings (created_at);
+        CREATE INDEX IF NOT EXISTS findings_metric ON findings (metric, subject);
+        """
+    )
 
 
 @migrations()
