@@ -26,7 +26,7 @@ def describe(conn: sqlite3.Connection) -> str:
         " ORDER BY name"
     ).fetchall()
     for (table,) in tables:
-        for cid, name, kind, notnull, default, pk in conn.execute(f'PRAGMA table_info("{table}")'):
+        for _cid, name, kind, notnull, default, pk in conn.execute(f'PRAGMA table_info("{table}")'):
             lines.append(f"{table}.{name} {kind} notnull={notnull} default={default} pk={pk}")
         for _, index, unique, origin, _partial in conn.execute(f'PRAGMA index_list("{table}")'):
             cols = ",".join(r[2] or "?" for r in conn.execute(f'PRAGMA index_info("{index}")'))
