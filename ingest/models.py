@@ -142,3 +142,4 @@ class ArticleRow:
     author: str | None = None
     guid: str | None = None
     extraction_note: str | None = None
+    published_source: str | None = None  # feed, page, import, text, fetched or imported

@@ -91,3 +91,17 @@ def test_import_of_a_txt_file_takes_its_dateline(tmp_path: Path) -> None:
                          capture_output=True, text=True)  # fmt: skip
     rows = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     assert [r["published"][:10] for r in rows] == ["2025-09-24"]
+
+
+def test_articles_json_says_where_the_date_came_from(tmp_path: Path) -> None:
+    """`ingest articles --json` carries `published_source`."""
+    doc = tmp_path / "undated.txt"
+    doc.write_text("Alibaba Cloud note\nAlibaba Cloud opened a region in Mexico.\n", "utf-8")
+    db = tmp_path / "j.db"
+    cli = [sys.executable, "-m", "ingest"]
+    subprocess.run([*cli, "import", str(doc), "--db", str(db), "--no-topic", "-q"], check=True,
+                   capture_output=True)  # fmt: skip
+    out = subprocess.run([*cli, "articles", "--db", str(db), "--json"], check=True,
+                         capture_output=True, text=True)  # fmt: skip
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    assert [r["published_source"] for r in rows] == ["imported"]

@@ -189,6 +189,7 @@ def article_json(a: ArticleRow, *, with_text: bool = False) -> dict[str, Any]:
         "language": a.language,
         "author": a.author,
         "extraction_note": a.extraction_note,
+        "published_source": a.published_source,
     }
     if with_text:
         out["text"] = a.text

@@ -109,6 +109,7 @@ def _article(row: sqlite3.Row, *, with_text: bool = False) -> ArticleRow:
         author=row["author"],
         guid=row["guid"],
         extraction_note=row["extraction_note"],
+        published_source=row["published_source"],
     )
 
 
