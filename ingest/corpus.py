@@ -102,10 +102,7 @@ def settle_date(
     is not taken.
     """
     if article.published is not None:
-        source = article.published_source or (
-            "import" if article.note == "imported text" else article.extraction
-        )
-        return replace(article, published_source=source)
+        return replace(article, published_source=article.published_source or article.extraction)
     found = date_from_text(article.text, not_after=fetched.date(), max_age=max_text_age)
     if found is not None:
         moment = datetime(found.year, found.month, found.day, 12, tzinfo=UTC)

@@ -114,6 +114,8 @@ def _json_item(line: str, where: str) -> ImportItem:
             return ImportItem(where, None, "needs 'text' or 'html'")
     except (ExtractionError, ValueError) as exc:
         return ImportItem(where, None, str(exc))
+    if published is not None:
+        article = replace(article, published_source="import")
     return ImportItem(where, article, fetched_at=_parse_published(obj.get("fetched_at")))
 
 

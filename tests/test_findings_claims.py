@@ -13,7 +13,6 @@ from ingest.findings import FindingSettings
 from ingest.findings.claims import (
     ClaimKey,
     Interval,
-    claim_key,
     consistent,
     half_unit,
     interval_of,
@@ -142,19 +141,13 @@ def test_units_must_match() -> None:
     assert not agree(vnd, fig("$5 trillion", 5e12))
 
 
-def test_claim_key_and_period_normalisation() -> None:
-    """Period wordings of one span give one key; a figure without a metric has no key."""
+def test_period_normalisation() -> None:
+    """Period wordings of one span give one key (the report groups figures by it)."""
     assert normalise_period("over the next three years") == normalise_period("over three years")
     assert normalise_period("over the next three years") == "3 year"
     assert normalise_period("year-on-year") == normalise_period("YoY") == "yoy"
     assert normalise_period("in the September quarter") == "september quarter"
     assert normalise_period(None) == ""
-    key = claim_key(fig("$53 billion", 53e9, period="over the next three years"))
-    assert key == ClaimKey("Alibaba", "ai_investment_commitment", "3 year")
-    assert claim_key(fig("$53 billion", 53e9, metric=None)) is None
-    assert claim_key(fig("$53 billion", 53e9, subject=None)) == ClaimKey(
-        "", "ai_investment_commitment", ""
-    )
 
 
 def test_period_compatibility() -> None:

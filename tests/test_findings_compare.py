@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from ingest.figures import Figure
 from ingest.findings import FindingSettings
-from ingest.findings.claims import ClaimKey, claim_key, interval_of
+from ingest.findings.claims import ClaimKey, interval_of, normalise_period
 from ingest.findings.compare import (
     KnownClaim,
     KnownValue,
@@ -34,8 +34,7 @@ def obs(
     )  # fmt: skip
     when = T0 + timedelta(hours=hours)
     ref = FigureRef(figure, 1, f"https://{source.lower()}.example/a", source, when)
-    key = claim_key(figure)
-    assert key is not None
+    key = ClaimKey("Alibaba", metric, normalise_period(period))
     return Observation(ref, key, interval_of(figure, S), source, when)
 
 

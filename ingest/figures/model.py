@@ -142,6 +142,8 @@ class FigureSettings:
     entity_re: re.Pattern[str] = field(init=False, compare=False, repr=False)
     versioned_re: re.Pattern[str] = field(init=False, compare=False, repr=False)
     alias_to_entity: dict[str, str] = field(init=False, compare=False, repr=False)
+    entity_by_name: dict[str, Entity] = field(init=False, compare=False, repr=False)
+    metric_by_key: dict[str, Metric] = field(init=False, compare=False, repr=False)
     all_anchors: frozenset[str] = field(init=False, compare=False, repr=False)
     # For TextContext.metric, which needs the anchors present in a clause: ``anchor_re`` finds,
     # at every position of the lower-cased clause, the longest anchor starting there (one pass
@@ -168,6 +170,8 @@ class FigureSettings:
             else r"(?!x)x"
         )
         object.__setattr__(self, "alias_to_entity", alias_map)
+        object.__setattr__(self, "entity_by_name", {e.name: e for e in self.entities})
+        object.__setattr__(self, "metric_by_key", {m.key: m for m in self.metrics})
         object.__setattr__(self, "entity_re", re.compile(pattern, re.IGNORECASE))
         versioned = sorted(self.versioned_names, key=len, reverse=True)
         vpattern = (

@@ -117,13 +117,6 @@ def normalise_period(period: str | None) -> str:
 _UNITS: Final = frozenset(("year", "month", "quarter", "decade", "week", "day"))
 
 
-def claim_key(figure: Figure) -> ClaimKey | None:
-    """The key a figure is compared under; None when it has no catalogue metric."""
-    if not figure.metric:
-        return None
-    return ClaimKey(figure.subject or "", figure.metric, normalise_period(figure.period))
-
-
 # "triple-digit growth" is 100 % to 999 %: the words, not the qualifier, set the interval.
 _DIGIT_WORDS: Final = (
     (re.compile(r"(?i)\bsingle[- ]digits?\b"), 1.0, 10.0),

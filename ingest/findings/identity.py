@@ -22,14 +22,13 @@ findings stage raises ``changed``/``conflict`` only between confident identities
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Final, Literal
 
 from ingest.figures import Figure, FigureSettings
-from ingest.figures.model import Entity, unit_kind
+from ingest.figures.model import unit_kind
 from ingest.findings.claims import ClaimKey, is_prior_mention
 from ingest.findings.periods import NO_PERIOD, ResolvedPeriod, resolve_period
 
@@ -396,6 +395,11 @@ def _listed_together(sentence: str, named: list[tuple[int, int, str]]) -> bool:
     return True
 
 
+def is_vague(text: str) -> bool:
+    """ "Triple-digit growth": a range of digits, not a value."""
+    return _VAGUE.search(text) is not None
+
+
 def _unknown_party(before_clause: str, after: str, settings: FigureSettings) -> str | None:
     """A proper name the entity catalogue does not know, leading the clause or right after the
     figure ("$100 billion Stargate project")."""
@@ -427,7 +431,7 @@ def _lift(subject: str, metric: str, settings: FigureSettings) -> tuple[str, str
     segment = SEGMENT_OF_METRIC.get(metric)
     if segment is None or not subject:
         return subject, None
-    by_name = _by_name(settings.entities)
+    by_name = settings.entity_by_name
 
     def chain(name: str) -> list[str]:
         out = [name]
@@ -449,10 +453,8 @@ def _lift(subject: str, metric: str, settings: FigureSettings) -> tuple[str, str
 
 
 def _fiscal_end(subject: str, settings: FigureSettings) -> int:
-    for entity in settings.entities:
-        if entity.name == subject:
-            return entity.fiscal_year_end
-    return 12
+    entity = settings.entity_by_name.get(subject)
+    return entity.fiscal_year_end if entity is not None else 12
 
 
 def _noun_key(figure: Figure, after: str) -> str:
@@ -543,14 +545,14 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
         subject = f"{subject} / {unit_name}"
         confidence *= 0.8
         cues.append(f"a business unit not in the catalogue: {unit_name}")
-    entity = next((e for e in settings.entities if e.name == subject), None)
+    entity = settings.entity_by_name.get(subject)
     if entity is not None and entity.segment and (entity.segment, metric) in SEGMENT_METRICS:
         metric = SEGMENT_METRICS[(entity.segment, metric)]
         cues.append(f"a segment's {metric}")
 
     quantity = metric
     kind = unit_kind(figure.unit)
-    entry = next((m for m in settings.metrics if m.key == metric), None)
+    entry = settings.metric_by_key.get(metric)
     if entry is not None and entry.units and kind != entry.units[0] and kind != "count":
         quantity = f"{metric}[{kind}]"
         cues.append(f"in {kind}, not {entry.units[0]}")
@@ -599,7 +601,7 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
     if facts.garbled:
         confidence *= 0.7
         cues.append("the text runs words together (a scraped copy): names may be misread")
-    if _VAGUE.search(figure.text):
+    if is_vague(figure.text):
         confidence *= 0.7
         cues.append("a vague figure (a range of digits, not a value)")
     period = NO_PERIOD
@@ -691,13 +693,8 @@ def identify(figure: Figure, facts: ArticleFacts, settings: FigureSettings) -> C
     )  # fmt: skip
 
 
-@functools.lru_cache(maxsize=8)
-def _by_name(entities: tuple[Entity, ...]) -> dict[str, Entity]:
-    return {e.name: e for e in entities}
-
-
 def _root(name: str, settings: FigureSettings) -> str:
-    by_name = _by_name(settings.entities)
+    by_name = settings.entity_by_name
     seen = {name}
     while (entity := by_name.get(name)) is not None and entity.parent and entity.parent not in seen:
         name = entity.parent

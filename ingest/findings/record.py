@@ -6,7 +6,6 @@ article, its figures, the claim updates, the findings and their alert rows commi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -38,6 +37,7 @@ from ingest.findings.identity import (
     entity_mentions,
     identify_all,
     is_garbled,
+    is_vague,
     main_subject,
 )
 from ingest.findings.model import FigureRef, Finding, FindingKind, finding_to_dict
@@ -71,7 +71,6 @@ class _Read:
 
     observations: list[Observation]
     conversions: list[tuple[Observation, Observation]]
-    unlinked: list[FigureRef]
 
 
 def _observations(
@@ -81,57 +80,35 @@ def _observations(
     """The figures of a revision read as claims (:func:`identify`). A conversion of a figure in
     the same article ("380 billion yuan (~$53 billion)") restates its base figure: it is kept
     apart, to be checked against the base and linked to its claim."""
-    fetched = store.article_fetched_at(article_id) or now
+    fetched_at, date_source, text = store.article_row_facts(article_id)
+    fetched = fetched_at or now
     refs = store.revision_figures(article_id, revision)
     if figure_settings is None:
-        return _Read([], [], refs)
+        return _Read([], [])
     published = (refs[0].published if refs and refs[0].published else fetched).date()
-    text = store.article_text(article_id)
     mentions = entity_mentions(text, figure_settings)
     facts = ArticleFacts(
         published, main_subject(text, figure_settings, mentions), mentions,
-        date_source=store.article_date_source(article_id), garbled=is_garbled(text),
+        date_source=date_source, garbled=is_garbled(text),
     )  # fmt: skip
     identities = identify_all([ref.figure for ref in refs], facts, figure_settings)
     by_position: dict[int, Observation] = {}
     out: list[Observation] = []
     conversions: list[tuple[Observation, Observation]] = []
-    unlinked: list[FigureRef] = []
-    for position, ref in enumerate(refs):
-        base = (
-            by_position.get(ref.figure.equivalent_of)
-            if ref.figure.equivalent_of is not None
-            else None
-        )
+    for position, (ref, identity) in enumerate(zip(refs, identities, strict=True)):
+        equivalent = ref.figure.equivalent_of
+        base = by_position.get(equivalent) if equivalent is not None else None
         if base is not None:
-            obs = replace(
-                _observe(ref, _as_conversion(base), fetched, settings), key=base.key,
-                role=base.role, confidence=base.confidence,
-                cues=(*base.cues, "converts the figure before it"),
+            # A conversion restates its base figure: the same claim, read the same way.
+            converted = ClaimIdentity(
+                base.key, base.role, NO_PERIOD, base.confidence,  # type: ignore[arg-type]
+                (*base.cues, "converts the figure before it"),
             )  # fmt: skip
-            conversions.append((obs, base))
-            continue
-        identity = identities[position]
-        if identity is None:
-            unlinked.append(ref)
-            continue
-        obs = _observe(ref, identity, fetched, settings)
-        by_position[position] = obs
-        out.append(obs)
-    return _Read(out, conversions, unlinked)
-
-
-_VAGUE = re.compile(r"(?i)\b(?:single|double|triple|quadruple)[- ]digits?\b")
-
-
-def _vague(obs: Observation) -> bool:
-    """ "Triple-digit growth" places a figure in a decade, not at a value: worth keeping as a
-    claim (a later 12% contradicts "double-digit"), not worth telling anyone about as news."""
-    return _VAGUE.search(obs.ref.figure.text) is not None
-
-
-def _as_conversion(base: Observation) -> ClaimIdentity:
-    return ClaimIdentity(base.key, "actual", NO_PERIOD, base.confidence, base.cues)
+            conversions.append((_observe(ref, converted, fetched, settings), base))
+        elif identity is not None:
+            by_position[position] = obs = _observe(ref, identity, fetched, settings)
+            out.append(obs)
+    return _Read(out, conversions)
 
 
 class _Recorder:
@@ -220,7 +197,7 @@ class _Recorder:
             # A newer period of a series is news; an older one restated later is not.
             # News of its own only about what the article is about: a rival's figure quoted for
             # comparison is stored (and can still change or conflict later), not announced.
-            if (emit and self.confident(obs) and verdict.newer and not _vague(obs)
+            if (emit and self.confident(obs) and verdict.newer and not is_vague(obs.ref.figure.text)
                     and obs.in_focus):  # fmt: skip
                 self.finding(FindingKind.NEW, obs, obs.ref, (), claim_id, value_id,
                              verdict=verdict)  # fmt: skip
@@ -321,7 +298,8 @@ class _Recorder:
         is linked to its claim; one that does not ("380 billion yuan (about $38 billion)") is
         a conflict with that figure, when the reading is confident."""
         for conv, base in pairs:
-            claim_id = self.linked.get(base.ref.figure_id or -1, (None, base))[0]
+            linked = self.linked.get(base.ref.figure_id) if base.ref.figure_id else None
+            claim_id = linked[0] if linked else None
             self.link(conv, claim_id)
             if consistent(conv.interval, base.interval, self.settings):
                 continue

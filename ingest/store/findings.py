@@ -162,9 +162,14 @@ class FindingQueries(StoreBase):
         )
         return int(row[0]) if row and row[0] is not None else None
 
-    def article_fetched_at(self, article_id: int) -> datetime | None:
-        row = self._one("SELECT fetched_at FROM articles WHERE id = ?", (article_id,))
-        return from_iso(row[0]) if row else None
+    def article_row_facts(self, article_id: int) -> tuple[datetime | None, str | None, str]:
+        """An article's fetch time, where its date came from, and its current text."""
+        row = self._one(
+            "SELECT fetched_at, published_source, text FROM articles WHERE id = ?", (article_id,)
+        )
+        if row is None:
+            return None, None, ""
+        return from_iso(row["fetched_at"]), row["published_source"], row["text"] or ""
 
     def claims_for(
         self, subject: str, metric: str, *, period: str = "", previous_limit: int = 5,
@@ -227,28 +232,10 @@ class FindingQueries(StoreBase):
         )
 
     def series_claims(self, subject: str, metric: str, *, limit: int = 12) -> list[KnownClaim]:
-        """The claims of a subject and metric that have a period, most recently seen first,
-        with their current values (the other periods of a series)."""
-        rows = self._rows(
-            "SELECT id FROM claims WHERE subject = ? AND metric = ? AND period != ''"
-            " ORDER BY last_seen DESC, id DESC LIMIT ?",
-            (subject, metric, limit),
-        )
-        if not rows:
-            return []
-        wanted = {int(r[0]) for r in rows}
-        found = self.claims_for(subject, metric, previous_limit=0, claim_limit=max(50, limit))
-        return [c for c in found if c.id in wanted]
-
-    def article_date_source(self, article_id: int) -> str | None:
-        """Where an article's date came from (feed, page, import, text, fetched, imported)."""
-        row = self._one("SELECT published_source FROM articles WHERE id = ?", (article_id,))
-        return str(row[0]) if row and row[0] else None
-
-    def article_text(self, article_id: int) -> str:
-        """An article's current text ("" when unknown)."""
-        row = self._one("SELECT text FROM articles WHERE id = ?", (article_id,))
-        return str(row[0]) if row and row[0] else ""
+        """The claims of a subject and metric that have a period, most recently seen first
+        among :meth:`claims_for`'s (the other periods of a series)."""
+        found = self.claims_for(subject, metric, previous_limit=0, claim_limit=limit)
+        return [c for c in found if c.key.period]
 
     def trim_contenders(self, claim_id: int, *, keep: int) -> None:
         """Turn all but the newest ``keep`` contenders of a claim into previous values."""

@@ -97,10 +97,10 @@ def remove_from_index(conn: sqlite3.Connection, article_id: int, keys: Iterable[
         raise StoreError(f"cannot unindex article {article_id}: {exc}") from exc
 
 
-@lru_cache(maxsize=16)
-def _lookup_sql(n_keys: int) -> str:
+@lru_cache(maxsize=32)
+def _lookup_sql(table: str, column: str, n_keys: int) -> str:
     per_key = " UNION ALL ".join(
-        f"SELECT article_id FROM (SELECT article_id FROM neardup_band WHERE band_key = ? "
+        f"SELECT article_id FROM (SELECT article_id FROM {table} WHERE {column} = ? "
         f"ORDER BY article_id DESC LIMIT ?) AS k{i}"
         for i in range(n_keys)
     )
@@ -110,10 +110,14 @@ def _lookup_sql(n_keys: int) -> str:
     )
 
 
-def candidates(
-    conn: sqlite3.Connection, keys: Sequence[int], limit: int, *, per_key_cap: int = 200
-) -> list[int]:
-    """Ids of articles sharing at least one band key, most shared keys first, at most ``limit``."""
+def key_index_candidates(
+    conn: sqlite3.Connection, table: str, column: str, keys: Sequence[int], limit: int,
+    *, per_key_cap: int, what: str,
+) -> list[int]:  # fmt: skip
+    """Ids of articles sharing at least one key in a (key, article_id) index table, most
+    shared keys first, at most ``limit``; each key contributes its newest ``per_key_cap``
+    ids, so a key every article has costs no more than a rare one. ``table`` and ``column``
+    are this package's own names, never input."""
     unique = sorted(set(keys))
     if not unique or limit <= 0:
         return []
@@ -122,6 +126,16 @@ def candidates(
         params += [key, per_key_cap]
     params.append(limit)
     try:
-        return [row[0] for row in conn.execute(_lookup_sql(len(unique)), params)]
+        return [row[0] for row in conn.execute(_lookup_sql(table, column, len(unique)), params)]
     except sqlite3.Error as exc:
-        raise StoreError(f"near-duplicate lookup failed: {exc}") from exc
+        raise StoreError(f"{what} lookup failed: {exc}") from exc
+
+
+def candidates(
+    conn: sqlite3.Connection, keys: Sequence[int], limit: int, *, per_key_cap: int = 200
+) -> list[int]:
+    """Ids of articles sharing at least one band key, most shared keys first, at most ``limit``."""
+    return key_index_candidates(
+        conn, "neardup_band", "band_key", keys, limit, per_key_cap=per_key_cap,
+        what="near-duplicate",
+    )  # fmt: skip

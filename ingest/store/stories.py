@@ -16,12 +16,12 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from ingest.errors import StoreError
 from ingest.models import from_iso, to_iso
 from ingest.store.base import StoreBase
+from ingest.store.neardup import key_index_candidates
 
 STORY_DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS story_key (
@@ -51,34 +51,13 @@ def create_story_tables(conn: sqlite3.Connection) -> None:
         raise StoreError(f"cannot create story tables: {exc}") from exc
 
 
-@lru_cache(maxsize=16)
-def _lookup_sql(n_keys: int) -> str:
-    per_key = " UNION ALL ".join(
-        f"SELECT article_id FROM (SELECT article_id FROM story_key WHERE story_key = ? "
-        f"ORDER BY article_id DESC LIMIT ?) AS k{i}"
-        for i in range(n_keys)
-    )
-    return (
-        f"SELECT article_id, COUNT(*) AS hits FROM ({per_key}) AS matched "
-        "GROUP BY article_id ORDER BY hits DESC, article_id DESC LIMIT ?"
-    )
-
-
 def story_candidates(
     conn: sqlite3.Connection, keys: Sequence[int], limit: int, *, per_key_cap: int = 50
 ) -> list[int]:
     """Ids of articles sharing a figure key, most shared keys first, at most ``limit``."""
-    unique = sorted(set(keys))
-    if not unique or limit <= 0:
-        return []
-    params: list[int] = []
-    for key in unique:
-        params += [key, per_key_cap]
-    params.append(limit)
-    try:
-        return [row[0] for row in conn.execute(_lookup_sql(len(unique)), params)]
-    except sqlite3.Error as exc:
-        raise StoreError(f"story-key lookup failed: {exc}") from exc
+    return key_index_candidates(
+        conn, "story_key", "story_key", keys, limit, per_key_cap=per_key_cap, what="story-key"
+    )
 
 
 def add_story_keys(conn: sqlite3.Connection, article_id: int, keys: Iterable[int]) -> None:
