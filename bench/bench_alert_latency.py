@@ -29,6 +29,7 @@ from random import Random
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ingest.alerts import AlertSettings, build_senders, close_senders, deliver_due
+from ingest.alerts.enqueue import Alerter
 from ingest.alerts.settings import WebhookSettings
 from ingest.alerts.synthetic import enqueue_synthetic, synthetic_finding
 from ingest.loopback_server import CannedResponse, LoopbackServer, RecordedRequest
@@ -76,7 +77,7 @@ def bench_latency(server: LoopbackServer, tmp: Path, n: int, *, fresh_senders: b
         webhooks=(WebhookSettings(name="hook", url=server.url(path), secret=SECRET),)
     )
     store = _open(tmp / f"latency-{fresh_senders}.db")
-    store.configure_alerts(settings)
+    store_alerts = Alerter(store, settings)
     now = datetime.now(UTC)
 
     async def run() -> list[float]:
@@ -84,8 +85,8 @@ def bench_latency(server: LoopbackServer, tmp: Path, n: int, *, fresh_senders: b
         senders = None if fresh_senders else build_senders(settings)
         for i in range(1, n + 1):
             started = time.perf_counter()
-            with store.transaction():  # as the findings stage does: alert row with the finding
-                store.enqueue_alert(synthetic_finding(i, now=now), now=now)
+            with store.unit():  # as the findings stage does: alert row with the finding
+                store_alerts.enqueue_record(synthetic_finding(i, now=now), now=now)
             if senders is None:
                 await _pass(store, settings, now)
             else:
@@ -117,10 +118,10 @@ def bench_burst(server: LoopbackServer, tmp: Path, *, digest: bool) -> tuple[flo
         else AlertSettings(webhooks=(hook,), batch=1000)
     )
     store = _open(tmp / f"{path[1:]}.db")
-    store.configure_alerts(settings)
+    store_alerts = Alerter(store, settings)
     now = datetime(2026, 11, 3, 14, 1, tzinfo=UTC)
-    with store.transaction():
-        enqueue_synthetic(store, 500, now=now)
+    with store.unit():
+        enqueue_synthetic(store_alerts, 500, now=now)
     due = now + timedelta(minutes=15) if digest else now
     started = time.perf_counter()
     sent = asyncio.run(_pass(store, settings, due))

@@ -97,8 +97,9 @@ def main() -> None:
             mid = time.perf_counter()
             known = store.article_by_url_or_guid(a.canonical_url, None, source_id=None)
             assert known is not None
-            made = record_findings(store, known.id, known.revision, decision.kind, when,
-                                   settings, figure_settings=figs)  # fmt: skip
+            with store.unit():
+                made = record_findings(store, known.id, known.revision, decision.kind, when,
+                                       settings, figure_settings=figs)  # fmt: skip
             end = time.perf_counter()
             save_s += mid - start
             record_s += end - mid

@@ -226,6 +226,8 @@ def _daemon_case(name: str, src: str) -> dict[str, object]:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from peers import FloodPeer, trickling_http  # the test suite's hostile peers
 
+    from ingest.alerts.enqueue import Alerter
+    from ingest.alerts.settings import alert_settings
     from ingest.alerts.synthetic import enqueue_synthetic
     from ingest.config import load_config
     from ingest.daemon import open_store
@@ -271,8 +273,9 @@ def _daemon_case(name: str, src: str) -> dict[str, object]:
             encoding="utf-8",
         )
         if peer is not None:
-            store = open_store(load_config(config), db)
-            enqueue_synthetic(store, 5, now=utcnow())
+            loaded = load_config(config)
+            store = open_store(loaded, db)
+            enqueue_synthetic(Alerter(store, alert_settings(loaded)), 5, now=utcnow())
             store.close()
         env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
         env["PYTHONPATH"] = src

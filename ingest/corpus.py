@@ -3,7 +3,7 @@
 The decision itself is pure (:func:`ingest.dedup.classify`); this module fetches what the
 decision needs from the store and writes what it decided. Everything one entry produces (the
 entry row, the article or its new revision, the near-duplicate index keys) is written inside one
-``store.transaction()``: a kill at any moment leaves all of it or none.
+``store.unit()``: a kill at any moment leaves all of it or none.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from ingest.dedup.related import relate
 from ingest.extraction.dates import date_from_text
 from ingest.figures import Figure, FigureSettings, extract_figures
 from ingest.findings import FindingSettings
-from ingest.findings.record import record_findings
+from ingest.findings.record import FindingSink, record_findings
 from ingest.models import ExtractedArticle, utcnow
 from ingest.ops.metrics import NULL_METRICS, Metrics
-from ingest.store import EntryRecord, KnownArticle, Store
+from ingest.store import EntryRecord, KnownArticle
+from ingest.store.interfaces import SaveStore
 
 __all__ = [
     "Decision",
@@ -153,7 +154,7 @@ def prepare_article(
 
 
 def save_article(
-    store: Store,
+    store: SaveStore,
     article: ExtractedArticle,
     *,
     entry: EntryRecord | None,
@@ -165,6 +166,7 @@ def save_article(
     finding_settings: FindingSettings | None = None,
     text_date_max_age: timedelta | None = _TEXT_AGE,
     clock: str = "fetched",
+    alerts: FindingSink | None = None,
 ) -> Decision:
     """Classify ``article`` against the corpus and store the outcome atomically."""
     ready = prepare_article(
@@ -174,12 +176,12 @@ def save_article(
     )  # fmt: skip
     return save_prepared(
         store, ready, entry=entry, source_id=source_id, now=now, settings=settings,
-        figure_settings=figure_settings, finding_settings=finding_settings,
+        figure_settings=figure_settings, finding_settings=finding_settings, alerts=alerts,
     )  # fmt: skip
 
 
 def save_prepared(
-    store: Store,
+    store: SaveStore,
     ready: PreparedArticle,
     *,
     entry: EntryRecord | None,
@@ -189,6 +191,7 @@ def save_prepared(
     figure_settings: FigureSettings | None = None,
     finding_settings: FindingSettings | None = None,
     metrics: Metrics = NULL_METRICS,
+    alerts: FindingSink | None = None,
 ) -> Decision:
     """Store a prepared article: the decision and everything it implies, in one transaction.
 
@@ -196,7 +199,7 @@ def save_prepared(
     written here with the article or its new revision, then the findings and their alerts.
     """
     article, incoming, keys = ready.article, ready.incoming, ready.keys
-    with store.transaction():
+    with store.unit():
         prior_row = store.article_by_url_or_guid(
             article.canonical_url, incoming.guid, source_id=source_id
         )
@@ -235,7 +238,7 @@ def save_prepared(
                 # Findings, and the alerts they raise, commit with the article or not at all.
                 found = record_findings(
                     store, article_id, revision, decision.kind, now, finding_settings,
-                    figure_settings=figure_settings,
+                    figure_settings=figure_settings, alerts=alerts,
                 )  # fmt: skip
                 for finding in found:
                     metrics.finding_recorded(finding.kind.value)
@@ -245,7 +248,7 @@ def save_prepared(
 
 
 def _apply(
-    store: Store,
+    store: SaveStore,
     decision: Decision,
     article: ExtractedArticle,
     prior: KnownArticle | None,
@@ -288,7 +291,7 @@ def _apply(
 
 
 def backfill_figures(
-    store: Store, settings: FigureSettings, *, batch: int = 200, limit: int | None = None
+    store: SaveStore, settings: FigureSettings, *, batch: int = 200, limit: int | None = None
 ) -> int:
     """Extract figures for stored revisions that never went through the extractor.
 
@@ -305,7 +308,7 @@ def backfill_figures(
             row = store.get_article(known.id)
             published = row.published.date() if row and row.published else None
             figures = extract_figures(known.text, settings, published=published)
-            with store.transaction():
+            with store.unit():
                 store.add_figures(known.id, known.revision, figures, now=utcnow())
                 store.mark_figures_extracted(known.id, known.revision, len(figures))
             done += 1

@@ -68,7 +68,6 @@ def open_store(config: Config, db_path: Path, *, sync: bool = True) -> Store:
     must never disable the daemon's sources or add the bundled ones to another database.
     """
     store = Store(db_path)
-    store.configure_alerts(alert_settings(config))
     if not sync:
         return store
     changes = store.sync_sources(

@@ -8,7 +8,8 @@
     ├── FeedParseError       bytes that should be a feed are not one
     ├── ExtractionError      a page yielded no usable article text
     ├── StoreError           the database refused or failed (locked, full, corrupt)
-    │   └── BackupError      a backup could not be written or did not verify
+    │   ├── BackupError      a backup could not be written or did not verify
+    │   └── UnitOfWorkError  a unit of work was nested, or used from another task (an await)
     ├── AlertError           an alert target could not be reached or refused delivery
     └── ServerError          the ops endpoint (/healthz, /metrics) could not start
 
@@ -107,6 +108,11 @@ class StoreError(IngestError):
 
 class BackupError(StoreError):
     """``ingest backup`` could not write a verified copy (target exists, copy failed checks)."""
+
+
+class UnitOfWorkError(StoreError):
+    """A unit of work was misused: opened inside another one, required but not open, or touched
+    from another asyncio task while open (a transaction held across an ``await``)."""
 
 
 class AlertError(IngestError):

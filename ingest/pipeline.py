@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from random import Random
 
 from ingest.alerts import AlertSettings, Sender
+from ingest.alerts.enqueue import Alerter
 from ingest.bounded import run_bounded
 from ingest.config import Config
 from ingest.corpus import Decision, prepare_article, save_prepared
@@ -37,7 +38,8 @@ from ingest.findings import FindingSettings
 from ingest.models import CheckOutcome, ExtractedArticle, SourceState, SourceStatus
 from ingest.ops.metrics import NULL_METRICS, Metrics
 from ingest.schedule import adaptive_interval, failure_backoff, next_check
-from ingest.store import EntryRecord, RevisitDue, ScheduleUpdate, Store
+from ingest.store import EntryRecord, RevisitDue, ScheduleUpdate
+from ingest.store.interfaces import StoreBackend
 from ingest.topic import TopicFilter
 
 log = logging.getLogger("ingest.pipeline")
@@ -55,7 +57,7 @@ class Services:
     """Everything a check needs, built once at start-up and passed in."""
 
     config: Config
-    store: Store
+    store: StoreBackend
     fetcher: Fetcher
     topic: TopicFilter
     dedup: DedupSettings
@@ -66,6 +68,11 @@ class Services:
     clock: Callable[[], datetime]
     rng: Random
     metrics: Metrics = NULL_METRICS
+
+    @property
+    def alerter(self) -> Alerter:
+        """Enqueues the alerts of the findings an article raises (in its unit of work)."""
+        return Alerter(self.store, self.alerts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +230,7 @@ async def store_article(
     return save_prepared(
         services.store, ready, entry=entry, source_id=source_id, now=now,
         settings=services.dedup, figure_settings=services.figures,
-        finding_settings=services.findings, metrics=services.metrics,
+        finding_settings=services.findings, metrics=services.metrics, alerts=services.alerter,
     )  # fmt: skip
 
 

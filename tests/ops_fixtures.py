@@ -44,7 +44,7 @@ def seed_store(store: Store) -> None:
             language="en", text=body, extraction="page",
         )  # fmt: skip
         start = body.index(text)
-        with store.transaction():
+        with store.unit():
             article_id = store.insert_article(
                 article, source_id=ids[source], guid=None,
                 text_hash=hashlib.sha256(body.encode()).hexdigest(), now=when, duplicate_of=None,

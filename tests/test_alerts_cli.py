@@ -13,6 +13,7 @@ from alerts_support import SECRET, T0, Receiver, open_alert_store
 from click.testing import CliRunner
 
 from ingest.alerts import alert_settings
+from ingest.alerts.enqueue import Alerter
 from ingest.alerts.synthetic import enqueue_synthetic
 from ingest.cli import main
 
@@ -56,8 +57,8 @@ def seed(config: Path, count: int) -> None:
     env = {"HOOK_SECRET": SECRET}
     from ingest.config import load_config
 
-    store.configure_alerts(alert_settings(load_config(config, environ=env)))
-    enqueue_synthetic(store, count, now=T0)
+    store_alerts = Alerter(store, alert_settings(load_config(config, environ=env)))
+    enqueue_synthetic(store_alerts, count, now=T0)
     store.close()
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from alerts_support import SECRET, T0, Receiver, open_alert_store
 
+from ingest.alerts.enqueue import Alerter
 from ingest.alerts.settings import AlertSettings, WebhookSettings
 from ingest.alerts.synthetic import enqueue_synthetic
 
@@ -48,10 +49,10 @@ def test_sigkill_during_delivery_then_restart(tmp_path: Path) -> None:
     try:
         url = receiver.url()
         store = open_alert_store(db)
-        store.configure_alerts(
-            AlertSettings(webhooks=(WebhookSettings(name="hook", url=url, secret=SECRET),))
+        store_alerts = Alerter(
+            store, AlertSettings(webhooks=(WebhookSettings(name="hook", url=url, secret=SECRET),))
         )
-        enqueue_synthetic(store, 40, now=T0)
+        enqueue_synthetic(store_alerts, 40, now=T0)
         uids = {a.id: a.uid for a in store.list_alerts(limit=100)}
         store.close()
         receiver.state.on_request = lambda _got: time.sleep(0.05)  # slow receiver: kill mid-send

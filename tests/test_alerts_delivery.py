@@ -18,6 +18,7 @@ import pytest
 from alerts_support import SECRET, T0, AlertStore, FakeClock, Receiver, open_alert_store
 
 from ingest.alerts import AlertSettings, alert_settings, build_senders, close_senders, deliver_due
+from ingest.alerts.enqueue import Alerter
 from ingest.alerts.outbox import DeliveryReport
 from ingest.alerts.synthetic import enqueue_synthetic, synthetic_finding
 from ingest.config import parse_config
@@ -64,8 +65,8 @@ def store(tmp_path: Path) -> Iterator[AlertStore]:
 def test_alert_arrives_signed_with_payload(store: AlertStore, receiver: Receiver) -> None:
     """A due alert is POSTed once, signed (verified independently), with type/timestamp/data."""
     settings = webhook_settings(receiver.url())
-    store.configure_alerts(settings)
-    enqueue_synthetic(store, 1, now=T0)
+    store_alerts = Alerter(store, settings)
+    enqueue_synthetic(store_alerts, 1, now=T0)
     report = deliver(store, settings, T0)
     assert report.sent == 1 and report.failed == 0
     (got,) = receiver.received
@@ -84,8 +85,8 @@ def test_500_is_retried_with_the_same_id(store: AlertStore, receiver: Receiver) 
     """A 500 leaves the alert pending with backoff; the retry carries the same webhook-id."""
     clock = FakeClock()
     settings = webhook_settings(receiver.url())
-    store.configure_alerts(settings)
-    enqueue_synthetic(store, 1, now=clock.now)
+    store_alerts = Alerter(store, settings)
+    enqueue_synthetic(store_alerts, 1, now=clock.now)
     receiver.reply((500, {}))
     assert deliver(store, settings, clock.now).failed == 1
     (record,) = store.list_alerts()
@@ -104,8 +105,8 @@ def test_500_is_retried_with_the_same_id(store: AlertStore, receiver: Receiver) 
 def test_410_disables_the_target(store: AlertStore, receiver: Receiver) -> None:
     """410 Gone disables the target: its other alerts are marked disabled, nothing more is sent."""
     settings = webhook_settings(receiver.url())
-    store.configure_alerts(settings)
-    enqueue_synthetic(store, 3, now=T0)
+    store_alerts = Alerter(store, settings)
+    enqueue_synthetic(store_alerts, 3, now=T0)
     receiver.reply((410, {}))
     report = deliver(store, settings, T0)
     assert report.targets[0].disabled
@@ -113,7 +114,7 @@ def test_410_disables_the_target(store: AlertStore, receiver: Receiver) -> None:
     assert store.disabled_targets().keys() == {"hook"}
     statuses = {d.status for a in store.list_alerts() for d in a.deliveries}
     assert statuses == {"disabled"}
-    enqueue_synthetic(store, 1, now=T0, first_id=10)
+    enqueue_synthetic(store_alerts, 1, now=T0, first_id=10)
     assert deliver(store, settings, T0.replace(hour=20)).sent == 0
     assert len(receiver.received) == 1
     assert len(store.list_alerts(failed=True)) == 4
@@ -123,8 +124,8 @@ def test_retry_after_is_honoured(store: AlertStore, receiver: Receiver) -> None:
     """429 with Retry-After: 600 is not retried before 600 s, even though backoff is 30 s."""
     clock = FakeClock()
     settings = webhook_settings(receiver.url())
-    store.configure_alerts(settings)
-    enqueue_synthetic(store, 1, now=clock.now)
+    store_alerts = Alerter(store, settings)
+    enqueue_synthetic(store_alerts, 1, now=clock.now)
     receiver.reply((429, {"Retry-After": "600"}))
     deliver(store, settings, clock.now)
     (delivery,) = store.list_alerts()[0].deliveries
@@ -139,8 +140,8 @@ def test_retry_after_holds_the_whole_target(store: AlertStore, receiver: Receive
     """Retry-After speaks for the target: the alerts queued behind the refused one wait too."""
     clock = FakeClock()
     settings = webhook_settings(receiver.url())
-    store.configure_alerts(settings)
-    enqueue_synthetic(store, 3, now=clock.now)
+    store_alerts = Alerter(store, settings)
+    enqueue_synthetic(store_alerts, 3, now=clock.now)
     receiver.reply((503, {"Retry-After": "600"}))
     deliver(store, settings, clock.now)
     assert len(receiver.received) == 1, "the other two were not tried after the 503"
@@ -154,8 +155,8 @@ def test_retry_after_holds_the_whole_target(store: AlertStore, receiver: Receive
 def test_redirect_is_not_followed(store: AlertStore, receiver: Receiver) -> None:
     """A 301 is a failure with the masked Location in the error; the new place gets nothing."""
     settings = webhook_settings(receiver.url("/old"))
-    store.configure_alerts(settings)
-    enqueue_synthetic(store, 1, now=T0)
+    store_alerts = Alerter(store, settings)
+    enqueue_synthetic(store_alerts, 1, now=T0)
     receiver.reply((301, {"Location": receiver.url("/new/secret-token-xyz")}))
     assert deliver(store, settings, T0).failed == 1
     assert [r.path for r in receiver.received] == ["/old"]
@@ -169,8 +170,8 @@ def test_receiver_down_then_up_gets_everything(store: AlertStore, receiver: Rece
     """While the receiver is down alerts wait (one attempt per pass); once up, all arrive once."""
     clock = FakeClock()
     settings = webhook_settings(receiver.url())
-    store.configure_alerts(settings)
-    enqueue_synthetic(store, 5, now=clock.now)
+    store_alerts = Alerter(store, settings)
+    enqueue_synthetic(store_alerts, 5, now=clock.now)
     receiver.down()
     for _ in range(4):
         report = deliver(store, settings, clock.now)
@@ -188,8 +189,8 @@ def test_horizon_makes_dead_then_retry_requeues(store: AlertStore, receiver: Rec
     """Past the horizon a failing delivery is dead; retry_alert re-queues it under the same id."""
     clock = FakeClock()
     settings = webhook_settings(receiver.url(), horizon="1h")
-    store.configure_alerts(settings)
-    enqueue_synthetic(store, 1, now=clock.now)
+    store_alerts = Alerter(store, settings)
+    enqueue_synthetic(store_alerts, 1, now=clock.now)
     receiver.down()
     attempts = 0
     while store.list_alerts()[0].deliveries[0].status == "pending":
@@ -216,17 +217,17 @@ def test_restart_keeps_queue_and_ids(tmp_path: Path, receiver: Receiver) -> None
     and does not send again what was already sent."""
     settings = webhook_settings(receiver.url())
     first = open_alert_store(tmp_path / "db.sqlite")
-    first.configure_alerts(settings)
-    enqueue_synthetic(first, 3, now=T0)
+    first_alerts = Alerter(first, settings)
+    enqueue_synthetic(first_alerts, 3, now=T0)
     uids = {a.id: a.uid for a in first.list_alerts()}
     deliver(first, settings, T0)
-    enqueue_synthetic(first, 2, now=T0, first_id=4)
+    enqueue_synthetic(first_alerts, 2, now=T0, first_id=4)
     uids.update({a.id: a.uid for a in first.list_alerts()})
     first.close()  # "crash" with two alerts queued
 
     second = open_alert_store(tmp_path / "db.sqlite")
-    second.configure_alerts(settings)
-    enqueue_synthetic(second, 5, now=T0)  # the findings stage replaying: idempotent
+    second_alerts = Alerter(second, settings)
+    enqueue_synthetic(second_alerts, 5, now=T0)  # the findings stage replaying: idempotent
     deliver(second, settings, T0)
     second.close()
     got = {r.json["data"]["id"]: r.headers["webhook-id"] for r in receiver.received}
@@ -239,8 +240,8 @@ def test_claimed_by_a_dead_process_is_sent_again_same_id(
 ) -> None:
     """A delivery leased by a process that died is freed and sent, with its original id."""
     settings = webhook_settings(receiver.url())
-    store.configure_alerts(settings)
-    enqueue_synthetic(store, 1, now=T0)
+    store_alerts = Alerter(store, settings)
+    enqueue_synthetic(store_alerts, 1, now=T0)
     dead_owner = f"{socket.gethostname()}:999999"
     claimed = store.claim_due("hook", now=T0, owner=dead_owner, lease=timedelta(hours=1), limit=9)
     assert len(claimed) == 1
@@ -252,8 +253,8 @@ def test_digest_burst_goes_out_as_one_message(store: AlertStore, receiver: Recei
     """500 alerts in digest mode: nothing before the slot, then one signed message with all 500."""
     clock = FakeClock(T0.replace(minute=3))
     settings = webhook_settings(receiver.url(), mode="digest", digest_every="15m")
-    store.configure_alerts(settings)
-    enqueue_synthetic(store, 500, now=clock.now)
+    store_alerts = Alerter(store, settings)
+    enqueue_synthetic(store_alerts, 500, now=clock.now)
     assert deliver(store, settings, clock.now).sent == 0
     clock.now = T0.replace(minute=15)
     report = deliver(store, settings, clock.now)
@@ -270,11 +271,11 @@ def test_failed_digest_is_retried_unchanged(store: AlertStore, receiver: Receive
     """A digest that failed keeps its members and id; later alerts wait for the next digest."""
     clock = FakeClock(T0)
     settings = webhook_settings(receiver.url(), mode="digest", digest_every="15m")
-    store.configure_alerts(settings)
-    enqueue_synthetic(store, 3, now=clock.now)
+    store_alerts = Alerter(store, settings)
+    enqueue_synthetic(store_alerts, 3, now=clock.now)
     receiver.reply((503, {}))
     deliver(store, settings, clock.advance(900))
-    enqueue_synthetic(store, 2, now=clock.now, first_id=10)
+    enqueue_synthetic(store_alerts, 2, now=clock.now, first_id=10)
     deliver(store, settings, clock.advance(1800))
     first, second, third = receiver.received
     assert first.headers["webhook-id"] == second.headers["webhook-id"]
@@ -285,8 +286,8 @@ def test_failed_digest_is_retried_unchanged(store: AlertStore, receiver: Receive
 def test_slack_mode_sends_text(store: AlertStore, receiver: Receiver) -> None:
     """Slack mode posts {"text": ...} naming the metric and the old -> new values."""
     settings = settings_for({"webhook": [{"url": receiver.url(), "mode": "slack"}]})
-    store.configure_alerts(settings)
-    enqueue_synthetic(store, 1, now=T0)
+    store_alerts = Alerter(store, settings)
+    enqueue_synthetic(store_alerts, 1, now=T0)
     deliver(store, settings, T0)
     (got,) = receiver.received
     assert set(got.json) == {"text"}
@@ -300,8 +301,8 @@ def test_no_secret_in_logs_or_errors(
     """Errors and logs show the masked URL, never the token in it or the signing secret."""
     token = "T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
     settings = webhook_settings(receiver.url(f"/services/{token}"))
-    store.configure_alerts(settings)
-    enqueue_synthetic(store, 1, now=T0)
+    store_alerts = Alerter(store, settings)
+    enqueue_synthetic(store_alerts, 1, now=T0)
     receiver.down()
     with caplog.at_level(logging.DEBUG):
         deliver(store, settings, T0)
@@ -331,8 +332,8 @@ def test_email_arrives_multipart(store: AlertStore) -> None:
             {"email": {"host": "127.0.0.1", "port": port, "security": "none",
                        "from": "ingest@example.org", "to": ["analyst@example.org"]}}
         )  # fmt: skip
-        store.configure_alerts(settings)
-        enqueue_synthetic(store, 1, now=T0)
+        store_alerts = Alerter(store, settings)
+        enqueue_synthetic(store_alerts, 1, now=T0)
         assert deliver(store, settings, T0).sent == 1
     finally:
         controller.stop()
@@ -356,8 +357,8 @@ def test_smtp_down_is_retried(store: AlertStore) -> None:
         {"email": {"host": "127.0.0.1", "port": 9, "security": "none", "from": "a@b.c",
                    "to": ["d@e.f"]}}
     )  # fmt: skip
-    store.configure_alerts(settings)
-    enqueue_synthetic(store, 1, now=T0)
+    store_alerts = Alerter(store, settings)
+    enqueue_synthetic(store_alerts, 1, now=T0)
     assert deliver(store, settings, T0).failed == 1
     (delivery,) = store.list_alerts()[0].deliveries
     assert delivery.status == "pending" and "127.0.0.1:9" in (delivery.last_error or "")
@@ -372,24 +373,26 @@ def test_policy_applies_at_enqueue(store: AlertStore, receiver: Receiver) -> Non
             "mute": [{"subject": "alibaba"}],
         }
     )
-    store.configure_alerts(settings)
-    assert store.enqueue_alert(synthetic_finding(1, now=T0, metric_index=0), now=T0) is None
-    assert store.enqueue_alert(synthetic_finding(2, now=T0, metric_index=1), now=T0) is None
-    assert store.enqueue_alert(synthetic_finding(3, now=T0, metric_index=2), now=T0) == 3
+    store_alerts = Alerter(store, settings)
+    assert store_alerts.enqueue_record(synthetic_finding(1, now=T0, metric_index=0), now=T0) is None
+    assert store_alerts.enqueue_record(synthetic_finding(2, now=T0, metric_index=1), now=T0) is None
+    assert store_alerts.enqueue_record(synthetic_finding(3, now=T0, metric_index=2), now=T0) == 3
     (alert,) = store.list_alerts()
     assert alert.deliveries == ()  # "changed" is not for the new-only target
-    assert store.enqueue_alert(synthetic_finding(4, kind="new", now=T0, metric_index=2), now=T0)
+    assert store_alerts.enqueue_record(
+        synthetic_finding(4, kind="new", now=T0, metric_index=2), now=T0
+    )
     assert [d.target for d in store.list_alerts()[0].deliveries] == ["new-only"]
 
 
 def test_enqueue_rolls_back_with_the_finding(store: AlertStore) -> None:
-    """enqueue_alert joins the caller's transaction: a rollback leaves no alert behind."""
-    store.configure_alerts(AlertSettings())
+    """An enqueued alert joins the caller's unit of work: a rollback leaves no alert behind."""
+    store_alerts = Alerter(store, AlertSettings())
 
     class Boom(Exception):
         pass
 
-    with pytest.raises(Boom), store.transaction():
-        assert store.enqueue_alert(synthetic_finding(1, now=T0), now=T0) == 1
+    with pytest.raises(Boom), store.unit():
+        assert store_alerts.enqueue_record(synthetic_finding(1, now=T0), now=T0) == 1
         raise Boom
     assert store.list_alerts() == []

@@ -25,6 +25,7 @@ import pytest
 from alerts_support import T0, AlertStore, open_alert_store
 
 from ingest.alerts import AlertSettings, alert_settings, build_senders, close_senders, deliver_due
+from ingest.alerts.enqueue import Alerter
 from ingest.alerts.outbox import DeliveryReport
 from ingest.alerts.synthetic import enqueue_synthetic
 from ingest.config import parse_config
@@ -272,8 +273,8 @@ def test_starttls_with_login_delivers(pki: Pki, store: AlertStore) -> None:
     """STARTTLS to a server signed by ca_file: login over TLS with the env credentials, mail in."""
     with smtp_server("starttls", pki.good) as box:
         settings = email_settings(box.port, "starttls", ca_file=str(pki.ca))
-        store.configure_alerts(settings)
-        enqueue_synthetic(store, 1, now=T0)
+        store_alerts = Alerter(store, settings)
+        enqueue_synthetic(store_alerts, 1, now=T0)
         report = deliver(store, settings)
     assert (report.sent, report.failed) == (1, 0)
     (login,) = box.logins
@@ -290,8 +291,8 @@ def test_implicit_tls_with_login_delivers(pki: Pki, store: AlertStore) -> None:
     """Implicit TLS (security = "tls") to a server signed by ca_file: login, mail in, encrypted."""
     with smtp_server("tls", pki.good) as box:
         settings = email_settings(box.port, "tls", ca_file=str(pki.ca))
-        store.configure_alerts(settings)
-        enqueue_synthetic(store, 1, now=T0)
+        store_alerts = Alerter(store, settings)
+        enqueue_synthetic(store_alerts, 1, now=T0)
         report = deliver(store, settings)
     assert (report.sent, report.failed) == (1, 0)
     (login,) = box.logins
@@ -326,8 +327,8 @@ def test_untrusted_server_is_refused_before_login(
     with smtp_server(security, cert) as box, caplog.at_level(logging.DEBUG, logger="ingest"):
         extra = {"ca_file": str(pki.ca)} if trust_ca else {}
         settings = email_settings(box.port, security, **extra)
-        store.configure_alerts(settings)
-        enqueue_synthetic(store, 1, now=T0)
+        store_alerts = Alerter(store, settings)
+        enqueue_synthetic(store_alerts, 1, now=T0)
         report = deliver(store, settings)
     assert (report.sent, report.failed) == (0, 1)
     assert box.logins == [] and box.deliveries == []
@@ -348,8 +349,8 @@ def test_wrong_password_error_holds_no_secret(
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD + "-wrong")
     with smtp_server("starttls", pki.good) as box:
         settings = email_settings(box.port, "starttls", ca_file=str(pki.ca))
-        store.configure_alerts(settings)
-        enqueue_synthetic(store, 1, now=T0)
+        store_alerts = Alerter(store, settings)
+        enqueue_synthetic(store_alerts, 1, now=T0)
         report = deliver(store, settings)
     assert report.failed == 1 and box.deliveries == []
     assert box.logins, "the server saw no login"  # smtplib tries each offered mechanism

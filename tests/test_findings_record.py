@@ -13,6 +13,7 @@ from ingest.corpus import save_article
 from ingest.dedup import DecisionKind, DedupSettings
 from ingest.figures import load_figure_settings
 from ingest.findings import FindingKind, FindingSettings
+from ingest.findings.model import Finding, finding_to_dict
 from ingest.findings.record import record_findings
 from ingest.models import ExtractedArticle
 from ingest.store import Store
@@ -27,15 +28,16 @@ FILLER = (
 
 
 class FindingStore(Store, FindingQueries):
-    """A store with the findings mixin, recording every alert enqueued."""
+    """A store with the findings mixin, recording every alert enqueued (``record_alert``)."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         create_findings_tables(self.conn)
         self.alerts: list[tuple[dict[str, Any], bool]] = []
 
-    def enqueue_alert(self, finding: dict[str, Any], *, now: datetime) -> int:
-        self.alerts.append((finding, self.conn.in_transaction))
+    def enqueue(self, finding: Finding, *, now: datetime) -> int:
+        """The findings stage's sink: note the finding's record and whether a unit is open."""
+        self.alerts.append((finding_to_dict(finding), self.in_unit))
         return len(self.alerts)
 
 
@@ -65,8 +67,10 @@ def save(store: FindingStore, host: str, slug: str, text: str, hours: float = 0,
     target = known.id
     row = store.get_article(target)
     assert row is not None
-    made = record_findings(store, target, row.revision, decision.kind, when,
-                           settings or FindingSettings(), figure_settings=FIGS)  # fmt: skip
+    with store.unit():
+        made = record_findings(store, target, row.revision, decision.kind, when,
+                               settings or FindingSettings(), figure_settings=FIGS,
+                               alerts=store.enqueue)  # fmt: skip
     return [f for f in store.list_findings() if f["id"] in {m.id for m in made}]
 
 
@@ -153,7 +157,8 @@ def test_revision_correcting_a_figure_updates_the_claim(store: FindingStore) -> 
 def test_unchanged_decision_records_nothing(store: FindingStore) -> None:
     """Only new, duplicate and revision decisions are judged."""
     save(store, "ledger.example", "plan", PLAN)
-    assert record_findings(store, 1, 1, DecisionKind.UNCHANGED, T0, FindingSettings()) == []
+    with store.unit():
+        assert record_findings(store, 1, 1, DecisionKind.UNCHANGED, T0, FindingSettings()) == []
 
 
 def test_list_findings_filters(store: FindingStore) -> None:

@@ -29,7 +29,7 @@ Path(sys.argv[3]).write_text("ready")
 n = 0
 while not Path(sys.argv[2]).exists():
     n += 1
-    with store.transaction():
+    with store.unit():
         store._write("INSERT INTO hostile_pairs VALUES (?, 'a', ?)", (n, "x" * 2000))
         store._write("INSERT INTO hostile_pairs VALUES (?, 'b', ?)", (n, "y" * 2000))
 print(n)

@@ -19,6 +19,7 @@ import pytest
 from peers import FloodPeer, trickling_http, trickling_smtp
 
 from ingest.alerts import alert_settings, build_senders, close_senders
+from ingest.alerts.enqueue import Alerter
 from ingest.alerts.payload import Message
 from ingest.alerts.synthetic import enqueue_synthetic
 from ingest.config import parse_config
@@ -248,7 +249,7 @@ def test_delivery_to_a_trickling_receiver_never_holds_a_tick(
             topic={"enabled": False}, schedule={"min_interval": "1s", "stop_grace": "1s"},
             alerts={"webhook": [{"url": peer.url(), "name": "hook", "timeout": 60}]},
         )  # fmt: skip
-        enqueue_synthetic(services.store, 1, now=utcnow())
+        enqueue_synthetic(Alerter(services.store, services.alerts), 1, now=utcnow())
 
         async def go() -> tuple[bool, bool]:
             fresh = replace(_fresh(services), senders=build_senders(services.alerts))
@@ -316,8 +317,9 @@ url = "{loopback.url("/feed")}"
         from ingest.config import load_config
         from ingest.daemon import open_store
 
-        store = open_store(load_config(config), db)
-        enqueue_synthetic(store, 1, now=utcnow())
+        loaded = load_config(config)
+        store = open_store(loaded, db)
+        enqueue_synthetic(Alerter(store, alert_settings(loaded)), 1, now=utcnow())
         store.close()
         env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
         log = tmp_path / "run.log"

@@ -133,7 +133,7 @@ def add_imported(db: sqlite3.Connection, url: str, text: str) -> None:
             language="en", text=text, extraction="feed",
         )  # fmt: skip
         start = text.index("$53 billion")
-        with store.transaction():
+        with store.unit():
             article_id = store.insert_article(
                 article, source_id=None, guid=None, text_hash=url, now=when, duplicate_of=None
             )

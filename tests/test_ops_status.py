@@ -12,7 +12,7 @@ from ops_fixtures import T0, seed_store
 from ingest.models import CheckOutcome, SourceStatus
 from ingest.ops.status import format_status, gather_status
 from ingest.store import ScheduleUpdate, Store
-from ingest.store.ops import probe_writable, source_summary
+from ingest.store.ops import probe_writable
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_source_summary_counts_and_times(store: Store) -> None:
     now = T0 + timedelta(days=11)
     succeed(store, "Harbour Wire", now - timedelta(hours=2))
     fail(store, "Ledger Daily", now - timedelta(hours=1))
-    summary = source_summary(store)
+    summary = store.source_summary()
     assert summary.by_status == {"ok": 1, "failing": 1}
     assert summary.failing == 1
     assert summary.last_checked == now - timedelta(hours=1)

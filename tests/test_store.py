@@ -96,7 +96,7 @@ def test_failed_transaction_leaves_nothing(store: Store) -> None:
     """An exception inside a transaction rolls back everything written in it."""
     store.sync_sources([SourceSpec("a", "https://a/f")])
     entry = EntryRecord(1, "k", "g", "https://a/1", "T", NOW, "fp", "stored")
-    with pytest.raises(RuntimeError), store.transaction():
+    with pytest.raises(RuntimeError), store.unit():
         aid = store.insert_article(article("https://a/1"), source_id=1, guid="g", text_hash="h",
                                    now=NOW, duplicate_of=None)  # fmt: skip
         store.upsert_entry(entry, now=NOW, article_id=aid)

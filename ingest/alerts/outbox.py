@@ -25,7 +25,8 @@ from ingest.alerts.timing import outcome_after
 from ingest.leases import owner_id, release_dead
 
 if TYPE_CHECKING:
-    from ingest.store.alerts import AlertQueries, DueItem
+    from ingest.store.alerts import DueItem
+    from ingest.store.interfaces import OutboxStore
 
 log = logging.getLogger("ingest.alerts")
 
@@ -57,7 +58,7 @@ class DeliveryReport:
         return sum(t.dead for t in self.targets)
 
 
-def release_dead_leases(store: AlertQueries) -> list[str]:
+def release_dead_leases(store: OutboxStore) -> list[str]:
     """Free the leases of processes on this host that died mid-delivery (SIGKILL, OOM), so
     their alerts go out again now rather than when the lease expires."""
     return release_dead(store.alert_lease_owners(), store.release_alert_leases)
@@ -73,7 +74,7 @@ def _unreachable(result: SendResult) -> bool:
 
 
 async def _deliver_target(
-    store: AlertQueries,
+    store: OutboxStore,
     sender: Sender,
     settings: AlertSettings,
     now: datetime,
@@ -129,7 +130,7 @@ async def _deliver_target(
 
 
 async def deliver_due(
-    store: AlertQueries,
+    store: OutboxStore,
     senders: Mapping[str, Sender],
     settings: AlertSettings,
     now: datetime,

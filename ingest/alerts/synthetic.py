@@ -20,7 +20,9 @@ _METRICS = (
 
 
 class _Enqueues(Protocol):
-    def enqueue_alert(self, finding: Mapping[str, Any], *, now: datetime) -> int | None: ...
+    """An :class:`ingest.alerts.enqueue.Alerter` (the policy applied, the outbox written)."""
+
+    def enqueue_record(self, record: Mapping[str, Any], *, now: datetime) -> int | None: ...
 
 
 def _record(
@@ -69,12 +71,12 @@ def synthetic_finding(
 
 
 def enqueue_synthetic(
-    store: _Enqueues, count: int, *, now: datetime, first_id: int = 1, kind: str = "changed"
+    alerter: _Enqueues, count: int, *, now: datetime, first_id: int = 1, kind: str = "changed"
 ) -> list[int]:
     """Enqueue ``count`` synthetic findings (ids ``first_id``...); returns the alert ids made."""
     made = []
     for i in range(first_id, first_id + count):
-        alert_id = store.enqueue_alert(synthetic_finding(i, kind=kind, now=now), now=now)
+        alert_id = alerter.enqueue_record(synthetic_finding(i, kind=kind, now=now), now=now)
         if alert_id is not None:
             made.append(alert_id)
     return made

@@ -20,19 +20,19 @@ from ingest.models import to_iso
 
 if TYPE_CHECKING:
     from ingest.alerts.settings import AlertSettings
-    from ingest.store.alerts import AlertQueries, AlertRecord
+    from ingest.store.alerts import AlertRecord
+    from ingest.store.interfaces import OutboxStore
 
 
 def _store_and_settings(
     *, sends: bool = False, existing: bool = False
-) -> tuple[AlertQueries, AlertSettings]:
+) -> tuple[OutboxStore, AlertSettings]:
     from ingest.alerts.settings import alert_settings
 
     ctx = app(sends=sends)
     settings = alert_settings(ctx.config)
     # Listing and retrying need a database that is there; none is created for them.
-    store: Any = ctx.existing_store if existing else ctx.store
-    store.configure_alerts(settings)
+    store = ctx.existing_store if existing else ctx.store
     return store, settings
 
 

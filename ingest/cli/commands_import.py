@@ -35,6 +35,8 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
         ingest import archive/2026-09/*.html
         ingest import backfill.jsonl --no-topic
     """
+    from ingest.alerts.enqueue import Alerter
+    from ingest.alerts.settings import alert_settings
     from ingest.corpus import save_article
     from ingest.daemon import dedup_settings_for, figure_settings_for, topic_filter_for
     from ingest.findings.settings import finding_settings
@@ -47,6 +49,7 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
     topic = topic_filter_for(config)
     figures = figure_settings_for(config)
     findings = finding_settings(config)
+    alerter = Alerter(store, alert_settings(config))
     files = expand_paths(list(paths))
     counts: dict[str, int] = {}
     errors: list[str] = []
@@ -72,7 +75,7 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
                     # A backfill's dateline may be of any age unless the crawl time is known.
                     text_date_max_age=None if item.fetched_at is None else timedelta(days=45),
                     clock="fetched" if item.fetched_at is not None else "imported",
-                    figure_settings=figures, finding_settings=findings,
+                    figure_settings=figures, finding_settings=findings, alerts=alerter,
                 )  # fmt: skip
                 counts[decision.kind.value] = counts.get(decision.kind.value, 0) + 1
     for line in errors:

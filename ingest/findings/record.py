@@ -6,10 +6,10 @@ article, its figures, the claim updates, the findings and their alert rows commi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from ingest.dedup import DecisionKind
@@ -40,12 +40,14 @@ from ingest.findings.identity import (
     is_vague,
     main_subject,
 )
-from ingest.findings.model import FigureRef, Finding, FindingKind, finding_to_dict
+from ingest.findings.model import FigureRef, Finding, FindingKind
 from ingest.findings.periods import NO_PERIOD
 from ingest.findings.settings import FindingSettings
-from ingest.store.findings import FindingQueries
 
-__all__ = ["record_findings"]
+if TYPE_CHECKING:
+    from ingest.store.interfaces import FindingStore
+
+__all__ = ["FindingSink", "record_findings"]
 
 
 def _observe(
@@ -74,7 +76,7 @@ class _Read:
 
 
 def _observations(
-    store: FindingQueries, article_id: int, revision: int, now: datetime,
+    store: FindingStore, article_id: int, revision: int, now: datetime,
     settings: FindingSettings, figure_settings: FigureSettings | None,
 ) -> _Read:  # fmt: skip
     """The figures of a revision read as claims (:func:`identify`). A conversion of a figure in
@@ -115,10 +117,11 @@ class _Recorder:
     """One call's state: the store, the clock, and claims loaded once per subject and metric."""
 
     def __init__(
-        self, store: FindingQueries, now: datetime, settings: FindingSettings,
-        labels: dict[str, str],
+        self, store: FindingStore, now: datetime, settings: FindingSettings,
+        labels: dict[str, str], alerts: FindingSink | None,
     ) -> None:  # fmt: skip
         self.store, self.now, self.settings, self.labels = store, now, settings, labels
+        self.alerts = alerts
         self.findings: list[Finding] = []
         self.linked: dict[int, tuple[int | None, Observation]] = {}
 
@@ -165,9 +168,8 @@ class _Recorder:
         )
         stored = Finding(**{**_fields(found), "id": found_id})
         self.findings.append(stored)
-        enqueue: Callable[..., Any] | None = getattr(self.store, "enqueue_alert", None)
-        if enqueue is not None:
-            enqueue(finding_to_dict(stored), now=self.now)
+        if self.alerts is not None:
+            self.alerts(stored, now=self.now)
 
     def link(self, obs: Observation, claim_id: int | None) -> None:
         if obs.ref.figure_id is not None:
@@ -348,8 +350,15 @@ def _fields(finding: Finding) -> dict[str, Any]:
     return {name: getattr(finding, name) for name in Finding.__dataclass_fields__}
 
 
+class FindingSink(Protocol):
+    """Where each stored finding goes next, in the same unit of work: the alerts stage's
+    :class:`ingest.alerts.enqueue.Alerter`, or nothing."""
+
+    def __call__(self, finding: Finding, *, now: datetime) -> object: ...
+
+
 def record_findings(
-    store: FindingQueries,
+    store: FindingStore,
     article_id: int,
     revision: int,
     decision_kind: DecisionKind | str,
@@ -357,6 +366,7 @@ def record_findings(
     settings: FindingSettings,
     *,
     figure_settings: FigureSettings | None = None,
+    alerts: FindingSink | None = None,
 ) -> list[Finding]:
     """Compare the figures of one stored revision with the corpus; store and return findings.
 
@@ -364,22 +374,23 @@ def record_findings(
     DUPLICATE appearances corroborate and never start a claim (no ``new`` finding); a figure
     in one that disagrees is still reported. REVISION: figures changed or removed since the
     previous revision are ``revised``; figures added are judged like NEW.
-    Runs inside ``store.transaction()`` (joining the caller's).
+    Runs inside the caller's unit of work (``store.unit()``), so the findings and their alerts
+    commit with the article or not at all; without one it raises :class:`UnitOfWorkError`.
     """
+    store.require_unit("record_findings")
     kind = DecisionKind(decision_kind)
     if kind not in (DecisionKind.NEW, DecisionKind.DUPLICATE, DecisionKind.REVISION):
         return []
     labels = {m.key: m.label for m in figure_settings.metrics} if figure_settings else {}
-    recorder = _Recorder(store, now, settings, labels)
-    with store.transaction():
-        read = _observations(store, article_id, revision, now, settings, figure_settings)
-        observations = read.observations
-        if kind is DecisionKind.REVISION:
-            before = store.previous_revision_with_figures(article_id, revision)
-            if before is not None:
-                old = _observations(store, article_id, before, now, settings, figure_settings)
-                observations = recorder.revise(old.observations, observations)
-        recorder.judge(observations, duplicate=kind is DecisionKind.DUPLICATE)
-        recorder.check_conversions(read.conversions)
-        recorder.store_links()
+    recorder = _Recorder(store, now, settings, labels, alerts)
+    read = _observations(store, article_id, revision, now, settings, figure_settings)
+    observations = read.observations
+    if kind is DecisionKind.REVISION:
+        before = store.previous_revision_with_figures(article_id, revision)
+        if before is not None:
+            old = _observations(store, article_id, before, now, settings, figure_settings)
+            observations = recorder.revise(old.observations, observations)
+    recorder.judge(observations, duplicate=kind is DecisionKind.DUPLICATE)
+    recorder.check_conversions(read.conversions)
+    recorder.store_links()
     return recorder.findings

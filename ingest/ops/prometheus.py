@@ -17,8 +17,7 @@ from prometheus_client.registry import Collector
 
 from ingest.ops.health import latest
 from ingest.ops.metrics import Metrics
-from ingest.store.base import StoreBase
-from ingest.store.ops import alert_deliveries, source_summary
+from ingest.store.interfaces import OpsQueries
 
 NAMESPACE = "ingest"
 
@@ -124,7 +123,7 @@ class StoreCollector(Collector):
     sharing the database, where counters in this process would not.
     """
 
-    def __init__(self, store: StoreBase, daemon: DaemonTimes) -> None:
+    def __init__(self, store: OpsQueries, daemon: DaemonTimes) -> None:
         self.store = store
         self.daemon = daemon
 
@@ -133,7 +132,7 @@ class StoreCollector(Collector):
         return []
 
     def collect(self) -> Iterator[Metric]:
-        summary = source_summary(self.store)
+        summary = self.store.source_summary()
         sources = GaugeMetricFamily(
             "ingest_sources", "Sources by state (new, ok, failing, disabled).", labels=["state"]
         )
@@ -160,7 +159,7 @@ class StoreCollector(Collector):
                 "When the scheduler last started a tick (Unix time).",
                 value=self.daemon.last_tick.timestamp(),
             )
-        deliveries = alert_deliveries(self.store)
+        deliveries = self.store.alert_deliveries()
         if deliveries is not None:
             yield GaugeMetricFamily(
                 "ingest_alert_outbox_depth",

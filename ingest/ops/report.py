@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any
 from ingest.models import to_iso
 from ingest.ops.charts import ChartPoint, Mark, timeline_svg
 from ingest.store.figures import StoredFigure
-from ingest.store.ops import has_table
 
 if TYPE_CHECKING:
-    from ingest.store import Store
+    from ingest.store.interfaces import ReadQueries
 
 # Two values of one claim agree within this relative difference (rounding: "$53 billion" for
 # 52.6) and a conflict is a disagreement with another source's value stated this recently.
@@ -366,7 +365,7 @@ def _stories_section(stories: Sequence[Any]) -> str:
 
 
 def build_report(
-    store: Store,
+    store: ReadQueries,
     *,
     metric: str | None,
     generated: datetime,
@@ -379,11 +378,11 @@ def build_report(
     findings: list[Any] | None = None
     lister = getattr(store, "list_findings", None)
     # Both the query and the table: a store class may be newer than the database it opened.
-    if callable(lister) and has_table(store, "findings"):
+    if callable(lister) and store.has_table("findings"):
         findings = list(lister(metric=metric, limit=limit))
     title = f"ingest report: {metric}" if metric else "ingest report"
     stories: list[Any] = []
-    if has_table(store, "related_story"):
+    if store.has_table("related_story"):
         recent = store.list_articles(limit=500, stories_only=True)
         summaries = store.story_summaries([a.id for a in recent])
         stories = sorted(

@@ -26,8 +26,8 @@ from ingest.models import utcnow
 from ingest.ops.health import HealthInputs, assess, latest
 from ingest.ops.metrics import Metrics
 from ingest.ops.settings import ServerSettings
-from ingest.store.base import StoreBase
-from ingest.store.ops import SourceSummary, probe_writable, source_summary
+from ingest.store.interfaces import OpsQueries
+from ingest.store.ops import SourceSummary
 
 log = logging.getLogger("ingest.ops.server")
 
@@ -73,7 +73,7 @@ class OpsServer:
         self,
         settings: ServerSettings,
         *,
-        store: StoreBase,
+        store: OpsQueries,
         metrics: Metrics,
         daemon: Watched,
         tick_seconds: float,
@@ -190,11 +190,11 @@ class OpsServer:
     async def healthz(self) -> Response:
         """200 or 503 with a JSON body that says which check failed and why."""
         db_error = await asyncio.to_thread(
-            probe_writable, self.store.path, timeout_s=self.probe_timeout_s
+            self.store.probe_writable, timeout_s=self.probe_timeout_s
         )
         summary: SourceSummary | None = None
         try:
-            summary = source_summary(self.store)
+            summary = self.store.source_summary()
         except StoreError as exc:
             db_error = db_error or str(exc)
         last_success = latest(self.daemon.last_success, summary.last_success if summary else None)
@@ -228,7 +228,7 @@ class OpsServer:
 async def start_ops_server(
     settings: ServerSettings,
     *,
-    store: StoreBase,
+    store: OpsQueries,
     metrics: Metrics,
     daemon: Watched,
     tick_seconds: float,

@@ -13,16 +13,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ingest.models import SourceState
-from ingest.store.ops import (
-    SourceSummary,
-    alert_deliveries,
-    fetch_failures_since,
-    findings_since,
-    source_summary,
-)
+from ingest.store.ops import SourceSummary
 
 if TYPE_CHECKING:
-    from ingest.store import Store
+    from ingest.store.interfaces import OpsQueries
 
 DAY = timedelta(days=1)
 
@@ -40,9 +34,9 @@ class StatusReport:
     failing: tuple[SourceState, ...]
 
 
-def gather_status(store: Store, now: datetime) -> StatusReport:
+def gather_status(store: OpsQueries, now: datetime) -> StatusReport:
     articles, stories = store.count_articles_since(now - DAY)
-    summary = source_summary(store)
+    summary = store.source_summary()
     failing: tuple[SourceState, ...] = ()
     if summary.failing or summary.by_status.get("disabled"):
         failing = tuple(
@@ -51,8 +45,8 @@ def gather_status(store: Store, now: datetime) -> StatusReport:
     return StatusReport(
         database=store.path, now=now, sources=summary, articles_today=articles,
         stories_today=stories,
-        findings_today=findings_since(store, now - DAY), alerts=alert_deliveries(store),
-        failures_today=fetch_failures_since(store, now - DAY), failing=failing,
+        findings_today=store.findings_since(now - DAY), alerts=store.alert_deliveries(),
+        failures_today=store.fetch_failures_since(now - DAY), failing=failing,
     )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ append-only list in ``migrations``.
 
 from __future__ import annotations
 
-from ingest.store.alerts import AlertQueries, AlertRecord, DeliveryRecord
+from ingest.store.alerts import AlertQueries, AlertRecord, DeliveryRecord, NewAlert, NewDelivery
 from ingest.store.articles import (
     ArticleQueries,
     EntryRecord,
@@ -19,15 +19,21 @@ from ingest.store.articles import (
 from ingest.store.figures import FigureQueries, StoredFigure
 from ingest.store.findings import FindingQueries
 from ingest.store.index import IndexQueries
+from ingest.store.interfaces import StoreBackend
+from ingest.store.ops import OpsQueries
 from ingest.store.sources import ScheduleUpdate, SourceQueries, SourceSpec
 from ingest.store.stories import RelatedRow, StoryQueries, StorySummary
 
 
 class Store(
     SourceQueries, ArticleQueries, IndexQueries, FigureQueries, FindingQueries, AlertQueries,
-    StoryQueries,
+    StoryQueries, OpsQueries,
 ):  # fmt: skip
-    """SQLite store (WAL) with every query the daemon and the CLI run."""
+    """SQLite store (WAL): every interface of :mod:`ingest.store.interfaces`."""
+
+
+# mypy checks here that the SQLite store satisfies the whole interface (and so each stage's).
+_SQLITE_IS_A_BACKEND: type[StoreBackend] = Store
 
 
 __all__ = [
@@ -35,6 +41,8 @@ __all__ = [
     "DeliveryRecord",
     "EntryRecord",
     "KnownArticle",
+    "NewAlert",
+    "NewDelivery",
     "RelatedRow",
     "Revision",
     "RevisitDue",
@@ -42,6 +50,7 @@ __all__ = [
     "SeenEntry",
     "SourceSpec",
     "Store",
+    "StoreBackend",
     "StoredFigure",
     "StorySummary",
 ]

@@ -1,7 +1,7 @@
 """The alert outbox: one row per alerted finding, one delivery row per (alert, target), digests.
 
-An alert is written in the same transaction as its finding (``enqueue_alert`` joins the caller's
-transaction), so a crash either keeps both or neither. Its message id (``uid``) is drawn once and
+An alert is written in the same unit of work as its finding (``record_alert`` joins the caller's
+unit), so a crash either keeps both or neither. Its message id (``uid``) is drawn once and
 stored, so every retry, restart and process sends it under the same ``webhook-id``. Deliveries
 are claimed with a lease before sending: a second process skips them, and a process killed while
 sending leaves a lease that expires (or is freed at once when its pid is gone), after which the
@@ -17,13 +17,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ingest.alerts.policy import decide
-from ingest.alerts.settings import AlertSettings
-from ingest.alerts.timing import Outcome, first_attempt
 from ingest.models import from_iso, to_iso
 from ingest.store.base import StoreBase
+
+if TYPE_CHECKING:
+    from ingest.alerts.timing import Outcome
 
 
 def create_alert_tables(conn: sqlite3.Connection | Any) -> None:
@@ -133,51 +133,56 @@ def digest_id(target: str, uids: Sequence[str]) -> str:
     return f"dig_{digest[:32]}"
 
 
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """An alert to record: the finding's id, what it is about, and its JSON record (the payload
+    every target is sent)."""
+
+    id: int
+    kind: str
+    subject: str | None
+    metric: str | None
+    record: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    """One target an alert goes to, and the state its delivery starts in (``pending``, or
+    ``disabled`` with the reason, for a target a 410 Gone switched off)."""
+
+    target: str
+    status: str = "pending"
+    error: str | None = None
+
+
 class AlertQueries(StoreBase):
-    _alert_settings: AlertSettings | None = None
+    def record_alert(
+        self, alert: NewAlert, deliveries: Sequence[NewDelivery], *, due: datetime, now: datetime
+    ) -> int:
+        """Write an alert and its delivery rows, first due at ``due``; returns the alert id.
 
-    def configure_alerts(self, settings: AlertSettings) -> None:
-        """Set the policy and targets ``enqueue_alert`` applies (done once at start-up)."""
-        self._alert_settings = settings
-
-    @property
-    def alert_settings(self) -> AlertSettings:
-        return self._alert_settings or AlertSettings()
-
-    def enqueue_alert(self, finding: Mapping[str, Any], *, now: datetime) -> int | None:
-        """Write the outbox rows for a finding, if the policy alerts it; returns the alert id.
-
-        Call inside the transaction that stores the finding. Idempotent per finding id.
+        Idempotent per alert id: a finding replayed after a crash writes nothing new. The
+        message id is drawn here, once. Joins the caller's unit of work, so the alert commits
+        with its finding or not at all; which findings alert, to whom and when is the alerts
+        stage's decision (:mod:`ingest.alerts.enqueue`).
         """
-        settings = self.alert_settings
-        decision = decide(finding, settings)
-        if not decision.alert:
-            return None
-        alert_id = int(finding["id"])
         stamp = to_iso(now)
-        due = to_iso(first_attempt(now, settings))
-        disabled = self.disabled_targets()
-        with self.transaction():
+        with self._atomic():
             cursor = self._execute(
                 """INSERT OR IGNORE INTO alerts
                      (id, uid, kind, subject, metric, finding, created_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                (alert_id, f"msg_{uuid.uuid4().hex}", str(finding.get("kind")),
-                 finding.get("subject"), finding.get("metric"),
-                 json.dumps(finding, ensure_ascii=False, default=str), stamp),
+                (alert.id, f"msg_{uuid.uuid4().hex}", alert.kind, alert.subject, alert.metric,
+                 json.dumps(alert.record, ensure_ascii=False, default=str), stamp),
             )  # fmt: skip
             if cursor.rowcount == 0:
-                return alert_id
-            for target in decision.targets:
-                status, error = "pending", None
-                if target in disabled:
-                    status, error = "disabled", f"target disabled: {disabled[target]}"
-                self._execute(
-                    """INSERT INTO alert_deliveries (alert_id, target, status, next_attempt,
-                         horizon_from, last_error) VALUES (?, ?, ?, ?, ?, ?)""",
-                    (alert_id, target, status, due, stamp, error),
-                )
-        return alert_id
+                return alert.id
+            self._executemany(
+                """INSERT INTO alert_deliveries (alert_id, target, status, next_attempt,
+                     horizon_from, last_error) VALUES (?, ?, ?, ?, ?, ?)""",
+                [(alert.id, d.target, d.status, to_iso(due), stamp, d.error) for d in deliveries],
+            )
+        return alert.id
 
     # -- targets -----------------------------------------------------------------------------
     def disabled_targets(self) -> dict[str, str]:
@@ -187,7 +192,7 @@ class AlertQueries(StoreBase):
     def disable_target(self, name: str, reason: str, *, now: datetime) -> None:
         """Stop delivering to a target; what was pending for it is marked ``disabled``."""
         error = f"target disabled: {reason}"
-        with self.transaction():
+        with self._atomic():
             self._execute(
                 """INSERT INTO alert_targets (name, disabled_at, reason) VALUES (?, ?, ?)
                    ON CONFLICT (name) DO UPDATE SET disabled_at = excluded.disabled_at,
@@ -210,7 +215,7 @@ class AlertQueries(StoreBase):
         digest keeps its members and id through every retry)."""
         stamp = to_iso(now)
         made = []
-        with self.transaction():
+        with self._atomic():
             rows = self._rows(
                 """SELECT d.id, a.uid FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id
                    WHERE d.target = ? AND d.status = 'pending' AND d.digest_id IS NULL
@@ -239,7 +244,7 @@ class AlertQueries(StoreBase):
         """Lease the target's due digests, then its due single deliveries, oldest first."""
         params = {"target": target, "now": to_iso(now), "owner": owner, "limit": limit}
         until = to_iso(now + lease)
-        with self.transaction():
+        with self._atomic():
             digests = self._rows(
                 f"""SELECT * FROM alert_digests WHERE target = :target AND status = 'pending'
                       AND next_attempt <= :now AND {self._lease_free()}
@@ -288,7 +293,7 @@ class AlertQueries(StoreBase):
         """Give back claimed items that were not attempted (the target is down this pass);
         with ``not_before`` (the target's Retry-After), none is tried before that time."""
         later = to_iso(not_before) if not_before else None
-        with self.transaction():
+        with self._atomic():
             for item in items:
                 table = "alert_digests" if item.digest else "alert_deliveries"
                 self._execute(
@@ -305,7 +310,7 @@ class AlertQueries(StoreBase):
         stamp = to_iso(now)
         sent = stamp if outcome.status == "sent" else None
         table = "alert_digests" if item.digest else "alert_deliveries"
-        with self.transaction():
+        with self._atomic():
             self._execute(
                 f"""UPDATE {table} SET status = ?, attempts = attempts + 1, next_attempt =
                       COALESCE(?, next_attempt), last_attempt = ?, last_status = ?, last_error = ?,
@@ -329,7 +334,7 @@ class AlertQueries(StoreBase):
         return [r[0] for r in rows]
 
     def release_alert_leases(self, owner: str) -> None:
-        with self.transaction():
+        with self._atomic():
             for table in ("alert_deliveries", "alert_digests"):
                 self._execute(
                     f"UPDATE {table} SET lease_owner = NULL, lease_until = NULL "
@@ -381,7 +386,7 @@ class AlertQueries(StoreBase):
         if self._one("SELECT 1 FROM alerts WHERE id = ?", (alert_id,)) is None:
             return None
         stamp = to_iso(now)
-        with self.transaction():
+        with self._atomic():
             rows = self._rows(
                 """SELECT id, target FROM alert_deliveries
                    WHERE alert_id = ? AND status IN ('dead', 'disabled')""",

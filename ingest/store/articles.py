@@ -314,7 +314,7 @@ class ArticleQueries(StoreBase):
         return zlib.decompress(row["html"]) if row else None
 
     def prune_raw_pages(self, before: datetime) -> int:
-        with self.transaction():
+        with self._atomic():
             cur = self._execute("DELETE FROM raw_pages WHERE fetched_at < ?", (to_iso(before),))
         return cur.rowcount
 

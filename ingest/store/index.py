@@ -12,7 +12,7 @@ from ingest.store.base import StoreBase
 class IndexQueries(StoreBase):
     def neardup_check(self, settings: DedupSettings) -> None:
         """Refuse to run with settings whose band keys differ from the stored index's."""
-        with self.transaction():
+        with self._atomic():
             neardup.check_index_params(self.conn, settings)
 
     def neardup_candidates(

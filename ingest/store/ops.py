@@ -1,7 +1,7 @@
 """Read-only queries for the ops endpoint and the status screen, plus the write probe.
 
-Free functions over a :class:`StoreBase` rather than a Store mixin: they are read at scrape time
-only, by ``ingest.ops``, and need no wiring into :class:`ingest.store.Store`.
+They answer questions about the whole store (counts by state, the latest times) for
+``ingest.ops``; what is healthy or alarming is decided there, not here.
 """
 
 from __future__ import annotations
@@ -33,56 +33,59 @@ class SourceSummary:
         return self.by_status.get("failing", 0)
 
 
-def source_summary(store: StoreBase) -> SourceSummary:
-    rows = store._rows(
-        "SELECT CASE WHEN enabled = 0 THEN 'disabled' ELSE status END AS state, count(*) AS n,"
-        " max(last_checked) AS checked, max(last_success) AS success,"
-        " min(CASE WHEN enabled = 1 THEN next_check END) AS next"
-        " FROM sources GROUP BY state"
-    )
-    by_status = {str(r["state"]): int(r["n"]) for r in rows}
-    # ISO 8601 UTC strings of one format sort as time does, so max/min over text is max/min time.
-    checked = max((r["checked"] for r in rows if r["checked"]), default=None)
-    success = max((r["success"] for r in rows if r["success"]), default=None)
-    upcoming = min((r["next"] for r in rows if r["next"]), default=None)
-    return SourceSummary(by_status, from_iso(checked), from_iso(success), from_iso(upcoming))
+class OpsQueries(StoreBase):
+    """What ``ingest status``, /healthz and /metrics read."""
 
+    def source_summary(self) -> SourceSummary:
+        rows = self._rows(
+            "SELECT CASE WHEN enabled = 0 THEN 'disabled' ELSE status END AS state,"
+            " count(*) AS n, max(last_checked) AS checked, max(last_success) AS success,"
+            " min(CASE WHEN enabled = 1 THEN next_check END) AS next"
+            " FROM sources GROUP BY state"
+        )
+        by_status = {str(r["state"]): int(r["n"]) for r in rows}
+        # ISO 8601 UTC strings of one format sort as time does: max/min over text is over time.
+        checked = max((r["checked"] for r in rows if r["checked"]), default=None)
+        success = max((r["success"] for r in rows if r["success"]), default=None)
+        upcoming = min((r["next"] for r in rows if r["next"]), default=None)
+        return SourceSummary(by_status, from_iso(checked), from_iso(success), from_iso(upcoming))
 
-def fetch_failures_since(store: StoreBase, since: datetime) -> dict[str, int]:
-    """Failed feed checks since ``since``, by error kind (from the fetch log)."""
-    rows = store._rows(
-        "SELECT COALESCE(error_kind, 'unknown') AS kind, count(*) AS n FROM fetch_log"
-        " WHERE outcome IN ('error', 'disabled') AND started_at >= ? GROUP BY kind",
-        (to_iso(since),),
-    )
-    return {str(r["kind"]): int(r["n"]) for r in rows}
+    def fetch_failures_since(self, since: datetime) -> dict[str, int]:
+        """Failed feed checks since ``since``, by error kind (from the fetch log)."""
+        rows = self._rows(
+            "SELECT COALESCE(error_kind, 'unknown') AS kind, count(*) AS n FROM fetch_log"
+            " WHERE outcome IN ('error', 'disabled') AND started_at >= ? GROUP BY kind",
+            (to_iso(since),),
+        )
+        return {str(r["kind"]): int(r["n"]) for r in rows}
 
+    def has_table(self, name: str) -> bool:
+        """Whether the database has this table (a database from before a stage has not)."""
+        found = self._one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        return found is not None
 
-def has_table(store: StoreBase, name: str) -> bool:
-    return (
-        store._one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
-        is not None
-    )
+    def findings_since(self, since: datetime) -> dict[str, int] | None:
+        """Findings created since ``since``, by kind; None when the database has no findings
+        table (a database from before that stage, opened read-only)."""
+        if not self.has_table("findings"):
+            return None
+        rows = self._rows(
+            "SELECT kind, count(*) AS n FROM findings WHERE created_at >= ? GROUP BY kind",
+            (to_iso(since),),
+        )
+        return {str(r["kind"]): int(r["n"]) for r in rows}
 
+    def alert_deliveries(self) -> dict[str, int] | None:
+        """Alert deliveries by status (pending, sent, dead, disabled); None without an outbox."""
+        if not self.has_table("alert_deliveries"):
+            return None
+        rows = self._rows("SELECT status, count(*) AS n FROM alert_deliveries GROUP BY status")
+        return {str(r["status"]): int(r["n"]) for r in rows}
 
-def findings_since(store: StoreBase, since: datetime) -> dict[str, int] | None:
-    """Findings created since ``since``, by kind; None when the database has no findings table
-    (a database from before that stage, opened read-only)."""
-    if not has_table(store, "findings"):
-        return None
-    rows = store._rows(
-        "SELECT kind, count(*) AS n FROM findings WHERE created_at >= ? GROUP BY kind",
-        (to_iso(since),),
-    )
-    return {str(r["kind"]): int(r["n"]) for r in rows}
-
-
-def alert_deliveries(store: StoreBase) -> dict[str, int] | None:
-    """Alert deliveries by status (pending, sent, dead, disabled); None without an outbox."""
-    if not has_table(store, "alert_deliveries"):
-        return None
-    rows = store._rows("SELECT status, count(*) AS n FROM alert_deliveries GROUP BY status")
-    return {str(r["status"]): int(r["n"]) for r in rows}
+    def probe_writable(self, *, timeout_s: float = 2.0) -> str | None:
+        """None when the database takes a write lock now, else why not (see
+        :func:`probe_writable`); safe to call from a thread."""
+        return probe_writable(self.path, timeout_s=timeout_s)
 
 
 def probe_writable(path: str, *, timeout_s: float = 2.0) -> str | None:

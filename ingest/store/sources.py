@@ -93,7 +93,7 @@ class SourceQueries(StoreBase):
         """
         now = to_iso(utcnow())
         changes: list[str] = []
-        with self.transaction():
+        with self._atomic():
             existing = {r["name"]: r for r in self._rows("SELECT * FROM sources")}
             wanted = {s.name: s for s in specs}
             for spec in wanted.values():
@@ -151,7 +151,7 @@ class SourceQueries(StoreBase):
 
     def add_source(self, spec: SourceSpec) -> bool:
         """Add one source unless its name or URL is already known; True when added."""
-        with self.transaction():
+        with self._atomic():
             return self._add_source(spec)
 
     def add_sources(self, specs: Iterable[SourceSpec], *, batch: int = 1000) -> Iterator[bool]:
@@ -159,7 +159,7 @@ class SourceQueries(StoreBase):
         outlines is not 100,000 commits). Yields, per spec, whether it was added."""
         pending = list(specs)
         for start in range(0, len(pending), batch):
-            with self.transaction():
+            with self._atomic():
                 added = [self._add_source(spec) for spec in pending[start : start + batch]]
             yield from added
 
@@ -219,7 +219,7 @@ class SourceQueries(StoreBase):
         """
         stamp = to_iso(now)
         due = "AND (s.next_check IS NULL OR s.next_check <= :now)" if only_due else ""
-        with self.transaction():
+        with self._atomic():
             rows = self._rows(
                 _SELECT
                 + f"""
@@ -241,7 +241,7 @@ class SourceQueries(StoreBase):
 
     def record_check(self, outcome: CheckOutcome, update: ScheduleUpdate, *, url: str) -> None:
         """Write a check's result: the source's new schedule and one fetch-log line."""
-        with self.transaction():
+        with self._atomic():
             self._execute(
                 """UPDATE sources SET status = ?, next_check = ?, failures = ?, last_checked = ?,
                     last_error = ?, last_error_kind = ?, last_status = ?,
@@ -303,7 +303,7 @@ class SourceQueries(StoreBase):
 
     def set_source_enabled(self, name: str, enabled: bool) -> bool:
         now = to_iso(utcnow())
-        with self.transaction():
+        with self._atomic():
             cur = self._execute(
                 "UPDATE sources SET enabled = ?,"
                 " status = CASE WHEN ? THEN 'new' ELSE 'disabled' END,"
