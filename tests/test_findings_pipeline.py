@@ -21,6 +21,7 @@ from findings_articles import (
 from ingest.daemon import run_pass
 from ingest.demo_site import DemoArticle, render_page
 from ingest.fetch.client import Fetcher
+from ingest.findings.listing import finding_records
 from ingest.loopback_server import CannedResponse, LoopbackServer
 from ingest.pipeline import Services
 
@@ -95,7 +96,7 @@ def test_scenario_new_repeat_change_revise_conflict(
     scenario.add(FIRST)
     services = scenario.poll()
     store: Any = services.store
-    found = _of(store.list_findings(), "ai_investment_commitment")
+    found = _of(finding_records(store), "ai_investment_commitment")
     assert [f["kind"] for f in found] == ["new"]
     assert found[0]["figure"]["text"] == "380 billion yuan"
     assert found[0]["figure"]["source"] == "Harbour Ledger"
@@ -103,14 +104,14 @@ def test_scenario_new_repeat_change_revise_conflict(
     for article in REPEATS:
         scenario.add(article)
     store = scenario.poll().store
-    found = _of(store.list_findings(), "ai_investment_commitment")
+    found = _of(finding_records(store), "ai_investment_commitment")
     assert [f["kind"] for f in found] == ["new"], "repeats in other currencies are not findings"
     assert found[0]["corroborations"] == 5
     assert set(found[0]["corroborating_sources"]) == set(OUTLETS[:5])
 
     scenario.add(CHANGE)
     store = scenario.poll().store
-    found = _of(store.list_findings(), "ai_investment_commitment")
+    found = _of(finding_records(store), "ai_investment_commitment")
     assert [f["kind"] for f in found] == ["changed", "new"]
     changed = found[0]
     assert changed["figure"]["text"] == "480 billion yuan"
@@ -124,11 +125,11 @@ def test_scenario_new_repeat_change_revise_conflict(
 
     scenario.add(REVISED_BEFORE)
     store = scenario.poll().store
-    assert [f["kind"] for f in _of(store.list_findings(), "cloud_revenue")] == ["new"]
+    assert [f["kind"] for f in _of(finding_records(store), "cloud_revenue")] == ["new"]
     # The outlet corrects the page in place; its feed entry changes with it.
     _publish(loopback, "o6", REVISED_AFTER, REVISED_AFTER.summary + " Corrected.")
     store = scenario.poll().store
-    found = _of(store.list_findings(), "cloud_revenue")
+    found = _of(finding_records(store), "cloud_revenue")
     assert [f["kind"] for f in found] == ["revised", "new"]
     assert found[0]["change"] == "changed"
     assert found[0]["figure"]["text"] == "38.9 billion yuan"
@@ -137,7 +138,7 @@ def test_scenario_new_repeat_change_revise_conflict(
     scenario.add(CONFLICT_A)
     scenario.add(CONFLICT_B)
     store = scenario.poll().store
-    found = _of(store.list_findings(), "regions_and_data_centres")
+    found = _of(finding_records(store), "regions_and_data_centres")
     assert sorted(f["kind"] for f in found) == ["conflict", "new"]
     conflict = next(f for f in found if f["kind"] == "conflict")
     assert {conflict["figure"]["text"], conflict["previous"][0]["text"]} == {"29", "32"}
@@ -155,6 +156,6 @@ def test_duplicate_appearance_is_corroboration(
     store: Any = scenario.poll().store
     copies = [a for a in store.list_articles() if a.duplicate_of is not None]
     assert len(copies) == 1, "the second outlet's article is stored as a duplicate appearance"
-    found = store.list_findings()
+    found = finding_records(store)
     assert [f["kind"] for f in found] == ["new"]
     assert found[0]["corroborations"] == 2

@@ -20,6 +20,7 @@ from ingest.corpus import save_article
 from ingest.dedup import DedupSettings
 from ingest.figures import load_figure_settings
 from ingest.findings import FindingSettings
+from ingest.findings.listing import finding_records
 from ingest.models import ExtractedArticle
 from ingest.store import Store
 
@@ -49,7 +50,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def publish(store: Store, host: str, when: datetime, amount: str, usd: str) -> list[Any]:
     """Save one outlet's article as the pipeline does; return the findings it raised."""
-    before = {f["id"] for f in store.list_findings()}
+    before = {f["id"] for f in finding_records(store)}
     url = f"https://{host}/business/alibaba-ai-plan"
     article = ExtractedArticle(
         url=url, canonical_url=url, title="Alibaba's three-year AI plan", author=None,
@@ -59,7 +60,7 @@ def publish(store: Store, host: str, when: datetime, amount: str, usd: str) -> l
     save_article(store, article, entry=None, source_id=None, now=when,
                  settings=DedupSettings(), figure_settings=FIGS,
                  finding_settings=FindingSettings())  # fmt: skip
-    return [f for f in store.list_findings() if f["id"] not in before]
+    return [f for f in finding_records(store) if f["id"] not in before]
 
 
 def test_planted_scenario(store: Store) -> None:
@@ -130,7 +131,7 @@ OWN_WORDS = {
 
 
 def results(store: Store, host: str, when: datetime, growth: str, quarter: str) -> list[Any]:
-    before = {f["id"] for f in store.list_findings()}
+    before = {f["id"] for f in finding_records(store)}
     url = f"https://{host}/markets/alibaba-results-{quarter.lower()}"
     text = RESULTS.format(growth=growth, quarter=quarter, host=host) + "\n" + OWN_WORDS[host]
     article = ExtractedArticle(
@@ -140,7 +141,7 @@ def results(store: Store, host: str, when: datetime, growth: str, quarter: str) 
     save_article(store, article, entry=None, source_id=None, now=when,
                  settings=DedupSettings(), figure_settings=FIGS,
                  finding_settings=FindingSettings())  # fmt: skip
-    return [f for f in store.list_findings() if f["id"] not in before]
+    return [f for f in finding_records(store) if f["id"] not in before]
 
 
 def test_quarterly_series(store: Store) -> None:

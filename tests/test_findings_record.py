@@ -13,6 +13,7 @@ from ingest.corpus import save_article
 from ingest.dedup import DecisionKind, DedupSettings
 from ingest.figures import load_figure_settings
 from ingest.findings import FindingKind, FindingSettings
+from ingest.findings.listing import finding_records
 from ingest.findings.model import Finding, finding_to_dict
 from ingest.findings.record import record_findings
 from ingest.models import ExtractedArticle
@@ -71,7 +72,7 @@ def save(store: FindingStore, host: str, slug: str, text: str, hours: float = 0,
         made = record_findings(store, target, row.revision, decision.kind, when,
                                settings or FindingSettings(), figure_settings=FIGS,
                                alerts=store.enqueue)  # fmt: skip
-    return [f for f in store.list_findings() if f["id"] in {m.id for m in made}]
+    return [f for f in finding_records(store) if f["id"] in {m.id for m in made}]
 
 
 PLAN = "Alibaba will invest 380 billion yuan in AI infrastructure over the next three years."
@@ -123,7 +124,7 @@ def test_conflict_then_corroboration_of_the_contender(store: FindingStore) -> No
     assert made[0]["previous"][0]["source"] == "ledger.example"
     third = "Alibaba plans to spend RMB480bn on AI infrastructure over three years, insiders say."
     assert save(store, "third.example", "c", third, hours=4) == []
-    assert store.list_findings(kind="conflict")[0]["corroborations"] == 2
+    assert finding_records(store, kind="conflict")[0]["corroborations"] == 2
 
 
 def test_stale_report_is_not_a_finding(store: FindingStore) -> None:
@@ -171,15 +172,15 @@ def test_list_findings_filters(store: FindingStore) -> None:
         "Alibaba Cloud revenue grew 26% year on year in the June quarter.",
         hours=1,
     )
-    all_ = store.list_findings()
+    all_ = finding_records(store)
     assert [f["metric"] for f in all_] == ["cloud_revenue_growth", "ai_investment_commitment"]
-    assert [f["metric"] for f in store.list_findings(subject="alibaba cloud")] == [
+    assert [f["metric"] for f in finding_records(store, subject="alibaba cloud")] == [
         "cloud_revenue_growth"
     ]
-    assert store.list_findings(metric="ai_investment_commitment")[0]["kind"] == "new"
-    assert store.list_findings(kind="changed") == []
-    assert len(store.list_findings(since=T0)) == 2
-    assert store.list_findings(since=T0 + timedelta(days=1)) == []
+    assert finding_records(store, metric="ai_investment_commitment")[0]["kind"] == "new"
+    assert finding_records(store, kind="changed") == []
+    assert len(finding_records(store, since=T0)) == 2
+    assert finding_records(store, since=T0 + timedelta(days=1)) == []
     assert all_[0]["created_at"] == "2026-09-24T09:00:00+00:00"
 
 
@@ -214,7 +215,7 @@ def test_duplicate_never_starts_a_claim(store: FindingStore) -> None:
     extra = PLAN + " Alibaba Cloud revenue grew 26% year on year."
     assert save(store, "wire.example", "copy", extra, hours=1) == []
     assert store.get_article(2) is not None and store.get_article(2).duplicate_of == 1  # type: ignore[union-attr]
-    assert store.list_findings()[0]["corroborations"] == 2
+    assert finding_records(store)[0]["corroborations"] == 2
     assert store.claims_for("Alibaba Cloud", "cloud_revenue_growth") == []
 
 
@@ -255,7 +256,7 @@ def test_a_long_dispute_stays_bounded(tmp_path: Any) -> None:
             store, article, entry=None, source_id=None, now=when, settings=DedupSettings(),
             figure_settings=load_figure_settings(), finding_settings=settings,
         )  # fmt: skip
-    found = store.list_findings(limit=1000)
+    found = finding_records(store, limit=1000)
     assert sum(f["kind"] == "conflict" for f in found) >= 50
     assert max(len(f["previous"]) for f in found) <= settings.max_previous
     contenders = store.conn.execute(

@@ -183,11 +183,12 @@ def test_report_uses_findings_when_the_store_has_them(store: Store, monkeypatch:
     }  # fmt: skip
     other = {**finding, "id": 2, "metric": "cloud_revenue"}
 
-    def list_findings(*, metric: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-        return [f for f in (finding, other) if metric in (None, f["metric"])][:limit]
+    def list_findings(*, metric: str | None = None, limit: int = 1000, **_: Any) -> list[Any]:
+        chosen = [f for f in (finding, other) if metric in (None, f["metric"])][:limit]
+        return [StoredFinding(int(f["id"]), f, None, None) for f in chosen]
 
     monkeypatch.setattr(store, "list_findings", list_findings, raising=False)
-    from ingest.store.findings import create_findings_tables
+    from ingest.store.findings import StoredFinding, create_findings_tables
 
     create_findings_tables(store.conn)
     html = build_report(store, metric=METRIC, generated=T0)

@@ -20,7 +20,8 @@ from ingest.errors import UnitOfWorkError
 from ingest.figures import Figure
 from ingest.findings.claims import ClaimKey, Interval
 from ingest.findings.compare import Observation
-from ingest.findings.model import FigureRef, Finding, FindingKind
+from ingest.findings.listing import finding_records
+from ingest.findings.model import Finding, FindingKind
 from ingest.models import CheckOutcome, ExtractedArticle, SourceStatus
 from ingest.store import (
     EntryRecord,
@@ -45,9 +46,16 @@ def article(
     url: str, text: str = "Alibaba Cloud revenue rose 34% in the quarter."
 ) -> ExtractedArticle:
     return ExtractedArticle(
-        url=url, canonical_url=url, title="Cloud results", author=None, published=T0,
-        language="en", text=text, extraction="page", raw_html=b"<html>" + text.encode() + b"</html>",
-    )  # fmt: skip
+        url=url,
+        canonical_url=url,
+        title="Cloud results",
+        author=None,
+        published=T0,
+        language="en",
+        text=text,
+        extraction="page",
+        raw_html=b"<html>" + text.encode() + b"</html>",
+    )
 
 
 def one_source(store: StoreBackend, name: str = "wire") -> int:
@@ -61,11 +69,23 @@ def one_source(store: StoreBackend, name: str = "wire") -> int:
 def test_unit_commits_all_or_nothing(store: StoreBackend) -> None:
     """Writes inside a unit land together; an exception inside rolls every one of them back."""
     with store.unit() as tx:
-        tx.insert_article(article("https://a.example/1"), source_id=None, guid=None,
-                          text_hash="h1", now=T0, duplicate_of=None)  # fmt: skip
+        tx.insert_article(
+            article("https://a.example/1"),
+            source_id=None,
+            guid=None,
+            text_hash="h1",
+            now=T0,
+            duplicate_of=None,
+        )
     with pytest.raises(RuntimeError), store.unit() as tx:
-        tx.insert_article(article("https://a.example/2"), source_id=None, guid=None,
-                          text_hash="h2", now=T0, duplicate_of=None)  # fmt: skip
+        tx.insert_article(
+            article("https://a.example/2"),
+            source_id=None,
+            guid=None,
+            text_hash="h2",
+            now=T0,
+            duplicate_of=None,
+        )
         raise RuntimeError("boom")
     assert [a.canonical_url for a in store.list_articles()] == ["https://a.example/1"]
 
@@ -75,8 +95,14 @@ def test_units_do_not_nest(store: StoreBackend) -> None:
     with store.unit() as tx:
         with pytest.raises(UnitOfWorkError, match="already open"), tx.unit():
             pass
-        tx.insert_article(article("https://a.example/1"), source_id=None, guid=None,
-                          text_hash="h1", now=T0, duplicate_of=None)  # fmt: skip
+        tx.insert_article(
+            article("https://a.example/1"),
+            source_id=None,
+            guid=None,
+            text_hash="h1",
+            now=T0,
+            duplicate_of=None,
+        )
     assert len(store.list_articles()) == 1
 
 
@@ -162,10 +188,15 @@ def test_record_check_reschedules_and_clears_the_lease(store: StoreBackend) -> N
     store.claim_due_sources(T0, limit=10, owner="w1", lease=LEASE)
     store.record_check(
         CheckOutcome(sid, T0, 12, "ok", http_status=200, new_entries=2),
-        ScheduleUpdate(status=SourceStatus.OK, next_check=T0 + timedelta(hours=1), failures=0,
-                       etag='"v1"', success=True),
+        ScheduleUpdate(
+            status=SourceStatus.OK,
+            next_check=T0 + timedelta(hours=1),
+            failures=0,
+            etag='"v1"',
+            success=True,
+        ),
         url="https://wire.example/feed.xml",
-    )  # fmt: skip
+    )
     (source,) = store.list_sources()
     assert source.status is SourceStatus.OK and source.etag == '"v1"'
     assert source.next_check == T0 + timedelta(hours=1) and source.last_success == T0
@@ -192,17 +223,28 @@ def test_operator_disable_and_enable(store: StoreBackend) -> None:
 def test_entries_are_upserted_once(store: StoreBackend) -> None:
     """An entry is one row however often it is recorded; its latest state wins."""
     sid = one_source(store)
-    record = EntryRecord(sid, "guid-1", "guid-1", "https://wire.example/a", "A", T0, "fp1", "failed", "timeout")  # fmt: skip
+    record = EntryRecord(
+        sid, "guid-1", "guid-1", "https://wire.example/a", "A", T0, "fp1", "failed", "timeout"
+    )
     first = store.upsert_entry(record, now=T0, article_id=None)
     seen = store.seen_entry(sid, "guid-1")
     assert seen is not None and seen.status == "failed"
     with store.unit() as tx:
-        aid = tx.insert_article(article("https://wire.example/a"), source_id=sid, guid="guid-1",
-                                text_hash="h", now=T0, duplicate_of=None)  # fmt: skip
+        aid = tx.insert_article(
+            article("https://wire.example/a"),
+            source_id=sid,
+            guid="guid-1",
+            text_hash="h",
+            now=T0,
+            duplicate_of=None,
+        )
         again = tx.upsert_entry(
-            EntryRecord(sid, "guid-1", "guid-1", "https://wire.example/a", "A", T0, "fp1", "stored"),
-            now=T0 + timedelta(minutes=1), article_id=aid,
-        )  # fmt: skip
+            EntryRecord(
+                sid, "guid-1", "guid-1", "https://wire.example/a", "A", T0, "fp1", "stored"
+            ),
+            now=T0 + timedelta(minutes=1),
+            article_id=aid,
+        )
     assert again == first
     seen = store.seen_entry(sid, "guid-1")
     assert seen is not None and (seen.status, seen.article_id) == ("stored", aid)
@@ -213,14 +255,16 @@ def test_entries_are_upserted_once(store: StoreBackend) -> None:
 def test_articles_revisions_and_lookups(store: StoreBackend) -> None:
     """An article is found by URL, guid and text hash; a revision bumps it and keeps a diff."""
     url = "https://a.example/story"
-    aid = store.insert_article(article(url), source_id=None, guid="g", text_hash="h1", now=T0,
-                               duplicate_of=None)  # fmt: skip
+    aid = store.insert_article(
+        article(url), source_id=None, guid="g", text_hash="h1", now=T0, duplicate_of=None
+    )
     found = store.article_by_url_or_guid(url, None, source_id=None)
     assert found is not None and found.id == aid and found.revision == 1
     assert [k.id for k in store.articles_by_text_hash("h1")] == [aid]
     new_text = "Alibaba Cloud revenue rose 36% in the quarter."
-    rev = store.add_revision(aid, article(url, new_text), text_hash="h2", diff="-34% +36%",
-                             now=T0 + timedelta(hours=1))  # fmt: skip
+    rev = store.add_revision(
+        aid, article(url, new_text), text_hash="h2", diff="-34% +36%", now=T0 + timedelta(hours=1)
+    )
     assert rev == 2
     (known,) = store.known_articles([aid])
     assert known.revision == 2 and known.text == new_text and "h1" in known.revision_hashes
@@ -233,28 +277,58 @@ def test_articles_revisions_and_lookups(store: StoreBackend) -> None:
 
 
 def test_duplicates_are_appearances_of_their_story(store: StoreBackend) -> None:
-    story = store.insert_article(article("https://a.example/s"), source_id=None, guid=None,
-                                 text_hash="h", now=T0, duplicate_of=None)  # fmt: skip
-    copy = store.insert_article(article("https://b.example/s"), source_id=None, guid=None,
-                                text_hash="h", now=T0, duplicate_of=story)  # fmt: skip
+    story = store.insert_article(
+        article("https://a.example/s"),
+        source_id=None,
+        guid=None,
+        text_hash="h",
+        now=T0,
+        duplicate_of=None,
+    )
+    copy = store.insert_article(
+        article("https://b.example/s"),
+        source_id=None,
+        guid=None,
+        text_hash="h",
+        now=T0,
+        duplicate_of=story,
+    )
     assert [a.id for a in store.appearances(story)] == [copy]  # the copies of a story
     assert [a.id for a in store.list_articles(stories_only=True)] == [story]
     assert store.count_articles_since(T0 - timedelta(days=1)) == (2, 1)
 
 
 def test_search_finds_words(store: StoreBackend) -> None:
-    store.insert_article(article("https://a.example/q", "Qwen models drew more developers."),
-                         source_id=None, guid=None, text_hash="q", now=T0, duplicate_of=None)  # fmt: skip
+    store.insert_article(
+        article("https://a.example/q", "Qwen models drew more developers."),
+        source_id=None,
+        guid=None,
+        text_hash="q",
+        now=T0,
+        duplicate_of=None,
+    )
     assert [a.canonical_url for a in store.search_articles("developers")] == ["https://a.example/q"]
     assert store.search_articles("nonexistentword") == []
 
 
 def test_near_duplicate_and_story_indexes(store: StoreBackend) -> None:
     """Index keys find the articles that share them, most shared first, within the limits."""
-    a = store.insert_article(article("https://a.example/1"), source_id=None, guid=None,
-                             text_hash="1", now=T0, duplicate_of=None)  # fmt: skip
-    b = store.insert_article(article("https://a.example/2"), source_id=None, guid=None,
-                             text_hash="2", now=T0, duplicate_of=None)  # fmt: skip
+    a = store.insert_article(
+        article("https://a.example/1"),
+        source_id=None,
+        guid=None,
+        text_hash="1",
+        now=T0,
+        duplicate_of=None,
+    )
+    b = store.insert_article(
+        article("https://a.example/2"),
+        source_id=None,
+        guid=None,
+        text_hash="2",
+        now=T0,
+        duplicate_of=None,
+    )
     store.neardup_add(a, [1, 2, 3])
     store.neardup_add(b, [3])
     assert store.neardup_candidates([1, 2, 3], limit=10) == [a, b]
@@ -268,8 +342,14 @@ def test_near_duplicate_and_story_indexes(store: StoreBackend) -> None:
 
 
 def test_revisits_come_due(store: StoreBackend) -> None:
-    aid = store.insert_article(article("https://a.example/r"), source_id=None, guid=None,
-                               text_hash="r", now=T0, duplicate_of=None)  # fmt: skip
+    aid = store.insert_article(
+        article("https://a.example/r"),
+        source_id=None,
+        guid=None,
+        text_hash="r",
+        now=T0,
+        duplicate_of=None,
+    )
     every, within = timedelta(hours=6), timedelta(days=3)
     assert (
         store.articles_to_revisit(T0 + timedelta(hours=1), within=within, every=every, limit=10)
@@ -286,15 +366,27 @@ def test_revisits_come_due(store: StoreBackend) -> None:
 
 def _figure(text: str = "480 billion yuan", value: float = 480e9) -> Figure:
     return Figure(
-        text=text, start=0, end=len(text), sentence=f"Alibaba raised its pledge to {text}.",
-        value=value, unit="CNY", subject="Alibaba", metric="ai_investment_commitment",
+        text=text,
+        start=0,
+        end=len(text),
+        sentence=f"Alibaba raised its pledge to {text}.",
+        value=value,
+        unit="CNY",
+        subject="Alibaba",
+        metric="ai_investment_commitment",
         value_usd=value * 0.14,
-    )  # fmt: skip
+    )
 
 
 def test_figures_per_revision(store: StoreBackend) -> None:
-    aid = store.insert_article(article("https://a.example/f"), source_id=None, guid=None,
-                               text_hash="f", now=T0, duplicate_of=None)  # fmt: skip
+    aid = store.insert_article(
+        article("https://a.example/f"),
+        source_id=None,
+        guid=None,
+        text_hash="f",
+        now=T0,
+        duplicate_of=None,
+    )
     assert store.articles_without_figures() == [aid]
     with store.unit() as tx:
         tx.add_figures(aid, 1, [_figure()], now=T0)
@@ -310,8 +402,9 @@ def test_figures_per_revision(store: StoreBackend) -> None:
 def _observation(store: StoreBackend, value: float, source: str, hours: float) -> Observation:
     when = T0 + timedelta(hours=hours)
     url = f"https://{source}/p{hours}"
-    aid = store.insert_article(article(url), source_id=None, guid=None, text_hash=url, now=when,
-                               duplicate_of=None)  # fmt: skip
+    aid = store.insert_article(
+        article(url), source_id=None, guid=None, text_hash=url, now=when, duplicate_of=None
+    )
     store.add_figures(aid, 1, [_figure(f"{value / 1e9:g} billion yuan", value)], now=when)
     (ref,) = store.revision_figures(aid, 1)
     key = ClaimKey("Alibaba", "ai_investment_commitment", "")
@@ -339,14 +432,24 @@ def test_findings_are_listed_newest_first_with_filters(store: StoreBackend) -> N
     obs = _observation(store, 480e9, "a.example", 0)
     for kind in (FindingKind.NEW, FindingKind.CHANGED):
         store.add_finding(
-            Finding(kind=kind, subject="Alibaba", metric="ai_investment_commitment", period=None,
-                    figure=obs.ref, previous=(), article_url=obs.ref.article_url, created_at=T0),
-            value_id=None, figure_id=None, article_id=obs.ref.article_id,
-        )  # fmt: skip
-    listed = store.list_findings()
+            Finding(
+                kind=kind,
+                subject="Alibaba",
+                metric="ai_investment_commitment",
+                period=None,
+                figure=obs.ref,
+                previous=(),
+                article_url=obs.ref.article_url,
+                created_at=T0,
+            ),
+            value_id=None,
+            figure_id=None,
+            article_id=obs.ref.article_id,
+        )
+    listed = finding_records(store)
     assert [f["kind"] for f in listed] == ["changed", "new"]
-    assert [f["kind"] for f in store.list_findings(kind="new")] == ["new"]
-    assert store.list_findings(metric="cloud_revenue") == []
+    assert [f["kind"] for f in finding_records(store, kind="new")] == ["new"]
+    assert finding_records(store, metric="cloud_revenue") == []
     assert store.findings_since(T0 - timedelta(hours=1)) == {"new": 1, "changed": 1}
 
 
@@ -388,10 +491,14 @@ def test_release_with_not_before_holds_the_queue(store: StoreBackend) -> None:
     _alert(store, 1, [NewDelivery("hook")])
     items = store.claim_due("hook", now=T0, owner="w1", lease=LEASE, limit=10)
     store.release(items, not_before=T0 + timedelta(hours=1))
-    assert store.claim_due("hook", now=T0 + timedelta(minutes=30), owner="w1", lease=LEASE,
-                           limit=10) == []  # fmt: skip
-    assert len(store.claim_due("hook", now=T0 + timedelta(hours=1), owner="w1", lease=LEASE,
-                               limit=10)) == 1  # fmt: skip
+    assert (
+        store.claim_due("hook", now=T0 + timedelta(minutes=30), owner="w1", lease=LEASE, limit=10)
+        == []
+    )
+    assert (
+        len(store.claim_due("hook", now=T0 + timedelta(hours=1), owner="w1", lease=LEASE, limit=10))
+        == 1
+    )
 
 
 def test_digests_group_due_deliveries(store: StoreBackend) -> None:

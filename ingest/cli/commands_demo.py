@@ -106,6 +106,7 @@ def demo(workdir: Path | None, raw: bool) -> None:
     from ingest.daemon import build_services, close_services, deliver_alerts, open_store, run_pass
     from ingest.demo_receiver import WebhookReceiver, new_secret
     from ingest.demo_site import STEPS, AlertStory
+    from ingest.findings.listing import finding_records
     from ingest.loopback_server import LoopbackServer
     from ingest.pipeline import revisit_due
 
@@ -151,7 +152,7 @@ def demo(workdir: Path | None, raw: bool) -> None:
                         last = time.monotonic()
                         got = hook.take_new()
                         _show(got, raw=raw)
-                        if not got and (findings := store.list_findings()):
+                        if not got and (findings := finding_records(store, limit=1)):
                             sources = ", ".join(findings[0]["corroborating_sources"])
                             click.echo(f"   (the repeats corroborate it: {sources})")
                 finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import click
 
@@ -52,12 +52,11 @@ def findings(
         ingest findings --kind changed --json
         ingest findings --metric ai_investment_commitment --since 2026-11-01
     """
-    from ingest.store.findings import FindingQueries
+    from ingest.findings.listing import finding_records
 
-    # Called through the mixin so the command works whether or not Store already includes it.
-    store = cast(FindingQueries, app().existing_store)
+    store = app().existing_store
     metric = resolve_metric(metric)
-    rows = FindingQueries.list_findings(
+    rows = finding_records(
         store, kind=kind, metric=metric, subject=subject, since=parse_since(since), limit=limit
     )
     if as_json:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from ingest.findings.listing import finding_records
 from ingest.models import to_iso
 from ingest.ops.charts import ChartPoint, Mark, timeline_svg
 from ingest.store.figures import StoredFigure
@@ -376,10 +377,9 @@ def build_report(
     figures = store.list_figures(metric=metric, limit=limit)
     by_metric = observations(figures)
     findings: list[Any] | None = None
-    lister = getattr(store, "list_findings", None)
-    # Both the query and the table: a store class may be newer than the database it opened.
-    if callable(lister) and store.has_table("findings"):
-        findings = list(lister(metric=metric, limit=limit))
+    # The table may be missing: a store class may be newer than the database it opened.
+    if store.has_table("findings"):
+        findings = finding_records(store, metric=metric, limit=limit)
     title = f"ingest report: {metric}" if metric else "ingest report"
     stories: list[Any] = []
     if store.has_table("related_story"):

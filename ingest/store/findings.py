@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -73,6 +74,17 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE INDEX IF NOT EXISTS findings_created ON findings (created_at);
 CREATE INDEX IF NOT EXISTS findings_metric ON findings (metric, subject);
 """
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFinding:
+    """A finding as stored: its JSON record and, when it names a claim value, the sources of
+    that value's statements (one per distinct source, first first) and how many there were."""
+
+    id: int
+    record: Mapping[str, Any]
+    sources: tuple[str, ...] | None
+    mentions: int | None
 
 
 def create_findings_tables(db: Any) -> None:
@@ -347,8 +359,9 @@ class FindingQueries(StoreBase):
     def list_findings(
         self, *, kind: str | None = None, metric: str | None = None,
         subject: str | None = None, since: datetime | None = None, limit: int = 1000,
-    ) -> list[dict[str, Any]]:  # fmt: skip
-        """Findings as JSON records, newest first; corroborations are counted as of now."""
+    ) -> list[StoredFinding]:  # fmt: skip
+        """Findings as stored, newest first, each with its value's statements as of now (the
+        findings stage counts them: :func:`ingest.findings.listing.finding_records`)."""
         where = ["1 = 1"]
         params: list[object] = []
         for column, wanted in (("f.kind", kind), ("f.metric", metric)):
@@ -367,14 +380,16 @@ class FindingQueries(StoreBase):
                 WHERE {" AND ".join(where)} ORDER BY f.id DESC LIMIT ?""",
             (*params, limit),
         )
-        out = []
-        for row in rows:
-            data = json.loads(row["data"])
-            data["id"] = row["id"]
-            if row["sources"]:
-                names = list(dict.fromkeys(s["source"] for s in json.loads(row["sources"])))
-                data["corroborations"] = len(names)
-                data["corroborating_sources"] = names
-                data["mentions"] = row["mentions"]
-            out.append(data)
-        return out
+        return [
+            StoredFinding(
+                id=row["id"],
+                record=json.loads(row["data"]),
+                sources=(
+                    tuple(s["source"] for s in json.loads(row["sources"]))
+                    if row["sources"] is not None
+                    else None
+                ),
+                mentions=row["mentions"],
+            )
+            for row in rows
+        ]

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
     from ingest.alerts.timing import Outcome
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ingest.store.alerts import AlertRecord, DueItem, NewAlert, NewDelivery
     from ingest.store.articles import EntryRecord, KnownArticle, Revision, RevisitDue, SeenEntry
     from ingest.store.figures import StoredFigure
+    from ingest.store.findings import StoredFinding
     from ingest.store.ops import SourceSummary
     from ingest.store.sources import ScheduleUpdate, SourceSpec
     from ingest.store.stories import RelatedRow, StorySummary
@@ -168,7 +169,16 @@ class FigureStore(UnitOfWork, Protocol):
     def mark_figures_extracted(self, article_id: int, revision: int, count: int) -> None: ...
 
 
-class FindingStore(UnitOfWork, Protocol):
+class FindingReads(Protocol):
+    """Stored findings, for listing (counted by :mod:`ingest.findings.listing`)."""
+
+    def list_findings(
+        self, *, kind: str | None = None, metric: str | None = None, subject: str | None = None,
+        since: datetime | None = None, limit: int = 1000,
+    ) -> list[StoredFinding]: ...  # fmt: skip
+
+
+class FindingStore(FindingReads, UnitOfWork, Protocol):
     """Claims, their values and the findings about them."""
 
     def revision_figures(self, article_id: int, revision: int) -> list[FigureRef]: ...
@@ -209,11 +219,6 @@ class FindingStore(UnitOfWork, Protocol):
         self, finding: Finding, *, value_id: int | None, figure_id: int | None,
         article_id: int | None,
     ) -> int: ...  # fmt: skip
-
-    def list_findings(
-        self, *, kind: str | None = None, metric: str | None = None, subject: str | None = None,
-        since: datetime | None = None, limit: int = 1000,
-    ) -> list[dict[str, Any]]: ...  # fmt: skip
 
 
 class OutboxStore(UnitOfWork, Protocol):
@@ -307,7 +312,7 @@ class ReadQueries(Protocol):
     def list_findings(
         self, *, kind: str | None = None, metric: str | None = None, subject: str | None = None,
         since: datetime | None = None, limit: int = 1000,
-    ) -> list[dict[str, Any]]: ...  # fmt: skip
+    ) -> list[StoredFinding]: ...  # fmt: skip
 
     def list_alerts(self, *, failed: bool = False, limit: int = 100) -> list[AlertRecord]: ...
 
