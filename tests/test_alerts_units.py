@@ -18,12 +18,13 @@ from hypothesis import strategies as st
 from ingest.alerts import AlertSettings, alert_settings, decide, mask_url, sign
 from ingest.alerts.email_render import group_by_metric, render_email
 from ingest.alerts.payload import Message, body_bytes, headline, payload, webhook_headers
-from ingest.alerts.policy import should_alert
+from ingest.alerts.policy import AlertFacts, should_alert
 from ingest.alerts.settings import AlertPolicy, Mute, RetryPolicy
 from ingest.alerts.synthetic import synthetic_finding
 from ingest.alerts.timing import backoff_delay, next_digest_time, outcome_after
 from ingest.config import parse_config
 from ingest.errors import ConfigError
+from ingest.findings.model import Finding, FindingKind, finding_to_dict
 
 
 def settings(alerts: dict[str, Any], environ: dict[str, str] | None = None) -> AlertSettings:
@@ -130,29 +131,34 @@ def test_mask_url_never_shows_a_token(token: str) -> None:
 # -- policy ------------------------------------------------------------------------------------
 
 
+def _should(record: dict[str, Any], policy: AlertPolicy) -> tuple[bool, str]:
+    """The policy on a finding given as its JSON record."""
+    return should_alert(AlertFacts.of_record(record), policy)
+
+
 def test_default_policy() -> None:
     """New and changed alert with a metric; without one they do not; conflicts and revisions do."""
     policy = AlertPolicy()
     finding = synthetic_finding(1, now=T0)
-    assert should_alert(finding, policy) == (True, "alert")
-    assert should_alert({**finding, "metric": None}, policy)[0] is False
-    assert should_alert({**finding, "kind": "new", "metric": None}, policy)[0] is False
-    assert should_alert({**finding, "kind": "revised", "metric": None}, policy)[0] is True
-    assert should_alert({**finding, "kind": "conflict"}, policy)[0] is True
-    assert should_alert({**finding, "kind": "consistent"}, policy)[0] is False
+    assert _should(finding, policy) == (True, "alert")
+    assert _should({**finding, "metric": None}, policy)[0] is False
+    assert _should({**finding, "kind": "new", "metric": None}, policy)[0] is False
+    assert _should({**finding, "kind": "revised", "metric": None}, policy)[0] is True
+    assert _should({**finding, "kind": "conflict"}, policy)[0] is True
+    assert _should({**finding, "kind": "consistent"}, policy)[0] is False
 
 
 def test_thresholds_and_mutes() -> None:
     """A change below its metric's threshold, or a muted finding, does not alert."""
     finding = {**synthetic_finding(1, now=T0), "relative_change": -0.04}
-    assert should_alert(finding, AlertPolicy(min_change=0.05))[0] is False
-    assert should_alert(finding, AlertPolicy(min_change=0.03))[0] is True
+    assert _should(finding, AlertPolicy(min_change=0.05))[0] is False
+    assert _should(finding, AlertPolicy(min_change=0.03))[0] is True
     per_metric = AlertPolicy(min_change=0.5, thresholds={str(finding["metric"]): 0.01})
-    assert should_alert(finding, per_metric)[0] is True
-    assert should_alert({**finding, "relative_change": None}, AlertPolicy(min_change=0.9))[0]
+    assert _should(finding, per_metric)[0] is True
+    assert _should({**finding, "relative_change": None}, AlertPolicy(min_change=0.9))[0]
     muted = AlertPolicy(mutes=(Mute(subject=str(finding["subject"]).upper(), kind="changed"),))
-    assert should_alert(finding, muted) == (False, "muted")
-    assert should_alert({**finding, "kind": "new"}, muted)[0] is True
+    assert _should(finding, muted) == (False, "muted")
+    assert _should({**finding, "kind": "new"}, muted)[0] is True
 
 
 @given(
@@ -164,15 +170,18 @@ def test_a_mute_always_wins(kind: str, change: float | None, subject: str) -> No
     """Whatever the finding, a mute on its subject stops it."""
     finding = {**synthetic_finding(1, kind=kind, now=T0), "subject": subject,
                "relative_change": change}  # fmt: skip
-    assert should_alert(finding, AlertPolicy(mutes=(Mute(subject=subject.lower()),)))[0] is False
+    assert _should(finding, AlertPolicy(mutes=(Mute(subject=subject.lower()),)))[0] is False
 
 
 def test_decide_picks_targets_by_kind() -> None:
     """Each target receives only the kinds it lists."""
     s = settings({"webhook": [{"url": "https://a/x", "name": "a", "kinds": ["new"]},
                               {"url": "https://b/x", "name": "b"}]})  # fmt: skip
-    assert decide(synthetic_finding(1, now=T0), s).targets == ("b",)
-    assert decide(synthetic_finding(1, kind="new", now=T0), s).targets == ("a", "b")
+    assert decide(AlertFacts.of_record(synthetic_finding(1, now=T0)), s).targets == ("b",)
+    assert decide(AlertFacts.of_record(synthetic_finding(1, kind="new", now=T0)), s).targets == (
+        "a",
+        "b",
+    )
 
 
 # -- payload and signature ----------------------------------------------------------------------
@@ -316,3 +325,19 @@ def test_webhook_with_missing_secret_refuses_to_send() -> None:
 
     result = asyncio.run(go())
     assert not result.ok and "HOOK_SECRET is not set" in (result.error or "")
+
+
+@given(
+    kind=st.sampled_from(list(FindingKind)),
+    subject=st.one_of(st.none(), st.sampled_from(["Alibaba", "Alibaba Cloud"])),
+    change=st.one_of(st.none(), st.floats(-5, 5)),
+)
+def test_facts_of_a_finding_and_of_its_record_agree(
+    kind: FindingKind, subject: str | None, change: float | None
+) -> None:
+    """The policy reads the same facts from a Finding as from its JSON record."""
+    finding = Finding(
+        kind=kind, subject=subject, metric="cloud_revenue", period=None, figure=None,
+        previous=(), article_url="https://wire.example/a", created_at=T0, relative_change=change,
+    )  # fmt: skip
+    assert AlertFacts.of(finding) == AlertFacts.of_record(finding_to_dict(finding))

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ingest.alerts.policy import decide
+from ingest.alerts.policy import AlertFacts, decide
 from ingest.alerts.settings import AlertSettings
 from ingest.alerts.timing import first_attempt
 from ingest.findings.model import Finding, finding_to_dict
@@ -32,12 +32,17 @@ class Alerter:
     def __call__(self, finding: Finding, *, now: datetime) -> int | None:
         """Enqueue a stored finding (it has its id); returns the alert id, or None when the
         policy does not alert it."""
-        return self.enqueue_record(finding_to_dict(finding), now=now)
+        return self._enqueue(AlertFacts.of(finding), finding_to_dict(finding), now=now)
 
     def enqueue_record(self, record: Mapping[str, Any], *, now: datetime) -> int | None:
         """Enqueue a finding given as its JSON record (``ingest findings --json``), as the
         synthetic findings of ``ingest alerts test`` and the drills are."""
-        decision = decide(record, self.settings)
+        return self._enqueue(AlertFacts.of_record(record), record, now=now)
+
+    def _enqueue(
+        self, facts: AlertFacts, record: Mapping[str, Any], *, now: datetime
+    ) -> int | None:
+        decision = decide(facts, self.settings)
         if not decision.alert:
             return None
         disabled = self.store.disabled_targets()
@@ -49,9 +54,9 @@ class Alerter:
         ]
         alert = NewAlert(
             id=int(record["id"]),
-            kind=str(record.get("kind")),
-            subject=record.get("subject"),
-            metric=record.get("metric"),
+            kind=facts.kind,
+            subject=facts.subject,
+            metric=facts.metric,
             record=record,
         )
         due = first_attempt(now, self.settings)

@@ -12,9 +12,36 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.alerts.settings import AlertPolicy, AlertSettings, Mute
+from ingest.findings.model import Finding
 
 # Kinds that stand on a metric: without one there is nothing to compare or to name.
 _NEEDS_METRIC = frozenset({"new", "changed"})
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFacts:
+    """What the policy reads of a finding: its kind, what it is about, how far it moved."""
+
+    kind: str
+    subject: str | None
+    metric: str | None
+    relative_change: float | None = None
+
+    @classmethod
+    def of(cls, finding: Finding) -> AlertFacts:
+        return cls(finding.kind.value, finding.subject, finding.metric, finding.relative_change)
+
+    @classmethod
+    def of_record(cls, record: Mapping[str, Any]) -> AlertFacts:
+        """From a finding's JSON record (``ingest findings --json``, synthetic findings)."""
+        change = record.get("relative_change")
+        metric, subject = record.get("metric"), record.get("subject")
+        return cls(
+            kind=str(record.get("kind")),
+            subject=subject if isinstance(subject, str) else None,
+            metric=metric if isinstance(metric, str) and metric else None,
+            relative_change=float(change) if isinstance(change, int | float) else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,18 +51,18 @@ class Decision:
     targets: tuple[str, ...] = ()
 
 
-def _same(a: str | None, b: object) -> bool:
-    return a is None or (isinstance(b, str) and a.casefold() == b.casefold())
+def _same(a: str | None, b: str | None) -> bool:
+    return a is None or (b is not None and a.casefold() == b.casefold())
 
 
-def is_muted(finding: Mapping[str, Any], mute: Mute) -> bool:
+def is_muted(finding: AlertFacts, mute: Mute) -> bool:
     """Every field the mute names matches the finding (a mute naming nothing matches nothing)."""
     if mute == Mute():
         return False
     return (
-        _same(mute.subject, finding.get("subject"))
-        and _same(mute.metric, finding.get("metric"))
-        and _same(mute.kind, finding.get("kind"))
+        _same(mute.subject, finding.subject)
+        and _same(mute.metric, finding.metric)
+        and _same(mute.kind, finding.kind)
     )
 
 
@@ -45,10 +72,9 @@ def threshold_for(policy: AlertPolicy, metric: str | None) -> float:
     return policy.min_change
 
 
-def should_alert(finding: Mapping[str, Any], policy: AlertPolicy) -> tuple[bool, str]:
+def should_alert(finding: AlertFacts, policy: AlertPolicy) -> tuple[bool, str]:
     """Whether this finding alerts at all, and why (or why not)."""
-    kind = finding.get("kind")
-    metric = finding.get("metric")
+    kind, metric = finding.kind, finding.metric
     if kind not in policy.kinds:
         return False, f"kind {kind!r} is not alerted"
     if kind in _NEEDS_METRIC and not metric:
@@ -59,19 +85,19 @@ def should_alert(finding: Mapping[str, Any], policy: AlertPolicy) -> tuple[bool,
         if is_muted(finding, mute):
             return False, "muted"
     if kind == "changed":
-        change = finding.get("relative_change")
-        limit = threshold_for(policy, metric if isinstance(metric, str) else None)
+        change = finding.relative_change
+        limit = threshold_for(policy, metric)
         # None: the values are not comparable (other units); a change we cannot size still is one.
-        if isinstance(change, int | float) and abs(change) < limit:
+        if change is not None and abs(change) < limit:
             return False, f"change {abs(change):.1%} is below the threshold {limit:.1%}"
     return True, "alert"
 
 
-def decide(finding: Mapping[str, Any], settings: AlertSettings) -> Decision:
+def decide(finding: AlertFacts, settings: AlertSettings) -> Decision:
     """The decision for one finding: alert or not, and the names of the targets it goes to."""
     ok, reason = should_alert(finding, settings.policy)
     if not ok:
         return Decision(False, reason)
-    kind = finding.get("kind")
+    kind = finding.kind
     targets = tuple(t.name for t in settings.targets if t.kinds is None or kind in t.kinds)
     return Decision(True, reason, targets)
