@@ -20,13 +20,13 @@ from random import Random
 
 from ingest.alerts import DeliveryReport, alert_settings, build_senders, close_senders, deliver_due
 from ingest.alerts.settings import unknown_metrics
-from ingest.config import Config, stage_settings
+from ingest.config import Config
 from ingest.corpus import backfill_figures
-from ingest.dedup import DedupSettings, settings_from_mapping
+from ingest.dedup import DedupSettings
 from ingest.errors import StoreError
 from ingest.fetch.client import Fetcher
 from ingest.fetch.guard import peer_check_for
-from ingest.figures import CatalogueFiles, FigureSettings, load_figure_settings
+from ingest.figures import FigureSettings, load_figure_settings
 from ingest.findings.settings import finding_settings
 from ingest.leases import owner_id, release_dead
 from ingest.models import CheckOutcome, SourceState, utcnow
@@ -86,15 +86,15 @@ def open_store(config: Config, db_path: Path, *, sync: bool = True) -> Store:
 
 
 def dedup_settings_for(config: Config) -> DedupSettings:
-    """The ``[dedup]`` table, with its ranges checked (see docs/dedup.md)."""
-    return settings_from_mapping(config.sections.get("dedup", {}), file=config.file)
+    """The ``[dedup]`` table, with its ranges checked by the loader (see docs/dedup.md)."""
+    return config.dedup
 
 
 def figure_settings_for(config: Config) -> FigureSettings:
     """The metric catalogue, entities and FX table, each file found on its own: the path in
     ``[figures] metrics_file`` / ``fx_file`` (relative to the config file's directory), else a
     ``metrics.toml`` / ``fx.toml`` next to the config file, else the bundled one."""
-    chosen = stage_settings(config, "figures", CatalogueFiles)
+    chosen = config.figures
     beside = Path(config.file).parent
 
     def pick(given: str, name: str) -> Path | None:

@@ -33,10 +33,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
+from ingest.settings_schema import Strings, setting
+
 __all__ = [
     "DEFAULT_CONTEXT",
     "DEFAULT_INCLUDE",
     "DEFAULT_STRONG",
+    "TopicConfig",
     "TopicFilter",
     "TopicMatch",
     "default_topic_filter",
@@ -113,6 +116,15 @@ DEFAULT_CONTEXT: Final[tuple[str, ...]] = (
 
 _WORD: Final = "A-Za-z_\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
 _CJK_RE: Final = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]")
+
+
+@dataclass(frozen=True, slots=True)
+class TopicConfig:
+    """The ``[topic]`` table: terms added to or vetoing the built-in ones, or no filter."""
+
+    include: tuple[str, ...] | None = setting(None, Strings())  # None: the built-in terms
+    exclude: tuple[str, ...] = ()
+    enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from ingest.cli import main
 from ingest.cli.common import (
     EXIT_ERROR,
     app,
@@ -18,6 +17,7 @@ from ingest.cli.common import (
     print_jsonl,
     print_table,
 )
+from ingest.cli.group import main
 from ingest.models import ArticleRow, SourceState, to_iso
 from ingest.store.stories import StorySummary
 

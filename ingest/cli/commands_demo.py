@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ingest.cli import main
 from ingest.cli.common import common_options, handle_errors, print_table
+from ingest.cli.group import main
 from ingest.models import to_iso
 
 if TYPE_CHECKING:

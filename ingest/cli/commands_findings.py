@@ -6,7 +6,6 @@ from typing import Any, cast
 
 import click
 
-from ingest.cli import main
 from ingest.cli.common import (
     app,
     common_options,
@@ -16,6 +15,7 @@ from ingest.cli.common import (
     print_table,
     resolve_metric,
 )
+from ingest.cli.group import main
 
 KINDS = ("new", "changed", "conflict", "revised")
 

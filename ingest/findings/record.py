@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ingest.dedup import DecisionKind
@@ -43,7 +43,11 @@ from ingest.findings.identity import (
 from ingest.findings.model import FigureRef, Finding, FindingKind, finding_to_dict
 from ingest.findings.periods import NO_PERIOD
 from ingest.findings.settings import FindingSettings
-from ingest.store.findings import FindingQueries
+
+if TYPE_CHECKING:
+    # The store's query class, for annotations only: ingest.store imports this package's
+    # value types (claims, compare, model), so a run-time import here would be a cycle.
+    from ingest.store.findings import FindingQueries
 
 __all__ = ["record_findings"]
 

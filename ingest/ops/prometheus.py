@@ -16,7 +16,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from ingest.ops.health import latest
-from ingest.ops.metrics import Metrics
+from ingest.ops.metrics_api import Metrics
 from ingest.store.base import StoreBase
 from ingest.store.ops import alert_deliveries, source_summary
 
