@@ -73,11 +73,15 @@ def open_store(config: Config, db_path: Path, *, sync: bool = True) -> Store:
         return store
     changes = store.sync_sources(
         SourceSpec(
-            name=s.name, url=s.url, tags=s.tags, interval=s.interval, enabled=s.enabled,
+            name=s.name,
+            url=s.url,
+            tags=s.tags,
+            interval=s.interval,
+            enabled=s.enabled,
             origin="config",
         )
         for s in config.sources
-    )  # fmt: skip
+    )
     for change in changes:
         log.info("sources: %s", change)
     for owner in release_dead_leases(store):
@@ -209,9 +213,12 @@ async def run_pass(
             if not exhausted and not stopping() and len(queue) < parallel:
                 # A full pass (only_due=False) is claimed once, whole: its sources stay due.
                 claimed = services.store.claim_due_sources(
-                    services.clock(), limit=limit if only_due else 1_000_000, owner=owner,
-                    lease=lease, only_due=only_due,
-                )  # fmt: skip
+                    services.clock(),
+                    limit=limit if only_due else 1_000_000,
+                    owner=owner,
+                    lease=lease,
+                    only_due=only_due,
+                )
                 queue.extend(source for source in claimed if source.id not in active)
                 active.update(source.id for source in claimed)
                 exhausted = not only_due or len(claimed) < limit
@@ -247,8 +254,11 @@ async def deliver_alerts(services: Services) -> DeliveryReport:
     """One delivery attempt for every alert that is due (retries included)."""
     report = await deliver_due(services.store, services.senders, services.alerts, services.clock())
     for target in report.targets:
-        for status, count in (("delivered", target.sent), ("retry", target.failed),
-                              ("dead", target.dead)):  # fmt: skip
+        for status, count in (
+            ("delivered", target.sent),
+            ("retry", target.failed),
+            ("dead", target.dead),
+        ):
             for _ in range(count):
                 services.metrics.alert_delivery(status)
     return report
@@ -375,10 +385,13 @@ class Daemon:
             id="tick",
         )
         ops = await start_ops_server(
-            server_settings(self.services.config), store=self.services.store,
-            metrics=self.services.metrics, daemon=self,
-            tick_seconds=self.services.config.schedule.tick_seconds, clock=self.services.clock,
-        )  # fmt: skip
+            server_settings(self.services.config),
+            store=self.services.store,
+            metrics=self.services.metrics,
+            daemon=self,
+            tick_seconds=self.services.config.schedule.tick_seconds,
+            clock=self.services.clock,
+        )
         scheduler.start()
         sources = self.services.store.list_sources()
         lifecycle.info(

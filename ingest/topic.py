@@ -191,8 +191,11 @@ class TopicFilter:
     def __post_init__(self) -> None:
         kinds: list[tuple[str, str]] = []
         seen: set[str] = set()
-        for kind, terms in (("exclude", self.exclude), ("include", self.include),
-                            ("context", self.context)):  # fmt: skip
+        for kind, terms in (
+            ("exclude", self.exclude),
+            ("include", self.include),
+            ("context", self.context),
+        ):
             for term in terms:
                 key = _normalise(term).casefold()
                 if term.strip() and key not in seen:  # a term in two lists keeps its first kind

@@ -49,11 +49,16 @@ def gather_status(store: Store, now: datetime) -> StatusReport:
             s for s in store.list_sources() if s.status.value in ("failing", "disabled")
         )
     return StatusReport(
-        database=store.path, now=now, sources=summary, articles_today=articles,
+        database=store.path,
+        now=now,
+        sources=summary,
+        articles_today=articles,
         stories_today=stories,
-        findings_today=findings_since(store, now - DAY), alerts=alert_deliveries(store),
-        failures_today=fetch_failures_since(store, now - DAY), failing=failing,
-    )  # fmt: skip
+        findings_today=findings_since(store, now - DAY),
+        alerts=alert_deliveries(store),
+        failures_today=fetch_failures_since(store, now - DAY),
+        failing=failing,
+    )
 
 
 def _ago(now: datetime, moment: datetime | None) -> str:
