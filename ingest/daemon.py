@@ -20,13 +20,13 @@ from random import Random
 
 from ingest.alerts import DeliveryReport, alert_settings, build_senders, close_senders, deliver_due
 from ingest.alerts.settings import unknown_metrics
-from ingest.config import Config, stage_settings
+from ingest.config import Config
 from ingest.corpus import backfill_figures
-from ingest.dedup import DedupSettings, settings_from_mapping
+from ingest.dedup import DedupSettings
 from ingest.errors import StoreError
 from ingest.fetch.client import Fetcher
 from ingest.fetch.guard import peer_check_for
-from ingest.figures import CatalogueFiles, FigureSettings, load_figure_settings
+from ingest.figures import FigureSettings, load_figure_settings
 from ingest.findings.settings import finding_settings
 from ingest.leases import owner_id, release_dead
 from ingest.models import CheckOutcome, SourceState, utcnow
@@ -72,11 +72,15 @@ def open_store(config: Config, db_path: Path, *, sync: bool = True) -> Store:
         return store
     changes = store.sync_sources(
         SourceSpec(
-            name=s.name, url=s.url, tags=s.tags, interval=s.interval, enabled=s.enabled,
+            name=s.name,
+            url=s.url,
+            tags=s.tags,
+            interval=s.interval,
+            enabled=s.enabled,
             origin="config",
         )
         for s in config.sources
-    )  # fmt: skip
+    )
     for change in changes:
         log.info("sources: %s", change)
     for owner in release_dead_leases(store):
@@ -85,15 +89,15 @@ def open_store(config: Config, db_path: Path, *, sync: bool = True) -> Store:
 
 
 def dedup_settings_for(config: Config) -> DedupSettings:
-    """The ``[dedup]`` table, with its ranges checked (see docs/dedup.md)."""
-    return settings_from_mapping(config.sections.get("dedup", {}), file=config.file)
+    """The ``[dedup]`` table, with its ranges checked by the loader (see docs/dedup.md)."""
+    return config.dedup
 
 
 def figure_settings_for(config: Config) -> FigureSettings:
     """The metric catalogue, entities and FX table, each file found on its own: the path in
     ``[figures] metrics_file`` / ``fx_file`` (relative to the config file's directory), else a
     ``metrics.toml`` / ``fx.toml`` next to the config file, else the bundled one."""
-    chosen = stage_settings(config, "figures", CatalogueFiles)
+    chosen = config.figures
     beside = Path(config.file).parent
 
     def pick(given: str, name: str) -> Path | None:
@@ -208,9 +212,12 @@ async def run_pass(
             if not exhausted and not stopping() and len(queue) < parallel:
                 # A full pass (only_due=False) is claimed once, whole: its sources stay due.
                 claimed = services.store.claim_due_sources(
-                    services.clock(), limit=limit if only_due else 1_000_000, owner=owner,
-                    lease=lease, only_due=only_due,
-                )  # fmt: skip
+                    services.clock(),
+                    limit=limit if only_due else 1_000_000,
+                    owner=owner,
+                    lease=lease,
+                    only_due=only_due,
+                )
                 queue.extend(source for source in claimed if source.id not in active)
                 active.update(source.id for source in claimed)
                 exhausted = not only_due or len(claimed) < limit
@@ -246,8 +253,11 @@ async def deliver_alerts(services: Services) -> DeliveryReport:
     """One delivery attempt for every alert that is due (retries included)."""
     report = await deliver_due(services.store, services.senders, services.alerts, services.clock())
     for target in report.targets:
-        for status, count in (("delivered", target.sent), ("retry", target.failed),
-                              ("dead", target.dead)):  # fmt: skip
+        for status, count in (
+            ("delivered", target.sent),
+            ("retry", target.failed),
+            ("dead", target.dead),
+        ):
             for _ in range(count):
                 services.metrics.alert_delivery(status)
     return report
@@ -374,10 +384,13 @@ class Daemon:
             id="tick",
         )
         ops = await start_ops_server(
-            server_settings(self.services.config), store=self.services.store,
-            metrics=self.services.metrics, daemon=self,
-            tick_seconds=self.services.config.schedule.tick_seconds, clock=self.services.clock,
-        )  # fmt: skip
+            server_settings(self.services.config),
+            store=self.services.store,
+            metrics=self.services.metrics,
+            daemon=self,
+            tick_seconds=self.services.config.schedule.tick_seconds,
+            clock=self.services.clock,
+        )
         scheduler.start()
         sources = self.services.store.list_sources()
         lifecycle.info(

@@ -7,13 +7,13 @@ heavy lifting; this module decides what to trust when page and feed disagree.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
-from ingest.config import ExtractConfig
 from ingest.errors import ExtractionError
 from ingest.models import ExtractedArticle
+from ingest.settings_schema import Number, setting
 from ingest.urls import canonicalise_url, is_http_url
 
 _HTML_LANG = re.compile(rb"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I)
@@ -24,6 +24,15 @@ _LINK_TAG = re.compile(rb"<link\b[^>]*>", re.I)
 _META_TAG = re.compile(rb"<meta\b[^>]*>", re.I)
 _HEAD_END = re.compile(rb"</head\s*>", re.I)
 _ATTR = re.compile(rb"""([a-zA-Z:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractConfig:
+    """The ``[extract]`` table: when the page's text is trusted over the feed's."""
+
+    # Below this share of the feed's own text, the page extraction is taken to have failed.
+    min_page_to_feed_ratio: float = setting(0.6, Number())
+    min_text_chars: int = 200
 
 
 def _attributes(tag: bytes) -> dict[str, str]:

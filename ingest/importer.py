@@ -72,10 +72,16 @@ def _from_text(
         first, _, _ = text.partition("\n")
         title = first[:200] if len(first) < 200 else None
     return ExtractedArticle(
-        url=url, canonical_url=canonicalise_url(url), title=title, author=None,
-        published=published, language=None, text=text, extraction="feed",
+        url=url,
+        canonical_url=canonicalise_url(url),
+        title=title,
+        author=None,
+        published=published,
+        language=None,
+        text=text,
+        extraction="feed",
         note="imported text",
-    )  # fmt: skip
+    )
 
 
 def _from_html(
@@ -106,8 +112,9 @@ def _json_item(line: str, where: str) -> ImportItem:
     published = _parse_published(obj.get("published"))
     try:
         if isinstance(obj.get("html"), str) and obj["html"].strip():
-            article = _from_html(obj["html"].encode("utf-8"), url=url, title=title,
-                                 published=published)  # fmt: skip
+            article = _from_html(
+                obj["html"].encode("utf-8"), url=url, title=title, published=published
+            )
         elif isinstance(obj.get("text"), str):
             article = _from_text(obj["text"], url=url, title=title, published=published)
         else:
@@ -138,9 +145,10 @@ def _json_lines(path: Path, where: str, max_bytes: int) -> Iterator[ImportItem]:
                 while (rest := stream.readline(_SKIP_CHUNK)) and not rest.endswith(b"\n"):
                     pass
                 yield ImportItem(
-                    f"{where}:{number}", None,
+                    f"{where}:{number}",
+                    None,
                     f"line longer than {max_bytes:,} bytes ([http] max_decoded_bytes): skipped",
-                )  # fmt: skip
+                )
                 continue
             text = line.decode("utf-8", errors="replace")
             if text.strip():

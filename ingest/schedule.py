@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from itertools import pairwise
@@ -20,10 +21,12 @@ from statistics import median
 from typing import Protocol
 
 from ingest.errors import ConfigError
+from ingest.settings_schema import Duration, Integer, InvalidSetting, setting
 
 __all__ = [
     "DELTA_SECONDS_CAP",
     "RandomSource",
+    "ScheduleConfig",
     "adaptive_interval",
     "failure_backoff",
     "next_check",
@@ -32,6 +35,33 @@ __all__ = [
     "parse_http_date",
     "parse_retry_after",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleConfig:
+    """The ``[schedule]`` table: how often sources are checked, and the limits of one check."""
+
+    tick_seconds: float = setting(30.0, Duration(minimum=1, maximum=3600), key="tick")
+    default_interval: float = setting(1800.0, Duration())
+    min_interval: float = setting(300.0, Duration())
+    max_interval: float = setting(86400.0, Duration())
+    max_entries_per_poll: int = setting(200, Integer(minimum=1, maximum=100_000))
+    max_parallel_sources: int = setting(8, Integer(minimum=1, maximum=1000))
+    adaptive: bool = True
+    # Stored pages are fetched again every `revisit_every` while younger than `revisit_within`,
+    # so in-place corrections are seen even when the feed does not change. 0 turns it off.
+    revisit_within: float = setting(172800.0, Duration(zero_is_off=True))
+    revisit_every: float = setting(21600.0, Duration(zero_is_off=True))
+    # One check of one source (feed and pages) stops after this long; the entries it did not
+    # reach wait for the next check. The source lease is derived from it (see daemon.py).
+    check_budget: float = setting(600.0, Duration(minimum=10, maximum=6 * 3600))
+    # SIGTERM/SIGINT: checks and deliveries in flight get this long to finish, then are cut.
+    stop_grace: float = setting(20.0, Duration(minimum=1, maximum=3600))
+
+    def __post_init__(self) -> None:
+        if self.min_interval > self.max_interval:
+            raise InvalidSetting("must not exceed max_interval", "min_interval")
+
 
 # RFC 9111 §1.2.2: a delta-seconds too large to represent is replaced by 2^31.
 DELTA_SECONDS_CAP = 2**31

@@ -33,10 +33,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
+from ingest.settings_schema import Strings, setting
+
 __all__ = [
     "DEFAULT_CONTEXT",
     "DEFAULT_INCLUDE",
     "DEFAULT_STRONG",
+    "TopicConfig",
     "TopicFilter",
     "TopicMatch",
     "default_topic_filter",
@@ -116,6 +119,15 @@ _CJK_RE: Final = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000
 
 
 @dataclass(frozen=True, slots=True)
+class TopicConfig:
+    """The ``[topic]`` table: terms added to or vetoing the built-in ones, or no filter."""
+
+    include: tuple[str, ...] | None = setting(None, Strings())  # None: the built-in terms
+    exclude: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class TopicMatch:
     """The verdict on one text.
 
@@ -179,8 +191,11 @@ class TopicFilter:
     def __post_init__(self) -> None:
         kinds: list[tuple[str, str]] = []
         seen: set[str] = set()
-        for kind, terms in (("exclude", self.exclude), ("include", self.include),
-                            ("context", self.context)):  # fmt: skip
+        for kind, terms in (
+            ("exclude", self.exclude),
+            ("include", self.include),
+            ("context", self.context),
+        ):
             for term in terms:
                 key = _normalise(term).casefold()
                 if term.strip() and key not in seen:  # a term in two lists keeps its first kind

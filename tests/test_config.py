@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from ingest.config import load_config, parse_config, parse_duration, stage_settings
+from ingest.config import load_config, parse_config, parse_duration
 from ingest.dedup import DedupSettings
-from ingest.errors import ConfigError
+from ingest.errors import ConfigError, ConfigErrors
 
 BUNDLED = Path(__file__).resolve().parents[1] / "config" / "ingest.toml"
 
@@ -19,7 +20,7 @@ def test_bundled_config_is_valid() -> None:
     assert len(config.sources) >= 5
     assert all(s.url.startswith("https://") for s in config.sources)
     assert config.store.path == Path("data/ingest.db")
-    stage_settings(config, "dedup", DedupSettings)
+    assert isinstance(config.dedup, DedupSettings)
 
 
 @pytest.mark.parametrize(
@@ -102,13 +103,26 @@ def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
         load_config(tmp_path / "missing.toml")
 
 
-def test_stage_settings_validates_keys() -> None:
-    """[dedup] keys must be DedupSettings fields of the right type."""
+def test_stage_tables_are_read_by_the_loader() -> None:
+    """[dedup] keys must be DedupSettings fields of the right type, checked at load."""
     config = parse_config({"dedup": {"collapse_ratio": 0.4}}, file="c.toml", environ={})
-    assert stage_settings(config, "dedup", DedupSettings).collapse_ratio == 0.4
-    config = parse_config({"dedup": {"colapse_ratio": 0.4}}, file="c.toml", environ={})
-    with pytest.raises(ConfigError, match=r"dedup\.colapse_ratio"):
-        stage_settings(config, "dedup", DedupSettings)
-    config = parse_config({"dedup": {"collapse_ratio": "high"}}, file="c.toml", environ={})
-    with pytest.raises(ConfigError, match="expected a value like"):
-        stage_settings(config, "dedup", DedupSettings)
+    assert config.dedup.collapse_ratio == 0.4
+    with pytest.raises(ConfigError, match=r"^c\.toml: dedup\.colapse_ratio: unknown key"):
+        parse_config({"dedup": {"colapse_ratio": 0.4}}, file="c.toml", environ={})
+    with pytest.raises(ConfigError, match=r"dedup\.collapse_ratio: expected a number, got 'high'"):
+        parse_config({"dedup": {"collapse_ratio": "high"}}, file="c.toml", environ={})
+
+
+def test_every_error_of_a_stage_table_is_reported() -> None:
+    """A [dedup] table with three problems gives three errors, each with file and key
+    (it used to stop at the first)."""
+    table = {"bands": 0, "duplicate_containment": 1.5, "colapse_ratio": 0.4}
+    with pytest.raises(ConfigErrors) as info:
+        parse_config({"dedup": table}, file="c.toml", environ={})
+    assert [str(e) for e in info.value.errors] == [
+        "c.toml: dedup.bands: must be positive, got 0",
+        "c.toml: dedup.duplicate_containment: must be in (0, 1], got 1.5",
+        "c.toml: dedup.colapse_ratio: unknown key (known: "
+        + ", ".join(sorted(f.name for f in fields(DedupSettings)))
+        + ")",
+    ]

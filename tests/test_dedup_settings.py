@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.dedup import DedupSettings, settings_from_mapping
-from ingest.errors import ConfigError
+from ingest.errors import ConfigError, ConfigErrors
 
 
 def test_empty_table_gives_defaults() -> None:
@@ -25,10 +25,10 @@ def test_values_are_taken() -> None:
     [
         ({"duplicate_containmnet": 0.8}, "dedup.duplicate_containmnet: unknown key"),
         ({"duplicate_containment": 1.5}, "dedup.duplicate_containment: must be in (0, 1]"),
-        ({"duplicate_containment": "high"}, "must be a number"),
+        ({"duplicate_containment": "high"}, "dedup.duplicate_containment: expected a number"),
         ({"bands": 0}, "dedup.bands: must be positive"),
-        ({"rows": 2.5}, "dedup.rows: must be an integer"),
-        ({"rows": True}, "dedup.rows: must be an integer"),
+        ({"rows": 2.5}, "dedup.rows: expected a whole number"),
+        ({"rows": True}, "dedup.rows: expected a whole number"),
     ],
 )
 def test_bad_values_are_refused_with_the_key(table: dict[str, object], message: str) -> None:
@@ -36,3 +36,11 @@ def test_bad_values_are_refused_with_the_key(table: dict[str, object], message: 
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("]", r"\]")) as err:
         settings_from_mapping(table, file="ingest.toml")
     assert str(err.value).startswith("ingest.toml: dedup.")
+
+
+def test_every_problem_is_reported() -> None:
+    """Several wrong keys give one ConfigErrors listing each, with file and key."""
+    with pytest.raises(ConfigErrors) as err:
+        settings_from_mapping({"bands": 0, "rows": "two", "seed": -1}, file="ingest.toml")
+    assert [e.key for e in err.value.errors] == ["dedup.bands", "dedup.rows", "dedup.seed"]
+    assert all(str(e).startswith("ingest.toml: dedup.") for e in err.value.errors)

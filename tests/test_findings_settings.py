@@ -38,9 +38,9 @@ def test_table_overrides(tmp_path: Path) -> None:
     [
         ({"min_margn": 0.5}, "findings.min_margn"),
         ({"approx_margin": "ten"}, "findings.approx_margin"),
-        ({"fx_tolerance": 1.5}, "findings"),
-        ({"conflict_window_hours": -1}, "findings"),
-        ({"max_previous": 0}, "findings"),
+        ({"fx_tolerance": 1.5}, "findings.fx_tolerance"),
+        ({"conflict_window_hours": -1}, "findings.conflict_window_hours"),
+        ({"max_previous": 0}, "findings.max_previous"),
     ],
 )
 def test_bad_values_are_config_errors(tmp_path: Path, table: dict[str, object], key: str) -> None:

@@ -98,10 +98,15 @@ async def _deliver_target(
             break
         result = await sender.send(message_for(item), now=now)
         outcome = outcome_after(
-            ok=result.ok, gone=result.gone, retry_after=result.retry_after,
-            attempts=item.attempts + 1, horizon_from=item.horizon_from, now=now,
-            retry=settings.retry, rng=rng,
-        )  # fmt: skip
+            ok=result.ok,
+            gone=result.gone,
+            retry_after=result.retry_after,
+            attempts=item.attempts + 1,
+            horizon_from=item.horizon_from,
+            now=now,
+            retry=settings.retry,
+            rng=rng,
+        )
         store.record_attempt(item, outcome, now=now, status=result.status, error=result.error)
         count = len(item.findings)
         if result.ok:
@@ -112,11 +117,21 @@ async def _deliver_target(
         last_error = result.error
         if outcome.status == "dead":
             dead += count
-            log.error("alert %s to %s is dead after %d attempts: %s", item.uid, name,
-                      item.attempts + 1, result.error)  # fmt: skip
+            log.error(
+                "alert %s to %s is dead after %d attempts: %s",
+                item.uid,
+                name,
+                item.attempts + 1,
+                result.error,
+            )
         else:
-            log.warning("alert %s to %s failed (%s); next attempt %s", item.uid, name,
-                        result.error, outcome.next_attempt)  # fmt: skip
+            log.warning(
+                "alert %s to %s failed (%s); next attempt %s",
+                item.uid,
+                name,
+                result.error,
+                outcome.next_attempt,
+            )
         if result.gone:
             store.disable_target(name, result.error or "410 Gone", now=now)
             store.release(items[index + 1 :])

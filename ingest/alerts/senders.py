@@ -316,9 +316,10 @@ class EmailSender(_Named[EmailSettings]):
         opened: list[smtplib.SMTP] = []
         try:
             await run_with_deadline(
-                lambda: _smtp_send(s, message, opened), seconds=s.timeout,
+                lambda: _smtp_send(s, message, opened),
+                seconds=s.timeout,
                 cut=lambda: _cut(opened),
-            )  # fmt: skip
+            )
         except DeadlineExceeded:
             error = (
                 f"no complete SMTP session within {s.timeout:g} s ({s.host}:{s.port}); "
@@ -407,8 +408,9 @@ class AppriseSender(_Named[AppriseSettings]):
             error = scrub(f"{type(exc).__name__}: {exc}", (self.settings.url,))
             return SendResult(ok=False, error=error, elapsed=time.perf_counter() - started)
         elapsed = time.perf_counter() - started
-        return SendResult(ok=ok, error=None if ok else "apprise reported a failed notification",
-                          elapsed=elapsed)  # fmt: skip
+        return SendResult(
+            ok=ok, error=None if ok else "apprise reported a failed notification", elapsed=elapsed
+        )
 
     async def aclose(self) -> None:
         """Nothing held open."""

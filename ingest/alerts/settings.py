@@ -1,7 +1,9 @@
 """``[alerts]`` settings: which findings alert, how often, to which targets, with what retries.
 
-Parsed from ``config.alerts`` (the loader has already resolved every ``*_env`` variable, since
-only the loader reads the environment). Secrets live in fields with ``repr=False`` and are never
+Read in two steps: :func:`read_alerts` (called by the config loader, which hands it the
+environment) picks the webhook targets and the values of every ``*_env`` variable into an
+:class:`AlertsConfig`; :func:`parse_alert_settings` validates the rest into
+:class:`AlertSettings`. Secrets live in fields with ``repr=False`` and are never
 formatted into a message; targets are shown by :func:`mask_url` or by their name.
 """
 
@@ -21,9 +23,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from ingest.errors import ConfigError
+from ingest.settings_schema import Table, http_url_problem
 
-if TYPE_CHECKING:
-    from ingest.config import AlertsConfig, Config
+if TYPE_CHECKING:  # for the accessor's annotation only: ingest.config imports this module
+    from ingest.config import Config
 
 FINDING_KINDS = ("new", "changed", "conflict", "revised")
 Mode = Literal["immediate", "digest"]
@@ -56,6 +59,31 @@ def mask_url(url: str) -> str:
 
 def _short_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:6]
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTarget:
+    url: str
+    secret_env: str | None = None
+    secret: str | None = field(default=None, repr=False)
+    mode: str = "standard"  # "standard" (Standard Webhooks JSON) or "slack" (text)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsConfig:
+    """``[alerts]`` as the loader read it: the webhook targets, and the rest for
+    :func:`parse_alert_settings`.
+
+    ``env`` holds the values of the variables the table names in ``*_env`` keys (SMTP login,
+    Apprise URLs), resolved by the loader because only the loader reads the environment.
+    """
+
+    webhooks: tuple[WebhookTarget, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict)  # the rest, read by the alerts stage
+    # False for commands that only read the database: a secret variable that is not set is
+    # then left unset instead of refusing the config (nothing is sent without it).
+    strict: bool = True
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +189,7 @@ class AlertSettings:
         return tuple(out)
 
 
-def _kinds(t: Any, name: str) -> frozenset[str] | None:
+def _kinds(t: Table, name: str) -> frozenset[str] | None:
     values = t.strings(name, None)
     if values is None:
         return None
@@ -171,7 +199,7 @@ def _kinds(t: Any, name: str) -> frozenset[str] | None:
     return frozenset(v for v in values if v in FINDING_KINDS)
 
 
-def _target_name(t: Any, default: str, names: set[str]) -> str:
+def _target_name(t: Table, default: str, names: set[str]) -> str:
     name = t.string("name", default)
     if not _TARGET_NAME.match(name):
         raise ConfigError(
@@ -207,12 +235,10 @@ def _webhooks(
     names: set[str],
     errors: list[ConfigError] | None = None,
 ) -> list[WebhookSettings]:
-    from ingest.config import _Table
-
     out = []
     items = raw if isinstance(raw, list) else []
     for i, (target, item) in enumerate(zip(alerts.webhooks, items, strict=False)):
-        t = _Table(item, file=file, prefix=f"alerts.webhook[{i}]", errors=errors)
+        t = Table(item, file=file, prefix=f"alerts.webhook[{i}]", errors=errors)
         t.seen.update({"url", "secret_env", "mode"})  # read by the config loader
         name = _target_name(t, f"webhook-{_short_hash(target.url)}", names)
         if target.secret is not None:
@@ -234,7 +260,7 @@ def _webhooks(
 
 
 def _env_value(
-    t: Any, name: str, env: Mapping[str, str], *, required: bool, strict: bool = True
+    t: Table, name: str, env: Mapping[str, str], *, required: bool, strict: bool = True
 ) -> str | None:
     var = t.string(name)
     if var is None:
@@ -249,7 +275,7 @@ def _env_value(
     return value
 
 
-def _ca_file(t: Any) -> Path | None:
+def _ca_file(t: Table) -> Path | None:
     """The ``ca_file`` path, absolute, once it is known to hold at least one PEM certificate.
 
     Loaded here, not at the first send, so a typo or a wrong file fails ``check-config`` instead
@@ -278,7 +304,7 @@ def _ca_file(t: Any) -> Path | None:
     return path
 
 
-def _email(t: Any, env: Mapping[str, str], names: set[str], *, strict: bool) -> EmailSettings:
+def _email(t: Table, env: Mapping[str, str], names: set[str], *, strict: bool) -> EmailSettings:
     host = t.string("host", required=True)
     security = t.string("security", "starttls")
     if security not in ("starttls", "tls", "none"):
@@ -319,7 +345,7 @@ def _email(t: Any, env: Mapping[str, str], names: set[str], *, strict: bool) -> 
     return settings
 
 
-def _digest_at(t: Any) -> time | None:
+def _digest_at(t: Table) -> time | None:
     value = t.string("digest_at")
     if value is None:
         return None
@@ -330,6 +356,48 @@ def _digest_at(t: Any) -> time | None:
     return time(int(m.group(1)), int(m.group(2)))
 
 
+def read_alerts(t: Table, environ: Mapping[str, str], *, strict: bool = True) -> AlertsConfig:
+    """The ``[alerts]`` table ``t`` as the loader keeps it: webhook targets with their secrets
+    and the values of the ``*_env`` variables, taken from ``environ``. The rest is validated
+    here too (:func:`parse_alert_settings`), so ``check-config`` reports a bad key at load.
+    """
+    raw_hooks = t.data.get("webhook", [])
+    t.seen.add("webhook")
+    if not isinstance(raw_hooks, list):
+        raise ConfigError("expected [[alerts.webhook]] tables", file=t.file, key=t.key("webhook"))
+    hooks = []
+    for i, item in enumerate(raw_hooks):
+        h = Table(item, file=t.file, prefix=f"alerts.webhook[{i}]", errors=t.errors)
+        url = h.string("url", required=True)
+        if url and (problem := http_url_problem(url)):
+            h.fail(problem, "url")
+        secret_env = h.string("secret_env")
+        mode = h.string("mode", "standard")
+        if mode not in ("standard", "slack"):
+            h.fail("expected 'standard' or 'slack'", "mode")
+        secret = None
+        if secret_env:
+            secret = environ.get(secret_env) or None
+            if not secret and strict:
+                h.fail(f"environment variable {secret_env} is not set", "secret_env")
+        hooks.append(WebhookTarget(url=url, secret_env=secret_env, secret=secret, mode=mode))
+        # Unknown keys inside a webhook table are left for parse_alert_settings to judge.
+        h.seen.update(h.data)
+        h.finish()
+    # Every other `*_env` key names a variable whose value the alerts stage needs (SMTP login,
+    # Apprise URLs); an unset one is reported by parse_alert_settings, with its key.
+    env: dict[str, str] = {}
+    for table in [t.data.get("email"), *list(t.data.get("apprise") or [])]:
+        if isinstance(table, Mapping):
+            for key, var in table.items():
+                if key.endswith("_env") and isinstance(var, str) and var in environ:
+                    env[var] = environ[var]
+    t.seen.update(t.data)
+    alerts = AlertsConfig(webhooks=tuple(hooks), raw=dict(t.data), env=env, strict=strict)
+    parse_alert_settings(alerts, file=t.file, errors=t.errors)
+    return alerts
+
+
 def parse_alert_settings(
     alerts: AlertsConfig, *, file: str, errors: list[ConfigError] | None = None
 ) -> AlertSettings:
@@ -337,9 +405,7 @@ def parse_alert_settings(
 
     With ``errors``, problems are appended there and reading goes on (``check-config``).
     """
-    from ingest.config import _Table
-
-    t = _Table(alerts.raw, file=file, prefix="alerts", errors=errors)
+    t = Table(alerts.raw, file=file, prefix="alerts", errors=errors)
     names: set[str] = set()
     t.seen.add("webhook")
     webhooks = _webhooks(alerts, alerts.raw.get("webhook", []), file, names, errors)
@@ -357,7 +423,7 @@ def parse_alert_settings(
     if not isinstance(raw_apprise, list):
         raise ConfigError("expected [[alerts.apprise]] tables", file=file, key="alerts.apprise")
     for i, item in enumerate(raw_apprise):
-        a = _Table(item, file=file, prefix=f"alerts.apprise[{i}]", errors=errors)
+        a = Table(item, file=file, prefix=f"alerts.apprise[{i}]", errors=errors)
         url = _env_value(a, "url_env", alerts.env, required=True, strict=alerts.strict)
         if url is None:
             a.seen.update(a.data)
@@ -399,7 +465,7 @@ def parse_alert_settings(
     if not isinstance(raw_mutes, list):
         raise ConfigError("expected [[alerts.mute]] tables", file=file, key="alerts.mute")
     for i, item in enumerate(raw_mutes):
-        m = _Table(item, file=file, prefix=f"alerts.mute[{i}]", errors=errors)
+        m = Table(item, file=file, prefix=f"alerts.mute[{i}]", errors=errors)
         mute = Mute(subject=m.string("subject"), metric=m.string("metric"), kind=m.string("kind"))
         if mute == Mute():
             m.fail("name at least one of subject, metric, kind")

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ingest.cli import main
 from ingest.cli.common import (
     EXIT_ERROR,
     app,
@@ -16,6 +15,7 @@ from ingest.cli.common import (
     print_jsonl,
     print_table,
 )
+from ingest.cli.group import main
 from ingest.models import to_iso
 
 if TYPE_CHECKING:

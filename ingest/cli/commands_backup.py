@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ingest.cli import main
 from ingest.cli.common import app, common_options, handle_errors
+from ingest.cli.group import main
 
 
 @main.command()

@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from ingest.cli import main
 from ingest.cli.common import (
     EXIT_ERROR,
     app,
@@ -18,6 +17,7 @@ from ingest.cli.common import (
     print_jsonl,
     print_table,
 )
+from ingest.cli.group import main
 from ingest.models import ArticleRow, SourceState, to_iso
 from ingest.store.stories import StorySummary
 
@@ -70,13 +70,17 @@ def sources(click_ctx: click.Context, as_json: bool) -> None:
         ["name", "status", "entries", "failures", "last checked", "next check", "last error"],
         [
             [
-                s.name, s.status.value, str(s.entries), str(s.failures),
-                to_iso(s.last_checked) or "-", to_iso(s.next_check) or "now",
+                s.name,
+                s.status.value,
+                str(s.entries),
+                str(s.failures),
+                to_iso(s.last_checked) or "-",
+                to_iso(s.next_check) or "now",
                 (s.last_error or "")[:60],
             ]
             for s in rows
         ],
-    )  # fmt: skip
+    )
 
 
 @sources.command("import")
@@ -121,9 +125,12 @@ def sources_import(opml_file: Path, tags: tuple[str, ...]) -> None:
     ]
     # A transaction per thousand outlines, and a progress bar when stderr is a terminal.
     with click.progressbar(
-        length=len(specs), label="importing", show_pos=True, file=sys.stderr,
+        length=len(specs),
+        label="importing",
+        show_pos=True,
+        file=sys.stderr,
         hidden=not sys.stderr.isatty(),
-    ) as bar:  # fmt: skip
+    ) as bar:
         for item, was_added in zip(found, store.add_sources(specs), strict=True):
             bar.update(1)
             if was_added:
@@ -204,12 +211,16 @@ def _print_articles(rows: list[ArticleRow], as_json: bool) -> None:
         ["id", "fetched", "source", "dup of", "rev", "title"],
         [
             [
-                str(a.id), to_iso(a.fetched_at) or "", a.source or "-",
-                str(a.duplicate_of or ""), str(a.revision), (a.title or "")[:70],
+                str(a.id),
+                to_iso(a.fetched_at) or "",
+                a.source or "-",
+                str(a.duplicate_of or ""),
+                str(a.revision),
+                (a.title or "")[:70],
             ]
             for a in rows
         ],
-    )  # fmt: skip
+    )
 
 
 @main.group(invoke_without_command=True)
@@ -251,10 +262,12 @@ def _print_stories(rows: list[ArticleRow], summaries: list[StorySummary], as_jso
             s = by_id[a.id]
             item = article_json(a)
             item.update(
-                outlets=list(s.outlets), outlet_count=len(s.outlets),
-                first_seen=to_iso(s.first_seen), last_seen=to_iso(s.last_seen),
+                outlets=list(s.outlets),
+                outlet_count=len(s.outlets),
+                first_seen=to_iso(s.first_seen),
+                last_seen=to_iso(s.last_seen),
                 related_count=s.related,
-            )  # fmt: skip
+            )
             out.append(item)
         print_jsonl(out)
         return
@@ -262,13 +275,16 @@ def _print_stories(rows: list[ArticleRow], summaries: list[StorySummary], as_jso
         ["id", "first", "last", "outlets", "rel", "title [outlets]"],
         [
             [
-                str(s.id), to_iso(s.first_seen) or "", to_iso(s.last_seen) or "",
-                str(len(s.outlets)), str(s.related),
+                str(s.id),
+                to_iso(s.first_seen) or "",
+                to_iso(s.last_seen) or "",
+                str(len(s.outlets)),
+                str(s.related),
                 f"{(s.title or '')[:50]} [{', '.join(s.outlets)}]",
             ]
             for s in (by_id[a.id] for a in rows)
         ],
-    )  # fmt: skip
+    )
 
 
 @articles.command("show")
@@ -299,10 +315,17 @@ def articles_show(article_id: int, as_json: bool) -> None:
             for a in seen
         ]
         out["related"] = [
-            {"id": r.id, "url": r.url, "title": r.title, "source": r.source,
-             "shared_figures": r.shared_figures, "alignment": r.alignment, "reason": r.reason}
+            {
+                "id": r.id,
+                "url": r.url,
+                "title": r.title,
+                "source": r.source,
+                "shared_figures": r.shared_figures,
+                "alignment": r.alignment,
+                "reason": r.reason,
+            }
             for r in related
-        ]  # fmt: skip
+        ]
         click.echo(json_line(out))
         return
     for key, value in article_json(article).items():

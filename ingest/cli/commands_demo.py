@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ingest.cli import main
 from ingest.cli.common import common_options, handle_errors, print_table
+from ingest.cli.group import main
 from ingest.models import to_iso
 
 if TYPE_CHECKING:
@@ -162,16 +162,27 @@ def demo(workdir: Path | None, raw: bool) -> None:
             click.echo("")
             print_table(
                 ["source", "status", "entries", "last error"],
-                [[s.name, s.status.value, str(s.entries), s.last_error or ""]
-                 for s in store.list_sources()],
-            )  # fmt: skip
+                [
+                    [s.name, s.status.value, str(s.entries), s.last_error or ""]
+                    for s in store.list_sources()
+                ],
+            )
             click.echo("")
             rows = store.list_articles(limit=50)
             print_table(
                 ["id", "source", "extraction", "duplicate of", "chars", "title"],
-                [[str(a.id), a.source or "-", a.extraction, str(a.duplicate_of or ""),
-                  str(a.text_length), (a.title or "")[:60]] for a in reversed(rows)],
-            )  # fmt: skip
+                [
+                    [
+                        str(a.id),
+                        a.source or "-",
+                        a.extraction,
+                        str(a.duplicate_of or ""),
+                        str(a.text_length),
+                        (a.title or "")[:60],
+                    ]
+                    for a in reversed(rows)
+                ],
+            )
             click.echo(
                 f"\n{len(rows)} articles stored at {to_iso(rows[0].fetched_at) if rows else '-'}"
             )

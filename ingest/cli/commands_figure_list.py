@@ -6,7 +6,6 @@ from typing import Any
 
 import click
 
-from ingest.cli import main
 from ingest.cli.common import (
     app,
     common_options,
@@ -16,6 +15,7 @@ from ingest.cli.common import (
     print_table,
     resolve_metric,
 )
+from ingest.cli.group import main
 from ingest.models import to_iso
 
 
@@ -29,9 +29,13 @@ from ingest.models import to_iso
 @common_options
 @handle_errors
 def figures(
-    article_id: int | None, metric: str | None, subject: str | None, since: str | None,
-    limit: int, as_json: bool,
-) -> None:  # fmt: skip
+    article_id: int | None,
+    metric: str | None,
+    subject: str | None,
+    since: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
     """List the figures extracted from stored articles (their current text).
 
     The table shows values as people write them ("480 billion"); JSON keeps plain numbers.
@@ -77,9 +81,16 @@ def figures(
     print_table(
         ["article", "figure", "value", "unit", "qualifier", "subject", "metric", "period"],
         [
-            [str(r.article_id), r.figure.text[:30], format_value(r.figure.value), r.figure.unit,
-             r.figure.qualifier, r.figure.subject or "", r.figure.metric or "",
-             r.figure.period or ""]
+            [
+                str(r.article_id),
+                r.figure.text[:30],
+                format_value(r.figure.value),
+                r.figure.unit,
+                r.figure.qualifier,
+                r.figure.subject or "",
+                r.figure.metric or "",
+                r.figure.period or "",
+            ]
             for r in rows
         ],
-    )  # fmt: skip
+    )

@@ -8,8 +8,8 @@ from typing import IO
 
 import click
 
-from ingest.cli import main
 from ingest.cli.common import app, common_options, handle_errors
+from ingest.cli.group import main
 
 
 @main.command("extract-figures")

@@ -6,7 +6,6 @@ from typing import Any
 
 import click
 
-from ingest.cli import main
 from ingest.cli.common import (
     app,
     common_options,
@@ -16,6 +15,7 @@ from ingest.cli.common import (
     print_table,
     resolve_metric,
 )
+from ingest.cli.group import main
 
 KINDS = ("new", "changed", "conflict", "revised")
 
@@ -36,9 +36,13 @@ def _value(record: dict[str, Any] | None) -> str:
 @common_options
 @handle_errors
 def findings(
-    kind: str | None, metric: str | None, subject: str | None, since: str | None, limit: int,
+    kind: str | None,
+    metric: str | None,
+    subject: str | None,
+    since: str | None,
+    limit: int,
     as_json: bool,
-) -> None:  # fmt: skip
+) -> None:
     """List findings, newest first: new, changed, conflicting and revised figures.
 
     JSON fields (docs/findings.md): id, kind, subject, metric, metric_label, period, figure
@@ -65,9 +69,16 @@ def findings(
     print_table(
         ["id", "kind", "subject", "metric", "was", "now", "sources", "created"],
         [
-            [str(r["id"]), r["kind"], r["subject"] or "", r["metric_label"] or r["metric"],
-             "; ".join(_value(p) for p in r["previous"])[:60], _value(r["figure"])[:50],
-             str(r["corroborations"]), r["created_at"]]
+            [
+                str(r["id"]),
+                r["kind"],
+                r["subject"] or "",
+                r["metric_label"] or r["metric"],
+                "; ".join(_value(p) for p in r["previous"])[:60],
+                _value(r["figure"])[:50],
+                str(r["corroborations"]),
+                r["created_at"],
+            ]
             for r in rows
         ],
-    )  # fmt: skip
+    )

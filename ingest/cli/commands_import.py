@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ingest.cli import main
 from ingest.cli.common import EXIT_ERROR, app, common_options, handle_errors
+from ingest.cli.group import main
 
 
 @main.command("import")
@@ -54,9 +54,12 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
     counts: dict[str, int] = {}
     errors: list[str] = []
     with click.progressbar(
-        files, label="importing", show_pos=True, file=sys.stderr,
+        files,
+        label="importing",
+        show_pos=True,
+        file=sys.stderr,
         hidden=quiet or not sys.stderr.isatty(),
-    ) as bar:  # fmt: skip
+    ) as bar:
         for path in bar:
             for item in read_items(path, max_bytes=config.http.max_decoded_bytes):
                 if item.article is None:
@@ -69,14 +72,19 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
                         counts["off-topic"] = counts.get("off-topic", 0) + 1
                         continue
                 decision = save_article(
-                    store, article, entry=None, source_id=None,
+                    store,
+                    article,
+                    entry=None,
+                    source_id=None,
                     now=min(item.fetched_at, utcnow()) if item.fetched_at else utcnow(),
                     settings=dedup,
                     # A backfill's dateline may be of any age unless the crawl time is known.
                     text_date_max_age=None if item.fetched_at is None else timedelta(days=45),
                     clock="fetched" if item.fetched_at is not None else "imported",
-                    figure_settings=figures, finding_settings=findings, alerts=alerter,
-                )  # fmt: skip
+                    figure_settings=figures,
+                    finding_settings=findings,
+                    alerts=alerter,
+                )
                 counts[decision.kind.value] = counts.get(decision.kind.value, 0) + 1
     for line in errors:
         click.echo(f"ingest: import: {line}", err=True)

@@ -101,9 +101,12 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         for address in allowed:
             try:
                 stream = await self._inner.connect_tcp(
-                    address, port, timeout=timeout, local_address=local_address,
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
                     socket_options=socket_options,
-                )  # fmt: skip
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last_error = exc
                 continue

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from ingest import __version__
 from ingest.errors import ConfigError
+from ingest.settings_schema import Integer, Number, setting
 
 __all__ = [
     "ACCEPT_ANY",
@@ -34,6 +35,9 @@ ACCEPT_HTML = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 ACCEPT_ANY = "*/*"
 
 _MiB = 1024 * 1024
+# The bounds [http] accepts: a timeout of an hour or a body under 1 KiB is a typo.
+_SECONDS = Number(minimum=0.1, maximum=3600)
+_BYTES = Integer(minimum=1024)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,22 +47,22 @@ class HttpSettings:
     Invalid values raise :class:`ConfigError` naming the ``http.<field>`` key.
     """
 
-    connect_timeout: float = 10.0
+    connect_timeout: float = setting(10.0, _SECONDS)
     """Seconds to establish a connection (TCP and TLS)."""
-    read_timeout: float = 20.0
+    read_timeout: float = setting(20.0, _SECONDS)
     """Seconds to wait for any single read from the socket."""
-    total_timeout: float = 60.0
+    total_timeout: float = setting(60.0, _SECONDS)
     """Seconds one request may take from start to the last body byte; stops trickling servers."""
-    max_body_bytes: int = 10 * _MiB
+    max_body_bytes: int = setting(10 * _MiB, _BYTES)
     """Cap on bytes received on the wire (after chunked decoding, before content decoding)."""
-    max_decoded_bytes: int = 40 * _MiB
+    max_decoded_bytes: int = setting(40 * _MiB, _BYTES)
     """Cap on bytes after gzip/deflate/br decoding; stops decompression bombs."""
-    max_redirects: int = 5
+    max_redirects: int = setting(5, Integer(maximum=100))
     contact_url: str = DEFAULT_CONTACT_URL
     """Named in the User-Agent so a site operator can reach whoever runs this daemon."""
-    per_host_concurrency: int = 2
+    per_host_concurrency: int = setting(2, Integer(minimum=1, maximum=100))
     """Requests in flight to one host at once, feed polls and article fetches together."""
-    per_host_min_delay: float = 1.0
+    per_host_min_delay: float = setting(1.0, Number(maximum=3600))
     """Seconds between the starts of two requests to the same host."""
     allow_networks: tuple[str, ...] = ()
     """CIDR networks that may be fetched although private or loopback (issue 6 guard)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
 from datetime import date
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -13,6 +12,7 @@ from typing import Any
 
 from ingest.errors import ConfigError
 from ingest.figures.model import Entity, FigureSettings, FxRates, Metric, UnitKind
+from ingest.figures.settings import CatalogueFiles as CatalogueFiles
 
 # The bundled catalogue and FX table ship inside the package (ingest/data/), so an installed
 # wheel finds them wherever site-packages is; nothing is looked up beside the source tree.
@@ -166,15 +166,6 @@ def _fx(data: dict[str, Any], file: str) -> tuple[FxRates, ...]:
             rates.append((code, float(value)))
         out.append(FxRates(valid_from=valid_from, usd_per_unit=tuple(rates)))
     return tuple(out)
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogueFiles:
-    """The ``[figures]`` table: a config's own catalogue and FX table, instead of the bundled
-    ones. Relative paths are taken from the config file's directory (see docs/figures.md)."""
-
-    metrics_file: str = ""
-    fx_file: str = ""
 
 
 def load_figure_settings(

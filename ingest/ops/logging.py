@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from dataclasses import dataclass
 from typing import Any, Literal, TextIO
 
-from ingest.config import Config, stage_settings
+# Re-exported: the [log] settings were defined here before ingest.ops.settings held them.
+from ingest.ops.settings import LogSettings as LogSettings
+from ingest.ops.settings import log_settings as log_settings
 
 # The keys every line may carry, always under these names (see docs/operations.md).
 KEYS = ("source", "url", "article_id", "stage", "duration_ms")
@@ -25,21 +26,6 @@ Format = Literal["auto", "json", "console"]
 LIFECYCLE_LOGGER = "ingest.daemon.lifecycle"
 # Libraries that log every request or job at INFO: useful when debugging (-vv), noise otherwise.
 _CHATTY = ("httpx", "httpcore", "apscheduler", "trafilatura", "htmldate", "courlan")
-
-
-@dataclass(frozen=True, slots=True)
-class LogSettings:
-    """The ``[log]`` table: ``format = "auto" | "json" | "console"`` (auto: console on a TTY)."""
-
-    format: str = "auto"
-
-    def __post_init__(self) -> None:
-        if self.format not in ("auto", "json", "console"):
-            raise ValueError(f"format: expected 'auto', 'json' or 'console', got {self.format!r}")
-
-
-def log_settings(config: Config) -> LogSettings:
-    return stage_settings(config, "log", LogSettings)
 
 
 def add_stage(

@@ -1,58 +1,27 @@
 """The counters the pipeline feeds, behind a small interface that costs nothing when unused.
 
-The pipeline calls :class:`Metrics` methods at the points where things happen (a poll ends, an
-article is stored, ...). The base class does nothing and imports nothing, so ``ingest poll`` and
-the tests run without ``prometheus_client``; :func:`metrics_for` returns the Prometheus-backed
-implementation only when the ``[server]`` endpoint is on. Gauges (outbox depth, sources failing)
-are not fed from here: they are read from the store when ``/metrics`` is scraped, so they are
-right even after a restart or when another process did the work.
+:class:`Metrics` (the interface, a no-op; defined in :mod:`ingest.ops.metrics_api` so the
+Prometheus implementation can subclass it without importing this module) is re-exported here;
+:func:`metrics_for` returns the Prometheus-backed implementation only when the ``[server]``
+endpoint is on. Gauges (outbox depth, sources failing) are not fed from here: they are read
+from the store when ``/metrics`` is scraped, so they are right even after a restart or when
+another process did the work.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ingest.ops.metrics_api import NULL_METRICS as NULL_METRICS
+from ingest.ops.metrics_api import Metrics as Metrics
+
 if TYPE_CHECKING:
     from ingest.config import Config
 
 
-class Metrics:
-    """What the pipeline reports. Every method is cheap and never raises.
-
-    Label values are short fixed words (an outcome, a decision kind), never URLs or source
-    names, so the number of series stays bounded however many sources there are.
-    """
-
-    def poll_finished(self, outcome: str, duration_s: float) -> None:
-        """A source check ended: ``ok | not_modified | unchanged | error | disabled``."""
-
-    def fetch_finished(self, kind: str, duration_s: float) -> None:
-        """One HTTP fetch ended (success or not): ``kind`` is ``feed`` or ``article``."""
-
-    def article_stored(self, decision: str) -> None:
-        """save_article decided: ``new | duplicate | revision | unchanged``."""
-
-    def entry_rejected(self, reason: str) -> None:
-        """An entry was not stored: ``topic`` (off-topic), ``empty`` or ``failed``."""
-
-    def figures_extracted(self, count: int) -> None:
-        """``count`` figures were stored with an article revision."""
-
-    def finding_recorded(self, kind: str) -> None:
-        """A finding was stored: ``new | changed | conflict | revised`` (and ``consistent``)."""
-
-    def alert_delivery(self, status: str) -> None:
-        """One delivery attempt ended: ``delivered | retry | dead`` (or ``disabled``)."""
-
-
-NULL_METRICS = Metrics()
-
-
 def metrics_for(config: Config) -> Metrics:
     """Prometheus-backed metrics when ``[server] listen`` is set, else the free no-op."""
-    from ingest.ops.settings import server_settings
-
-    if not server_settings(config).enabled:
+    if not config.server.enabled:
         return NULL_METRICS
     from ingest.ops.prometheus import PrometheusMetrics
 

@@ -16,7 +16,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from ingest.ops.health import latest
-from ingest.ops.metrics import Metrics
+from ingest.ops.metrics_api import Metrics
 from ingest.store.interfaces import OpsQueries
 
 NAMESPACE = "ingest"
@@ -45,32 +45,48 @@ class PrometheusMetrics(Metrics):
         self.poll_seconds = Histogram(
             "poll_duration_seconds",
             "Time of one source check, from the feed request to the last stored entry.",
-            namespace=NAMESPACE, registry=r, buckets=FETCH_BUCKETS,
-        )  # fmt: skip
+            namespace=NAMESPACE,
+            registry=r,
+            buckets=FETCH_BUCKETS,
+        )
         self.fetch_seconds = Histogram(
             "fetch_duration_seconds",
             "Time of one HTTP fetch (feed or article page), failed ones included.",
-            ["kind"], namespace=NAMESPACE, registry=r, buckets=FETCH_BUCKETS,
-        )  # fmt: skip
+            ["kind"],
+            namespace=NAMESPACE,
+            registry=r,
+            buckets=FETCH_BUCKETS,
+        )
         self.articles = Counter(
-            "articles", "Articles saved, by dedup decision.", ["decision"],
-            namespace=NAMESPACE, registry=r,
-        )  # fmt: skip
+            "articles",
+            "Articles saved, by dedup decision.",
+            ["decision"],
+            namespace=NAMESPACE,
+            registry=r,
+        )
         self.rejected = Counter(
-            "entries_rejected", "Feed entries not stored, by reason.", ["reason"],
-            namespace=NAMESPACE, registry=r,
-        )  # fmt: skip
+            "entries_rejected",
+            "Feed entries not stored, by reason.",
+            ["reason"],
+            namespace=NAMESPACE,
+            registry=r,
+        )
         self.figures = Counter(
-            "figures_extracted", "Figures stored with article revisions.",
-            namespace=NAMESPACE, registry=r,
-        )  # fmt: skip
+            "figures_extracted",
+            "Figures stored with article revisions.",
+            namespace=NAMESPACE,
+            registry=r,
+        )
         self.findings = Counter(
             "findings", "Findings recorded, by kind.", ["kind"], namespace=NAMESPACE, registry=r
         )
         self.alerts = Counter(
-            "alert_deliveries", "Alert delivery attempts, by result.", ["status"],
-            namespace=NAMESPACE, registry=r,
-        )  # fmt: skip
+            "alert_deliveries",
+            "Alert delivery attempts, by result.",
+            ["status"],
+            namespace=NAMESPACE,
+            registry=r,
+        )
         for outcome in POLL_OUTCOMES:
             self.polls.labels(outcome)
         for kind in FETCH_KINDS:

@@ -69,12 +69,16 @@ def observations(figures: Iterable[StoredFigure]) -> dict[str, list[Observation]
             Observation(
                 when=sf.published or sf.created_at,
                 source=sf.source or _host(sf.article_url),
-                subject=f.subject, period=normalise_period(f.period) or None,
+                subject=f.subject,
+                period=normalise_period(f.period) or None,
                 value=f.value_usd if usd and f.value_usd is not None else f.value,
                 unit="USD" if usd else f.unit,
-                text=f.text, quote=f.sentence, article_url=sf.article_url, start=f.start,
+                text=f.text,
+                quote=f.sentence,
+                article_url=sf.article_url,
+                start=f.start,
             )
-        )  # fmt: skip
+        )
     return {m: sorted(obs, key=lambda o: (o.when, o.source)) for m, obs in sorted(out.items())}
 
 
@@ -106,7 +110,7 @@ def classify(
             o.when - prev.when <= window and _differ(prev.value, o.value, tolerance)
             for other, prev in known.items()
             if other != o.source
-        ):  # fmt: skip
+        ):
             kind = "conflict"
         else:
             kind = "repeat"
@@ -179,8 +183,9 @@ def _findings_table(findings: Sequence[Any]) -> str:
     return (
         "<table><thead><tr><th>when</th><th>finding</th><th>subject</th><th>period</th>"
         "<th>figure</th><th>previously</th><th>quote</th></tr></thead><tbody>"
-        + "".join(rows) + f"</tbody></table>{more}"
-    )  # fmt: skip
+        + "".join(rows)
+        + f"</tbody></table>{more}"
+    )
 
 
 def _observations_table(obs: Sequence[Observation]) -> str:
@@ -195,8 +200,9 @@ def _observations_table(obs: Sequence[Observation]) -> str:
     return (
         "<table><thead><tr><th>when</th><th>mark</th><th>source</th><th>subject</th>"
         "<th>period</th><th>figure</th><th>quote</th></tr></thead><tbody>"
-        + "".join(rows) + f"</tbody></table>{_more(len(obs))}"
-    )  # fmt: skip
+        + "".join(rows)
+        + f"</tbody></table>{_more(len(obs))}"
+    )
 
 
 def _more(n: int) -> str:
@@ -205,8 +211,11 @@ def _more(n: int) -> str:
 
 # A finding's kind as a chart mark: a revision is the source changing its own value.
 _FINDING_MARKS: dict[str, Mark] = {
-    "new": "new", "changed": "change", "revised": "change", "conflict": "conflict",
-}  # fmt: skip
+    "new": "new",
+    "changed": "change",
+    "revised": "change",
+    "conflict": "conflict",
+}
 
 
 def plural(n: int, word: str) -> str:
@@ -230,11 +239,12 @@ def _marked_by_findings(obs: Sequence[Observation], findings: Sequence[Any]) -> 
         by_figure.setdefault((url, None, text), mark)
     return [
         replace(
-            o, kind=by_figure.get((o.article_url, o.start, o.text))
-            or by_figure.get((o.article_url, None, o.text), "")
+            o,
+            kind=by_figure.get((o.article_url, o.start, o.text))
+            or by_figure.get((o.article_url, None, o.text), ""),
         )
         for o in obs
-    ]  # fmt: skip
+    ]
 
 
 def metric_section(
@@ -392,10 +402,13 @@ def build_report(
     if findings:
         # Findings carry the label the catalogue had when they were recorded.
         labels = {
-            **{str(_field(f, "metric")): str(_field(f, "metric_label"))
-               for f in findings if _field(f, "metric_label")},
+            **{
+                str(_field(f, "metric")): str(_field(f, "metric_label"))
+                for f in findings
+                if _field(f, "metric_label")
+            },
             **(labels or {}),
-        }  # fmt: skip
+        }
     return render_report(
         by_metric, findings, generated=generated, title=title, stories=stories, labels=labels
     )

@@ -57,9 +57,14 @@ class Response:
 
 
 _REASONS = {
-    200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-    408: "Request Timeout", 431: "Request Header Fields Too Large", 503: "Service Unavailable",
-}  # fmt: skip
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    431: "Request Header Fields Too Large",
+    503: "Service Unavailable",
+}
 
 
 def _text(status: int, message: str) -> Response:
@@ -203,12 +208,17 @@ class OpsServer:
             enabled = summary.total - summary.by_status.get("disabled", 0)
         verdict = assess(
             HealthInputs(
-                now=self.clock(), started_at=self.started_at, tick_seconds=self.tick_seconds,
-                last_tick=self.daemon.last_tick, tick_running=self.daemon.tick_running,
-                last_success=last_success, enabled_sources=enabled, db_error=db_error,
+                now=self.clock(),
+                started_at=self.started_at,
+                tick_seconds=self.tick_seconds,
+                last_tick=self.daemon.last_tick,
+                tick_running=self.daemon.tick_running,
+                last_success=last_success,
+                enabled_sources=enabled,
+                db_error=db_error,
                 max_poll_age=self.settings.max_poll_age,
             )
-        )  # fmt: skip
+        )
         body = json.dumps(verdict.as_json(), indent=2).encode()
         return Response(verdict.status_code, "application/json", body)
 
@@ -238,8 +248,12 @@ async def start_ops_server(
     if not settings.enabled:
         return None
     server = OpsServer(
-        settings, store=store, metrics=metrics, daemon=daemon, tick_seconds=tick_seconds,
+        settings,
+        store=store,
+        metrics=metrics,
+        daemon=daemon,
+        tick_seconds=tick_seconds,
         clock=clock,
-    )  # fmt: skip
+    )
     await server.start()
     return server

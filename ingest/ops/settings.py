@@ -1,11 +1,26 @@
-"""``[server]`` settings: where the ops endpoint listens (nowhere unless told)."""
+"""``[server]`` and ``[log]`` settings: where the ops endpoint listens (nowhere unless told),
+and how log lines look."""
 
 from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ingest.config import Config, stage_settings
+from ingest.settings_schema import Number, Text, one_of, setting
+
+if TYPE_CHECKING:  # for the accessors' annotations only: ingest.config imports this module
+    from ingest.config import Config
+
+
+def _listen_problem(value: str) -> str | None:
+    if not value:
+        return None
+    try:
+        parse_listen(value)
+    except ValueError as exc:
+        return str(exc).removeprefix("listen: ")
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,14 +34,8 @@ class ServerSettings:
     down is not something restarting the daemon fixes.
     """
 
-    listen: str = ""
-    max_poll_age: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.listen:
-            parse_listen(self.listen)
-        if self.max_poll_age < 0:
-            raise ValueError("max_poll_age must not be negative")
+    listen: str = setting("", Text(check=_listen_problem))
+    max_poll_age: float = setting(0.0, Number(minimum=0.0))
 
     @property
     def enabled(self) -> bool:
@@ -59,6 +68,18 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host, port
 
 
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    """The ``[log]`` table: ``format = "auto" | "json" | "console"`` (auto: console on a TTY)."""
+
+    format: str = setting("auto", Text(check=one_of("auto", "json", "console")))
+
+
 def server_settings(config: Config) -> ServerSettings:
-    """The validated ``[server]`` table; a bad value is a ConfigError naming ``server``."""
-    return stage_settings(config, "server", ServerSettings)
+    """The ``[server]`` table (read and checked by the loader)."""
+    return config.server
+
+
+def log_settings(config: Config) -> LogSettings:
+    """The ``[log]`` table (read and checked by the loader)."""
+    return config.log

@@ -43,11 +43,16 @@ def gather_status(store: OpsQueries, now: datetime) -> StatusReport:
             s for s in store.list_sources() if s.status.value in ("failing", "disabled")
         )
     return StatusReport(
-        database=store.path, now=now, sources=summary, articles_today=articles,
+        database=store.path,
+        now=now,
+        sources=summary,
+        articles_today=articles,
         stories_today=stories,
-        findings_today=store.findings_since(now - DAY), alerts=store.alert_deliveries(),
-        failures_today=store.fetch_failures_since(now - DAY), failing=failing,
-    )  # fmt: skip
+        findings_today=store.findings_since(now - DAY),
+        alerts=store.alert_deliveries(),
+        failures_today=store.fetch_failures_since(now - DAY),
+        failing=failing,
+    )
 
 
 def _ago(now: datetime, moment: datetime | None) -> str:
