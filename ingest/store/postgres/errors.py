@@ -53,8 +53,6 @@ def describe(exc: BaseException, where: str, secrets: tuple[str, ...] = ()) -> s
         return f"PostgreSQL: disk full on the server ({where}); nothing was half-written"
     if isinstance(exc, pg_errors.ReadOnlySqlTransaction):
         return f"PostgreSQL: the database is read-only ({where})"
-    if isinstance(exc, pg_errors.InvalidCatalogName):
-        return f"PostgreSQL: no such database ({where}): {detail}"
     if isinstance(exc, psycopg.OperationalError):
         return f"PostgreSQL: cannot use the server at {where}: {detail}"
     return f"PostgreSQL: {detail} ({where})"
