@@ -4,9 +4,12 @@ store is proven by tests/test_store_contract.py, which runs against both.)"""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -171,3 +174,21 @@ def test_a_missing_server_skips_or_fails_as_asked(monkeypatch: pytest.MonkeyPatc
     required = "INGEST_REQUIRE_POSTGRES=1 but no PostgreSQL"
     with pytest.raises(pytest.fail.Exception, match=required), scratch_database():
         pass
+
+
+def test_backup_is_a_pg_dump_archive(database: str, tmp_path: Path) -> None:
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    store = PostgresStore(_with_password(database))
+    try:
+        store.sync_sources([SourceSpec("wire", "https://wire.example/feed.xml")])
+        store.backup(tmp_path / "copy.dump")
+    finally:
+        store.close()
+    assert (tmp_path / "copy.dump").read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
+    if shutil.which("pg_restore") is not None:
+        listing = subprocess.run(
+            ["pg_restore", "--list", str(tmp_path / "copy.dump")],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert "TABLE public sources" in listing.stdout

@@ -79,3 +79,14 @@ def test_the_database_url_opens_postgres(tmp_path: Path, monkeypatch: pytest.Mon
         assert done.exit_code == 0, done.output
         assert '"wire"' in done.output
         assert not (tmp_path / "never.db").exists()
+
+
+def test_backup_refuses_a_postgres_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ingest backup` copies SQLite files; with a database URL it says to use pg_dump."""
+    monkeypatch.setenv(ENV_DATABASE_URL, POSTGRES)
+    (tmp_path / "plain.toml").write_text("")
+    done = CliRunner().invoke(
+        main, ["--config", str(tmp_path / "plain.toml"), "backup", str(tmp_path / "copy.db")]
+    )
+    assert done.exit_code == 3, done.output
+    assert "pg_dump" in done.output and not (tmp_path / "copy.db").exists()
