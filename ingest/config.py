@@ -36,6 +36,7 @@ from ingest.settings_schema import (
     spec_metadata,
 )
 from ingest.topic import TopicConfig
+from ingest.urls import database_url_problem
 
 __all__ = [
     "ENV_CONFIG",
@@ -86,6 +87,8 @@ class StoreConfig:
 
     path: Path = field(default=DEFAULT_DB, metadata=spec_metadata(Text()))
     raw_html_retention_days: int = 90
+    # postgresql://... selects the PostgreSQL store (docs/postgres.md); None: SQLite at `path`.
+    url: str | None = field(default=None, metadata=spec_metadata(Text(check=database_url_problem)))
 
     def __post_init__(self) -> None:
         # Read as a string from the file; a Path in the program.

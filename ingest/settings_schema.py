@@ -380,7 +380,9 @@ def _read_field(t: Table, name: str, spec: Spec, default: Any) -> Any:
         if spec.required:
             value = t.string(name, required=True).strip()
             return t.checked(name, value, spec.check if value else None, value)
-        return t.checked(name, t.string(name, default), spec.check, default)
+        value = t.string(name, default)
+        # A value of the wrong type was reported by t.string, which gave the default back.
+        return t.checked(name, value, spec.check if isinstance(value, str) else None, default)
     values = t.strings(name, default)
     if spec.check is not None and values is not None and name in t.data:
         for i, item in enumerate(values):
