@@ -371,13 +371,15 @@ def classify(
 def _sentence_copy(
     cor: sentences.Correspondence, mine: int, theirs: int, settings: DedupSettings
 ) -> bool:
-    """The chain has a copy's shape, holds most of the overlap, is long enough to be evidence
-    and covers the larger text as much as any copy must (``duplicate_min_overlap``)."""
+    """The chain has a copy's shape, holds most of the overlap, its sentences follow each
+    other closely, it is long enough to be evidence and covers the larger text as much as any
+    copy must (``duplicate_min_overlap``)."""
     matched_mine, matched_theirs = cor.matched
     larger = matched_mine / mine if mine >= theirs else matched_theirs / theirs
     return (
         cor.is_copy_shape
         and cor.share >= sentences.COPY_SHARE
+        and cor.aligned >= sentences.ALIGNED_SHARE
         and min(cor.matched) >= MIN_ALIGNED_WORDS
         and larger >= settings.duplicate_min_overlap
     )
