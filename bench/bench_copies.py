@@ -223,15 +223,26 @@ SENTENCE_GRID = [round(0.40 + 0.05 * i, 2) for i in range(11)]  # 0.40 .. 0.90
 RELATED_GRID = [(f, a) for f in (2, 3, 4) for a in (0.20, 0.25, 0.30, 0.35)]
 
 
+ALIGNED_GRID = [round(0.20 + 0.05 * i, 2) for i in range(9)]  # 0.20 .. 0.60
+
+
+@dataclass(frozen=True)
+class SentenceRule:
+    """The sentence rule's two thresholds (module constants of ``ingest.dedup.sentences``)."""
+
+    copy_share: float = sentences.COPY_SHARE
+    aligned_share: float = sentences.ALIGNED_SHARE
+
+
 @contextlib.contextmanager
-def sentence_copy_share(value: float) -> Iterator[None]:
-    """Run with ``ingest.dedup.sentences.COPY_SHARE`` set to ``value`` (a module constant)."""
-    old = sentences.COPY_SHARE
-    sentences.COPY_SHARE = value
+def sentence_rule(rule: SentenceRule) -> Iterator[None]:
+    """Run with the sentence rule's module constants set to ``rule``'s values."""
+    old = SentenceRule(sentences.COPY_SHARE, sentences.ALIGNED_SHARE)
+    sentences.COPY_SHARE, sentences.ALIGNED_SHARE = rule.copy_share, rule.aligned_share
     try:
         yield
     finally:
-        sentences.COPY_SHARE = old
+        sentences.COPY_SHARE, sentences.ALIGNED_SHARE = old.copy_share, old.aligned_share
 
 
 def _merit(s: dict[str, Any]) -> tuple[int, ...]:
@@ -249,14 +260,15 @@ def _middle_of_best(results: list[tuple[float, tuple[int, ...], int]]) -> float:
 
 def tune(
     rows: list[dict[str, Any]], base: DedupSettings, *, paraphrase_tiebreak: bool = False
-) -> tuple[DedupSettings, float]:
-    """Thresholds chosen on ``rows`` alone; returns the settings and the sentence copy share.
+) -> tuple[DedupSettings, SentenceRule]:
+    """Thresholds chosen on ``rows`` alone; returns the settings and the sentence rule.
 
-    copy_alignment, then the sentence rule's copy share (``ingest.dedup.sentences
-    .COPY_SHARE``): each the middle of the range that joins the most text-reusing copies (by
-    label, then by measured shingles; then takes the fewest paraphrases for copies) with no
-    wrong merge (the sentence share without the paraphrase tie-break unless
-    ``paraphrase_tiebreak``). Related (min figures, alignment): the loosest pair with
+    copy_alignment, then the sentence rule's copy share, then its aligned share (module
+    constants of ``ingest.dedup.sentences``): each the middle of the range that joins the most
+    text-reusing copies (by label, then by measured shingles; for copy_alignment then the
+    fewest paraphrases taken for copies) with no wrong merge, the others held at their value
+    so far. The sentence thresholds without the paraphrase tie-break unless
+    ``paraphrase_tiebreak``. Related (min figures, alignment): the loosest pair with
     precision >= 0.95 (most recall), ties to the stricter.
     """
     results = []
@@ -264,20 +276,22 @@ def tune(
         s = score(rows, run(rows, replace(base, copy_alignment=value)))
         results.append((value, _merit(s), len(s["wrong_merges"])))
     tuned = replace(base, copy_alignment=_middle_of_best(results))
-    results = []
-    for value in SENTENCE_GRID:
-        with sentence_copy_share(value):
-            s = score(rows, run(rows, tuned))
-        # Copies joined only, without the paraphrase tie-break: the sentence rule cannot tell
-        # a light paraphrase from a heavy spin (corpus-dev: 0.78 to 0.81 against 0.79), and a
-        # paraphrase joined to its own story is not a wrong merge; with the tie-break the
-        # choice is pushed above the spins (docs/dedup.md reports both).
-        merit = _merit(s)[:2] + ((0,) if not paraphrase_tiebreak else _merit(s)[2:])
-        results.append((value, merit, len(s["wrong_merges"])))
-    share = _middle_of_best(results)
-    with sentence_copy_share(share):
+    rule = SentenceRule()
+    for field, grid in (("copy_share", SENTENCE_GRID), ("aligned_share", ALIGNED_GRID)):
+        results = []
+        for value in grid:
+            with sentence_rule(replace(rule, **{field: value})):
+                s = score(rows, run(rows, tuned))
+            # Without the paraphrase tie-break: the sentence rule cannot tell a light
+            # paraphrase from a heavy spin (corpus-dev: 0.78 to 0.81 of the overlap against
+            # 0.79), and a paraphrase joined to its own story is not a wrong merge; with the
+            # tie-break the choice is pushed above the spins (docs/dedup.md reports both).
+            merit = _merit(s) if paraphrase_tiebreak else _merit(s)[:2]
+            results.append((value, merit, len(s["wrong_merges"])))
+        rule = replace(rule, **{field: _middle_of_best(results)})
+    with sentence_rule(rule):
         tuned = _tune_related(rows, tuned)
-    return tuned, share
+    return tuned, rule
 
 
 def _tune_related(rows: list[dict[str, Any]], tuned: DedupSettings) -> DedupSettings:
@@ -320,7 +334,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--no-split", action="store_true", help="skip the tune/score halves")
     parser.add_argument("--paraphrase-tiebreak", action="store_true",
-                        help="when tuning the sentence copy share on a half, prefer the value "
+                        help="when tuning the sentence rule on a half, prefer the value "
                         "that takes the fewest paraphrases for copies")  # fmt: skip
     args = parser.parse_args()
     path = corpus_path()
@@ -333,13 +347,14 @@ def main() -> int:
     if not args.no_split:
         halves = {h: [r for r in rows if half_of(r["cluster"]) == h] for h in "AB"}
         for tuned_on, scored_on in (("A", "B"), ("B", "A")):
-            tuned, share = tune(halves[tuned_on], base,
-                                paraphrase_tiebreak=args.paraphrase_tiebreak)  # fmt: skip
-            with sentence_copy_share(share):
+            tuned, rule = tune(halves[tuned_on], base,
+                               paraphrase_tiebreak=args.paraphrase_tiebreak)  # fmt: skip
+            with sentence_rule(rule):
                 scored = score(halves[scored_on], run(halves[scored_on], tuned))
             out[f"tuned_on_{tuned_on}"] = {
                 "settings": {"copy_alignment": tuned.copy_alignment,
-                             "sentence_copy_share": share,
+                             "sentence_copy_share": rule.copy_share,
+                             "sentence_aligned_share": rule.aligned_share,
                              "related_min_figures": tuned.related_min_figures,
                              "related_alignment": tuned.related_alignment},
                 "clusters": sorted({r["cluster"] for r in halves[scored_on]}),

@@ -312,9 +312,10 @@ def classify(
     # A rewrite keeps the numbers: when both texts state numbers and share none, they report
     # different facts (another story in the same house template), not one story reworded.
     aligned: list[tuple[Candidate, Overlap, Alignment]] = []
-    # Versions worth the sentence-by-sentence test (rule 6): numbers agree and enough shared
-    # vocabulary (a cost gate, see ingest.dedup.sentences.GATE_SHARE).
-    gated: list[tuple[Candidate, Overlap, str, Prepared]] = []
+    # Versions worth the sentence-by-sentence test (rule 6), a cost gate: numbers agree, a
+    # distinctive figure in common and enough shared vocabulary (ingest.dedup.sentences).
+    gated: list[tuple[Candidate, Overlap, str]] = []
+    my_figures = set(inc.figures)
     for (cand, ov), vs in zip(overlaps, versions, strict=True):
         top = Alignment(0, len(inc.content), len(vs[0].content))
         for text, v in zip((cand.text, *cand.earlier_texts), vs, strict=True):
@@ -324,8 +325,10 @@ def classify(
             al = align(inc.content, v.content, needed=settings.copy_alignment, shared=shared)
             if al.contained > top.contained:
                 top = al
-            if shared >= sentences.GATE_SHARE * min(len(inc.content), len(v.content)):
-                gated.append((cand, ov, text, v))
+            if shared >= sentences.GATE_SHARE * min(
+                len(inc.content), len(v.content)
+            ) and not my_figures.isdisjoint(v.figures):
+                gated.append((cand, ov, text))
         aligned.append((cand, ov, top))
     reworded = [
         (cand, ov, al)
@@ -348,9 +351,9 @@ def classify(
     if gated:
         mine = sentences.sentences_of(incoming.text)
         found: list[tuple[Candidate, Overlap, sentences.Correspondence]] = []
-        for cand, ov, text, v in gated:
+        for cand, ov, text in gated:
             cor = sentences.correspondence(mine, sentences.sentences_of(text))
-            if _sentence_copy(cor, len(inc.content), len(v.content), settings):
+            if _sentence_copy(cor, settings):
                 found.append((cand, ov, cor))
         if found:
             cand, ov, cor = max(found, key=lambda t: (t[2].share, t[2].sentences))
@@ -368,20 +371,16 @@ def classify(
     return _scored(DecisionKind.NEW, None, reason, inc.hash, best[1], best[2])
 
 
-def _sentence_copy(
-    cor: sentences.Correspondence, mine: int, theirs: int, settings: DedupSettings
-) -> bool:
+def _sentence_copy(cor: sentences.Correspondence, settings: DedupSettings) -> bool:
     """The chain has a copy's shape, holds most of the overlap, its sentences follow each
     other closely, it is long enough to be evidence and covers the larger text as much as any
     copy must (``duplicate_min_overlap``)."""
-    matched_mine, matched_theirs = cor.matched
-    larger = matched_mine / mine if mine >= theirs else matched_theirs / theirs
     return (
         cor.is_copy_shape
         and cor.share >= sentences.COPY_SHARE
         and cor.aligned >= sentences.ALIGNED_SHARE
         and min(cor.matched) >= MIN_ALIGNED_WORDS
-        and larger >= settings.duplicate_min_overlap
+        and cor.covered >= settings.duplicate_min_overlap
     )
 
 

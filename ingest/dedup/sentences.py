@@ -32,14 +32,14 @@ bullet fragments) are not sentences here: they neither count nor break a chain.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from ingest.dedup.align import content_words, lcs_length, numbers_in
-from ingest.dedup.normalise import tokens
+from ingest.dedup.normalise import line_tokens
 
 # Share of the shorter sentence's content words that must align in order with the other. A
 # spun or round-tripped sentence keeps 0.4 to 0.9 of them; two sentences written separately on
@@ -64,15 +64,21 @@ COPY_SHARE = 0.67
 # measured 0.44 to 1.00, separate write-ups of one report 0.31 (and 0.25 for the written
 # fixture); a blend of two wire stories reached 0.39 but holds less of the overlap (0.44).
 ALIGNED_SHARE = 0.38
-# A cost gate, not a decision: the correspondence is only looked for when at least this share
-# of the shorter text's content words also occur in the other (in any order). Copies measured
-# 0.40 to 1.00 (0.40: only three sentences of the copy are in the stored original); texts on
-# different events have a median of 0.16.
+# A cost gate, not a decision: the correspondence is only looked for when the two texts have
+# a distinctive figure in common (every copy of corpus-dev that keeps figures does; a rewrite
+# keeps the figures) and at least this share of the shorter text's content words also occur
+# in the other (in any order). Copies measured 0.40 to 1.00 (0.40: only three sentences of
+# the copy are in the stored original); texts on different events have a median of 0.16.
 GATE_SHARE = 0.30
 
-# A sentence ends at a line break, or at . ! ? (and a closing quote or bracket) before a space
-# and a capital, a digit or an opening quote; CJK full stops end one without a space.
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]?\s+(?=[\"“‘(\[]?[A-Z0-9])|(?<=[。！？])|\n+")
+# Only the start of a long text is compared, as if it were cut there (stored pages often are):
+# a copy shows in its first thousand words, and the cost stays bounded whatever the page.
+TEXT_LIMIT = 6000  # characters
+
+# A sentence ends at . ! ? (and a closing quote or bracket) before a space and a capital, a
+# digit or an opening quote; CJK full stops end one without a space; a line break ends one.
+_BOUNDARY = re.compile(r"([.!?][\"'”’)\]]?)\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_CJK_STOP = re.compile(r"([。！？])")
 _ENDS = re.compile(r"[.!?。！？][\"'”’)\]]?\s*$")
 
 
@@ -88,18 +94,34 @@ class Sentence:
     length: int
     numbers: frozenset[str]
     cut: bool = False
+    # Derived: the distinct content words, and how many occurrences repeat one of them (so
+    # that ``len(words & other.words) + min(repeats, other.repeats)`` bounds the alignment).
+    words: frozenset[str] = field(init=False)
+    repeats: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        words = frozenset(self.content)
+        object.__setattr__(self, "words", words)
+        object.__setattr__(self, "repeats", len(self.content) - len(words))
 
 
 def split_sentences(text: str) -> tuple[Sentence, ...]:
     """The sentences of ``text`` with at least :data:`MIN_SENTENCE_WORDS` content words."""
-    pieces = [p for p in _BOUNDARY.split(text) if p and p.strip()]
+    if len(text) > TEXT_LIMIT:
+        text = text[:TEXT_LIMIT]
+        ends_cut = True
+    else:
+        ends_cut = not _ENDS.search(text)
+    text = _BOUNDARY.sub("\\1\n", text)
+    if "。" in text or "！" in text or "？" in text:
+        text = _CJK_STOP.sub("\\1\n", text)
+    lines = [words for words in line_tokens(text) if words]
     out: list[Sentence] = []
-    for k, piece in enumerate(pieces):
-        words = tokens(piece)
+    for k, words in enumerate(lines):
         content = content_words(words)
         if len(content) < MIN_SENTENCE_WORDS:
             continue
-        cut = k == len(pieces) - 1 and not _ENDS.search(piece)
+        cut = ends_cut and k == len(lines) - 1
         out.append(Sentence(tuple(content), len(words), numbers_in(words), cut))
     return tuple(out)
 
@@ -135,6 +157,7 @@ class Correspondence:
     ``at_edges``: the chain starts and ends within :data:`EDGE_SLACK` sentences of an edge.
     ``aligned``: content words aligned in order inside the chain's sentence pairs, as a share
     of the larger text's overlap: how closely the corresponding sentences follow each other.
+    ``totals``: content words of all the sentences compared in each text.
     """
 
     sentences: int
@@ -142,6 +165,16 @@ class Correspondence:
     matched: tuple[int, int]
     at_edges: bool
     aligned: float = 0.0
+    totals: tuple[int, int] = (0, 0)
+
+    @property
+    def covered(self) -> float:
+        """Share of the larger text's content words (in the sentences compared) that lie in
+        the chain: what the copy covers of it."""
+        (matched_a, matched_b), (total_a, total_b) = self.matched, self.totals
+        if max(total_a, total_b) == 0:
+            return 0.0
+        return matched_a / total_a if total_a >= total_b else matched_b / total_b
 
     @property
     def is_copy_shape(self) -> bool:
@@ -155,26 +188,29 @@ NO_CORRESPONDENCE = Correspondence(0, 0.0, (0, 0), False)
 def correspondence(a: Sequence[Sentence], b: Sequence[Sentence]) -> Correspondence:
     """The chain of corresponding sentences of ``a`` and ``b`` and how much of them it holds.
 
-    Only sentence pairs sharing a content word are looked at (through an index of ``b``'s
-    words), so the cost follows the shared vocabulary, not ``len(a) * len(b)``.
+    Only sentence pairs of compatible lengths are looked at (a window of ``b``'s sentences
+    sorted by length), and the alignment is computed only when the words the two have in
+    common (in any order) could reach :data:`SENTENCE_SHARE`.
     """
-    where: dict[str, list[tuple[int, int]]] = defaultdict(list)  # word -> (sentence, count)
-    for j, sent in enumerate(b):
-        for word, count in Counter(sent.content).items():
-            where[word].append((j, count))
+    by_length = sorted(range(len(b)), key=lambda j: b[j].length)
+    lengths = [b[j].length for j in by_length]
+    cut_b = [j for j, sent in enumerate(b) if sent.cut]
     pairs: list[tuple[int, int, int, int]] = []  # (i, j, weight, aligned words), by i then j
     for i, sent in enumerate(a):
-        shared: dict[int, int] = defaultdict(int)  # words in common, in any order
-        for word, count in Counter(sent.content).items():
-            for j, theirs in where.get(word, ()):
-                shared[j] += min(count, theirs)
-        for j in sorted(shared):
-            # The shared vocabulary bounds the aligned words: skip the LCS when it falls short.
-            if shared[j] < SENTENCE_SHARE * min(len(sent.content), len(b[j].content)):
-                continue
-            common = _corresponding(sent, b[j])
+        if sent.cut:
+            window: Iterable[int] = range(len(b))
+        else:
+            lo = bisect.bisect_left(lengths, LENGTH_RATIO * sent.length)
+            hi = bisect.bisect_right(lengths, sent.length / LENGTH_RATIO)
+            window = sorted({*by_length[lo:hi], *cut_b})
+        for j in window:
+            other = b[j]
+            need = SENTENCE_SHARE * min(len(sent.content), len(other.content))
+            if len(sent.words & other.words) + min(sent.repeats, other.repeats) < need:
+                continue  # even in any order they share too few words
+            common = _corresponding(sent, other)
             if common:
-                pairs.append((i, j, len(sent.content) + len(b[j].content), common))
+                pairs.append((i, j, len(sent.content) + len(other.content), common))
     if not pairs:
         return NO_CORRESPONDENCE
     chain = _heaviest_chain(pairs)
@@ -191,6 +227,7 @@ def correspondence(a: Sequence[Sentence], b: Sequence[Sentence]) -> Corresponden
         (matched_a, matched_b),
         at_edges,
         common / max(span_a, span_b),
+        (sum(len(s.content) for s in a), sum(len(s.content) for s in b)),
     )
 
 
