@@ -18,6 +18,9 @@ texts, and calls :func:`classify`. Order of the layers, cheapest and surest firs
    (:mod:`ingest.dedup.align`), and when both state numbers they share one: ``duplicate``.
    Checked against the candidate's earlier revisions too, so a copy made before a correction
    still joins its story.
+6. Reworded sentence by sentence (a thorough spin, a round trip of a body behind a preamble):
+   most of the overlap lies in sentences that correspond in order, closely
+   (:mod:`ingest.dedup.sentences`): ``duplicate``. Only for candidates past a cheap gate.
 """
 
 from __future__ import annotations

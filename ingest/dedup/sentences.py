@@ -23,8 +23,9 @@ The test, on two texts cut into sentences (:func:`sentences_of`):
   within :data:`EDGE_SLACK` sentences of the start of one text and end within as many of the
   end of one text (a headline, dateline or byline line is the slack);
 - :func:`correspondence` reports the share of the overlap's content words that lie in
-  corresponding sentences (the lower of the two texts) and how many sentences correspond; the
-  decision asks for most of the overlap and at least :data:`MIN_SENTENCES`.
+  corresponding sentences (the lower of the two texts), the share aligned in order inside
+  them, and how many sentences correspond; the decision asks for at least
+  :data:`MIN_SENTENCES`, :data:`COPY_SHARE` of the overlap and :data:`ALIGNED_SHARE` aligned.
 
 Lines with fewer than :data:`MIN_SENTENCE_WORDS` content words (headings, bylines, captions,
 bullet fragments) are not sentences here: they neither count nor break a chain.
