@@ -96,3 +96,11 @@ def test_case_never_matters(parts: list[str]) -> None:
     """Upper- and lower-case versions of a text share one hash."""
     text = " ".join(parts)
     assert text_hash(text.upper()) == text_hash(text)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab1.,-'$% \n\u2028\u00adÉß(")), max_size=60))
+def test_line_tokens_concatenated_are_the_tokens(text: str) -> None:
+    """Tokenising line by line (one normalisation pass) gives the text's tokens, in order."""
+    from ingest.dedup.normalise import line_tokens
+
+    assert [t for line in line_tokens(text) for t in line] == tokens(text)

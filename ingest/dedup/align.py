@@ -126,26 +126,37 @@ class Alignment:
         return self.common / longer if longer else 0.0
 
 
-def align(a: Sequence[str], b: Sequence[str], *, needed: float = 0.0) -> Alignment:
+def align(
+    a: Sequence[str], b: Sequence[str], *, needed: float = 0.0, shared: int | None = None
+) -> Alignment:
     """Alignment of two content-word sequences (as :func:`content_words` returns).
 
     ``needed``: the share of the shorter text that matters to the caller. When even the words
     the two texts have in common (in any order, an upper bound of the LCS) fall short of it,
-    the LCS is not computed and no alignment is reported.
+    the LCS is not computed and no alignment is reported. ``shared``: that count, when the
+    caller already has it (:func:`shared_words`).
     """
     if not a or not b:
         return Alignment(0, len(a), len(b))
     if needed > 0:
-        small, big = (a, b) if len(a) <= len(b) else (b, a)
-        counts = Counter(big)
-        common = 0
-        for word in small:
-            if counts[word] > 0:
-                counts[word] -= 1
-                common += 1
-        if common < needed * len(small):
+        if shared is None:
+            shared = shared_words(a, b)
+        if shared < needed * min(len(a), len(b)):
             return Alignment(0, len(a), len(b))
     return Alignment(lcs_length(a, b), len(a), len(b))
+
+
+def shared_words(a: Sequence[str], b: Sequence[str]) -> int:
+    """Words the two sequences have in common, in any order (each occurrence used once): an
+    upper bound of their longest common subsequence, far cheaper to compute."""
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    counts = Counter(big)
+    common = 0
+    for word in small:
+        if counts[word] > 0:
+            counts[word] -= 1
+            common += 1
+    return common
 
 
 def _is_year_or_small(word: str, value: float) -> bool:

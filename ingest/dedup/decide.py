@@ -18,6 +18,9 @@ texts, and calls :func:`classify`. Order of the layers, cheapest and surest firs
    (:mod:`ingest.dedup.align`), and when both state numbers they share one: ``duplicate``.
    Checked against the candidate's earlier revisions too, so a copy made before a correction
    still joins its story.
+6. Reworded sentence by sentence (a thorough spin, a round trip of a body behind a preamble):
+   most of the overlap lies in sentences that correspond in order, closely
+   (:mod:`ingest.dedup.sentences`): ``duplicate``. Only for candidates past a cheap gate.
 """
 
 from __future__ import annotations
@@ -30,7 +33,15 @@ from enum import StrEnum
 from typing import TypeAlias
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ingest.dedup.align import Alignment, align, content_words, figures_in, numbers_in
+from ingest.dedup import sentences
+from ingest.dedup.align import (
+    Alignment,
+    align,
+    content_words,
+    figures_in,
+    numbers_in,
+    shared_words,
+)
 from ingest.dedup.normalise import tokens
 from ingest.dedup.settings import DedupSettings
 from ingest.dedup.sketch import U64, shingles_of_tokens
@@ -304,17 +315,24 @@ def classify(
     # A rewrite keeps the numbers: when both texts state numbers and share none, they report
     # different facts (another story in the same house template), not one story reworded.
     aligned: list[tuple[Candidate, Overlap, Alignment]] = []
+    # Versions worth the sentence-by-sentence test (rule 6), a cost gate: numbers agree, a
+    # distinctive figure in common and enough shared vocabulary (ingest.dedup.sentences).
+    gated: list[tuple[Candidate, Overlap, str]] = []
+    my_figures = set(inc.figures)
     for (cand, ov), vs in zip(overlaps, versions, strict=True):
-        al = max(
-            (
-                align(inc.content, v.content, needed=settings.copy_alignment)
-                for v in vs
-                if _numbers_agree(inc.numbers, v.numbers)
-            ),
-            key=lambda a: a.contained,
-            default=Alignment(0, len(inc.content), len(vs[0].content)),
-        )
-        aligned.append((cand, ov, al))
+        top = Alignment(0, len(inc.content), len(vs[0].content))
+        for text, v in zip((cand.text, *cand.earlier_texts), vs, strict=True):
+            if not _numbers_agree(inc.numbers, v.numbers):
+                continue
+            shared = shared_words(inc.content, v.content)
+            al = align(inc.content, v.content, needed=settings.copy_alignment, shared=shared)
+            if al.contained > top.contained:
+                top = al
+            if shared >= sentences.GATE_SHARE * min(
+                len(inc.content), len(v.content)
+            ) and not my_figures.isdisjoint(v.figures):
+                gated.append((cand, ov, text))
+        aligned.append((cand, ov, top))
     reworded = [
         (cand, ov, al)
         for cand, ov, al in aligned
@@ -330,11 +348,43 @@ def classify(
         )
         return _scored(DecisionKind.DUPLICATE, cand.story_id or cand.id, reason, inc.hash, ov, al)
 
+    # Reworded sentence by sentence (heavy spin, translation round trip): most of the overlap
+    # lies in sentences that correspond in order (ingest.dedup.sentences), covering the larger
+    # text as for the other copy rules.
+    if gated:
+        mine = sentences.sentences_of(incoming.text)
+        found: list[tuple[Candidate, Overlap, sentences.Correspondence]] = []
+        for cand, ov, text in gated:
+            cor = sentences.correspondence(mine, sentences.sentences_of(text))
+            if _sentence_copy(cor, settings):
+                found.append((cand, ov, cor))
+        if found:
+            cand, ov, cor = max(found, key=lambda t: (t[2].share, t[2].sentences))
+            reason = (
+                f"reworded copy, sentence by sentence: {cor.sentences} sentences correspond in "
+                f"order, holding {cor.share:.0%} of the overlapping text"
+            )
+            story = cand.story_id or cand.id
+            return _scored(DecisionKind.DUPLICATE, story, reason, inc.hash, ov)
+
     best = max(aligned, key=lambda t: (t[2].contained, t[1].containment), default=None)
     reason = "no candidate" if best is None else "no candidate passed verification"
     if best is None:
         return _scored(DecisionKind.NEW, None, reason, inc.hash, None)
     return _scored(DecisionKind.NEW, None, reason, inc.hash, best[1], best[2])
+
+
+def _sentence_copy(cor: sentences.Correspondence, settings: DedupSettings) -> bool:
+    """The chain has a copy's shape, holds most of the overlap, its sentences follow each
+    other closely, it is long enough to be evidence and covers the larger text as much as any
+    copy must (``duplicate_min_overlap``)."""
+    return (
+        cor.is_copy_shape
+        and cor.share >= sentences.COPY_SHARE
+        and cor.aligned >= sentences.ALIGNED_SHARE
+        and min(cor.matched) >= MIN_ALIGNED_WORDS
+        and cor.covered >= settings.duplicate_min_overlap
+    )
 
 
 def _numbers_agree(mine: frozenset[str], theirs: frozenset[str]) -> bool:

@@ -76,13 +76,27 @@ _VOLATILE_LINE = re.compile(
 )
 
 
-def tokens(text: str) -> list[str]:
-    """The normalised word tokens of ``text``, the unit every other dedup function works on."""
+def _kept_text(text: str) -> str:
+    """``text`` folded, casefolded and normalised, volatile lines dropped, lines joined by \\n."""
     text = _fold_variants(unicodedata.normalize("NFKC", text))
     kept = [line for line in text.splitlines() if not _VOLATILE_LINE.match(line.strip())]
     # NFKC again after casefold: casefolding can yield sequences NFKC would rewrite, and the
     # result must be a fixed point (normalising normalised text changes nothing).
-    return _TOKEN.findall(unicodedata.normalize("NFKC", "\n".join(kept).casefold()))
+    return unicodedata.normalize("NFKC", "\n".join(kept).casefold())
+
+
+def tokens(text: str) -> list[str]:
+    """The normalised word tokens of ``text``, the unit every other dedup function works on."""
+    return _TOKEN.findall(_kept_text(text))
+
+
+def line_tokens(text: str) -> list[list[str]]:
+    """The tokens of each line of ``text`` that :func:`tokens` keeps (volatile lines dropped).
+
+    Normalised once for the whole text; no token spans a line break, so the lines' tokens
+    concatenated are ``tokens(text)``.
+    """
+    return [_TOKEN.findall(line) for line in _kept_text(text).split("\n")]
 
 
 def normalise_text(text: str) -> str:
