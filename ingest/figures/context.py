@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -59,6 +60,36 @@ _COUNT_STOP: Final[frozenset[str]] = frozenset(
 _WORD: Final = re.compile(r"[A-Za-z][A-Za-z-]*")
 
 
+EntitySpans = tuple[tuple[int, int, str], ...]
+
+# The last few texts' entity mentions: the figure extractor and the findings stage both ask for
+# those of the article being saved (the findings stage reads its text back from the store, an
+# equal string). Keyed by the settings object and the text; a lock, as extraction may run in a
+# worker thread.
+_ENTITY_CACHE_SIZE: Final = 4
+_entity_cache: dict[tuple[int, str], tuple[FigureSettings, EntitySpans]] = {}
+_entity_lock: Final = threading.Lock()
+
+
+def entity_spans(text: str, settings: FigureSettings) -> EntitySpans:
+    """(start, end, entity name) of every catalogue entity named in ``text``, in text order."""
+    key = (id(settings), text)
+    with _entity_lock:
+        hit = _entity_cache.get(key)
+    if hit is not None and hit[0] is settings:
+        return hit[1]
+    spans = tuple(
+        (m.start(), m.end(), name)
+        for m in settings.entity_re.finditer(text)
+        if (name := settings.alias_to_entity.get(m.group().lower())) is not None
+    )
+    with _entity_lock:
+        _entity_cache[key] = (settings, spans)
+        while len(_entity_cache) > _ENTITY_CACHE_SIZE:
+            del _entity_cache[next(iter(_entity_cache))]
+    return spans
+
+
 @dataclass(slots=True)
 class TextContext:
     """Per-text indexes built once: sentence spans and entity mentions."""
@@ -96,12 +127,10 @@ class TextContext:
         if pos < len(text):
             ctx.sentence_starts.append(pos)
             ctx.sentence_ends.append(len(text))
-        for m in settings.entity_re.finditer(text):
-            name = settings.alias_to_entity.get(m.group().lower())
-            if name is not None:
-                ctx.entity_starts.append(m.start())
-                ctx.entity_ends.append(m.end())
-                ctx.entity_names.append(name)
+        for start, end, name in entity_spans(text, settings):
+            ctx.entity_starts.append(start)
+            ctx.entity_ends.append(end)
+            ctx.entity_names.append(name)
         return ctx
 
     def sentence_span(self, pos: int) -> tuple[int, int]:

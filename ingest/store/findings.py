@@ -246,6 +246,17 @@ class FindingQueries(StoreBase):
             (claim_id, confidence, json.dumps(list(cues)), figure_id),
         )
 
+    def set_figure_claims(
+        self, links: Sequence[tuple[int, int | None, float, Sequence[str]]]
+    ) -> None:
+        """:meth:`set_figure_claim` for many figures at once: (figure id, claim id, confidence,
+        cues) each, in one statement (an article's figures are linked together)."""
+        self._executemany(
+            "UPDATE figures SET claim_id = ?, claim_confidence = ?, claim_cues = ? WHERE id = ?",
+            [(claim_id, confidence, json.dumps(list(cues)), figure_id)
+             for figure_id, claim_id, confidence, cues in links],
+        )  # fmt: skip
+
     def series_claims(self, subject: str, metric: str, *, limit: int = 12) -> list[KnownClaim]:
         """The claims of a subject and metric that have a period, most recently seen first
         among :meth:`claims_for`'s (the other periods of a series)."""
