@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ingest.figures import load_figure_settings
-from ingest.figures.context import TextContext, counted_noun, dominant_prefixes
+from ingest.figures.context import TextContext, counted_noun, dominant_prefixes, entity_spans
 
 SETTINGS = load_figure_settings()
 
@@ -110,3 +112,21 @@ def test_dominant_entity_on_a_long_text_is_the_most_mentioned_before_the_figure(
     assert ctx.subject(pos, pos + 2) == "Tencent"
     early = text.index("Tencent") + len("Tencent grew. ") * 5
     assert ctx._dominant(early) == "Alibaba"
+
+
+def test_entity_spans_are_the_catalogue_mentions_and_the_cache_keeps_settings_apart() -> None:
+    """Every alias the catalogue knows, with its entity, in text order; a second call for an
+    equal text gives the same answer, and other settings are not served another's answer."""
+    text = "Alibaba Cloud beat Tencent; alibaba then rose. Nvidia did not."
+    spans = entity_spans(text, SETTINGS)
+    direct = tuple(
+        (m.start(), m.end(), SETTINGS.alias_to_entity[m.group().lower()])
+        for m in SETTINGS.entity_re.finditer(text)
+        if m.group().lower() in SETTINGS.alias_to_entity
+    )
+    assert spans == direct and len(spans) >= 3
+    assert entity_spans("".join(list(text)), SETTINGS) == spans
+    only_nvidia = tuple(e for e in SETTINGS.entities if e.name == "Nvidia")
+    other = replace(SETTINGS, entities=only_nvidia)
+    assert [name for _s, _e, name in entity_spans(text, other)] == ["Nvidia"]
+    assert entity_spans(text, SETTINGS) == spans
