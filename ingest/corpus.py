@@ -21,11 +21,11 @@ from ingest.dedup import (
     Prepared,
     band_keys,
     classify,
-    prepare,
     signature_of_shingles,
     word_diff,
 )
 from ingest.dedup.align import figure_keys
+from ingest.dedup.decide import prepared_candidate
 from ingest.dedup.related import relate
 from ingest.extraction.dates import date_from_text
 from ingest.figures import Figure, FigureSettings, extract_figures
@@ -144,7 +144,9 @@ def prepare_article(
         published=article.published,
     )
     # Tokenised once for both the signature and the decision: tokenising is the dearest part.
-    prepared = prepare(article.text, settings)
+    # Through the candidates' cache (the same pure ``prepare``): a story stored now is proposed
+    # as a candidate to the articles that follow it, and its text need not be prepared again.
+    prepared = prepared_candidate(article.text, settings)
     sig = signature_of_shingles(prepared.shingles, settings)
     # Stubs (too few shingles) stay out of the index: they would match everything short.
     keys = band_keys(sig) if sig.indexable else []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ingest.figures import load_figure_settings
-from ingest.figures.context import TextContext, counted_noun
+from ingest.figures.context import TextContext, counted_noun, dominant_prefixes, entity_spans
 
 SETTINGS = load_figure_settings()
 
@@ -78,3 +80,53 @@ def test_figure_straddling_a_clause_break_reads_its_whole_sentence() -> None:
         "Cloud grew 7%, revenue rose 15 — 20% year-on-year.", load_figure_settings()
     )
     assert [(f.text, f.period) for f in found][-1] == ("15 — 20%", "year-on-year")
+
+
+def _dominant_by_recount(names: list[str]) -> str | None:
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return max(counts.items(), key=lambda kv: kv[1])[0] if counts else None
+
+
+@given(st.lists(st.sampled_from(["Alibaba", "Tencent", "Baidu", "Nvidia"]), max_size=40))
+def test_dominant_prefixes_match_a_recount_of_every_prefix(names: list[str]) -> None:
+    """The running leader is the most mentioned name so far, ties to the first mentioned,
+    exactly what counting each prefix again gives."""
+    assert dominant_prefixes(names) == [
+        _dominant_by_recount(names[:k]) for k in range(len(names) + 1)
+    ]
+
+
+def test_dominant_prefixes_tie_goes_to_first_mentioned() -> None:
+    assert dominant_prefixes(["Tencent", "Alibaba", "Alibaba", "Tencent"]) == [
+        None, "Tencent", "Tencent", "Alibaba", "Tencent",
+    ]  # fmt: skip
+
+
+def test_dominant_entity_on_a_long_text_is_the_most_mentioned_before_the_figure() -> None:
+    """A figure far into a long text takes the entity named most often before it."""
+    text = "Alibaba grew. " * 30 + "Tencent grew. " * 40 + "The firm gained 5%."
+    ctx = TextContext.build(text, SETTINGS)
+    pos = text.index("5%")
+    assert ctx.subject(pos, pos + 2) == "Tencent"
+    early = text.index("Tencent") + len("Tencent grew. ") * 5
+    assert ctx._dominant(early) == "Alibaba"
+
+
+def test_entity_spans_are_the_catalogue_mentions_and_the_cache_keeps_settings_apart() -> None:
+    """Every alias the catalogue knows, with its entity, in text order; a second call for an
+    equal text gives the same answer, and other settings are not served another's answer."""
+    text = "Alibaba Cloud beat Tencent; alibaba then rose. Nvidia did not."
+    spans = entity_spans(text, SETTINGS)
+    direct = tuple(
+        (m.start(), m.end(), SETTINGS.alias_to_entity[m.group().lower()])
+        for m in SETTINGS.entity_re.finditer(text)
+        if m.group().lower() in SETTINGS.alias_to_entity
+    )
+    assert spans == direct and len(spans) >= 3
+    assert entity_spans("".join(list(text)), SETTINGS) == spans
+    only_nvidia = tuple(e for e in SETTINGS.entities if e.name == "Nvidia")
+    other = replace(SETTINGS, entities=only_nvidia)
+    assert [name for _s, _e, name in entity_spans(text, other)] == ["Nvidia"]
+    assert entity_spans(text, SETTINGS) == spans

@@ -428,6 +428,17 @@ def test_claims_values_and_corroboration(store: StoreBackend) -> None:
     assert store.claims_for("Alibaba", "cloud_revenue") == []
 
 
+def test_figures_are_linked_to_claims(store: StoreBackend) -> None:
+    """Each figure records the claim it was judged under, how sure, and why."""
+    obs = _observation(store, 480e9, "a.example", 0)
+    claim_id = store.create_claim(obs.key, now=T0)
+    assert obs.ref.figure_id is not None
+    store.set_figure_claims([(obs.ref.figure_id, claim_id, 0.9, ("subject named",))])
+    (stored,) = store.list_figures(article_id=obs.ref.article_id)
+    assert (stored.claim_id, stored.claim_confidence) == (claim_id, 0.9)
+    assert tuple(stored.claim_cues) == ("subject named",)
+
+
 def test_findings_are_listed_newest_first_with_filters(store: StoreBackend) -> None:
     obs = _observation(store, 480e9, "a.example", 0)
     for kind in (FindingKind.NEW, FindingKind.CHANGED):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -58,6 +60,36 @@ _COUNT_STOP: Final[frozenset[str]] = frozenset(
 _WORD: Final = re.compile(r"[A-Za-z][A-Za-z-]*")
 
 
+EntitySpans = tuple[tuple[int, int, str], ...]
+
+# The last few texts' entity mentions: the figure extractor and the findings stage both ask for
+# those of the article being saved (the findings stage reads its text back from the store, an
+# equal string). Keyed by the settings object and the text; a lock, as extraction may run in a
+# worker thread.
+_ENTITY_CACHE_SIZE: Final = 4
+_entity_cache: dict[tuple[int, str], tuple[FigureSettings, EntitySpans]] = {}
+_entity_lock: Final = threading.Lock()
+
+
+def entity_spans(text: str, settings: FigureSettings) -> EntitySpans:
+    """(start, end, entity name) of every catalogue entity named in ``text``, in text order."""
+    key = (id(settings), text)
+    with _entity_lock:
+        hit = _entity_cache.get(key)
+    if hit is not None and hit[0] is settings:
+        return hit[1]
+    spans = tuple(
+        (m.start(), m.end(), name)
+        for m in settings.entity_re.finditer(text)
+        if (name := settings.alias_to_entity.get(m.group().lower())) is not None
+    )
+    with _entity_lock:
+        _entity_cache[key] = (settings, spans)
+        while len(_entity_cache) > _ENTITY_CACHE_SIZE:
+            del _entity_cache[next(iter(_entity_cache))]
+    return spans
+
+
 @dataclass(slots=True)
 class TextContext:
     """Per-text indexes built once: sentence spans and entity mentions."""
@@ -72,7 +104,8 @@ class TextContext:
     _clause_cache: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     # clause_span by (start, end): period and metric ask it for the same figure in turn.
     _span_cache: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
-    _dominant_cache: dict[int, str | None] = field(default_factory=dict)
+    # The dominant entity after each number of mentions (index 0: none yet), built on first use.
+    _dominant_by_seen: list[str | None] = field(default_factory=list)
     # Keyed by the span's (start, end): a figure straddling a clause break reads the whole
     # sentence, which starts where its first clause does.
     _anchor_cache: dict[tuple[int, int], list[tuple[int, Metric]]] = field(default_factory=dict)
@@ -94,12 +127,10 @@ class TextContext:
         if pos < len(text):
             ctx.sentence_starts.append(pos)
             ctx.sentence_ends.append(len(text))
-        for m in settings.entity_re.finditer(text):
-            name = settings.alias_to_entity.get(m.group().lower())
-            if name is not None:
-                ctx.entity_starts.append(m.start())
-                ctx.entity_ends.append(m.end())
-                ctx.entity_names.append(name)
+        for start, end, name in entity_spans(text, settings):
+            ctx.entity_starts.append(start)
+            ctx.entity_ends.append(end)
+            ctx.entity_names.append(name)
         return ctx
 
     def sentence_span(self, pos: int) -> tuple[int, int]:
@@ -151,16 +182,11 @@ class TextContext:
     def _dominant(self, pos: int) -> str | None:
         # The entity named most often so far is the article's subject: "the company" in a later
         # sentence almost always means it, not the peer mentioned in passing just before.
-        # The answer depends only on how many mentions come before pos: cached by that count.
-        seen = bisect.bisect_left(self.entity_starts, pos)
-        if seen in self._dominant_cache:
-            return self._dominant_cache[seen]
-        counts: dict[str, int] = {}
-        for name in self.entity_names[:seen]:
-            counts[name] = counts.get(name, 0) + 1
-        found = max(counts.items(), key=lambda kv: kv[1])[0] if counts else None
-        self._dominant_cache[seen] = found
-        return found
+        # The answer depends only on how many mentions come before pos: one running count over
+        # the mentions gives it for every count at once (a recount per figure was quadratic).
+        if not self._dominant_by_seen:
+            self._dominant_by_seen = dominant_prefixes(self.entity_names)
+        return self._dominant_by_seen[bisect.bisect_left(self.entity_starts, pos)]
 
     def period(self, start: int, end: int) -> str | None:
         """The time expression nearest the figure in its clause, as written (lower case)."""
@@ -294,6 +320,29 @@ class TextContext:
                 ):
                     best = dist
         return best
+
+
+def dominant_prefixes(names: Sequence[str]) -> list[str | None]:
+    """The most frequent name among ``names[:k]`` for every k from 0 to ``len(names)``.
+
+    Ties go to the name mentioned first (what ``max`` over the counts in first-mention order
+    gives). One pass: only the name just counted can overtake the leader.
+    """
+    out: list[str | None] = [None]
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    leader: str | None = None
+    for i, name in enumerate(names):
+        counts[name] = counts.get(name, 0) + 1
+        first.setdefault(name, i)
+        if (
+            leader is None
+            or counts[name] > counts[leader]
+            or (counts[name] == counts[leader] and first[name] < first[leader])
+        ):
+            leader = name
+        out.append(leader)
+    return out
 
 
 _MAX_METRIC_DISTANCE: Final = 160

@@ -28,6 +28,7 @@ from datetime import date
 from typing import Final, Literal
 
 from ingest.figures import Figure, FigureSettings
+from ingest.figures.context import entity_spans
 from ingest.figures.model import unit_kind
 from ingest.findings.claims import ClaimKey, is_prior_mention
 from ingest.findings.periods import NO_PERIOD, ResolvedPeriod, resolve_period
@@ -281,13 +282,9 @@ def is_garbled(text: str) -> bool:
 
 
 def entity_mentions(text: str, settings: FigureSettings) -> tuple[tuple[int, str], ...]:
-    """Where each catalogue entity is named in ``text``."""
-    out = []
-    for m in settings.entity_re.finditer(text):
-        name = settings.alias_to_entity.get(m.group().lower())
-        if name is not None:
-            out.append((m.start(), name))
-    return tuple(out)
+    """Where each catalogue entity is named in ``text`` (the figure extractor's scan of the
+    same text, :func:`ingest.figures.context.entity_spans`, is reused when it was just made)."""
+    return tuple((start, name) for start, _end, name in entity_spans(text, settings))
 
 
 def main_subject(

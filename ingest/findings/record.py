@@ -313,8 +313,10 @@ class _Recorder:
             )  # fmt: skip
 
     def store_links(self) -> None:
-        for figure_id, (claim_id, obs) in self.linked.items():
-            self.store.set_figure_claim(figure_id, claim_id, obs.confidence, obs.cues)
+        self.store.set_figure_claims(
+            [(figure_id, claim_id, obs.confidence, obs.cues)
+             for figure_id, (claim_id, obs) in self.linked.items()]
+        )  # fmt: skip
 
     def revise(self, old: Sequence[Observation], new: Sequence[Observation]) -> list[Observation]:
         """``revised`` findings for changed/removed figures; returns the added ones."""

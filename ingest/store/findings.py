@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS claim_values (
     as_of TEXT NOT NULL,                        -- publication time of the newest statement
     last_seen TEXT NOT NULL                     -- when we last saw it stated
 );
-CREATE INDEX IF NOT EXISTS claim_values_claim ON claim_values (claim_id, status);
+CREATE INDEX IF NOT EXISTS claim_values_newest ON claim_values (claim_id, status, as_of);
 CREATE TABLE IF NOT EXISTS findings (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -132,6 +132,33 @@ def _value(row: Row) -> KnownValue:
         confidence=float(data.get("claim_confidence", 1.0)),
         cues=tuple(data.get("claim_cues", ())),
     )  # fmt: skip
+
+
+def _values_query(ids: Sequence[int], previous_limit: int) -> tuple[str, tuple[object, ...]]:
+    """SQL and parameters for the values :meth:`FindingQueries.claims_for` carries: every
+    current value and contender of the claims ``ids``, and each claim's newest
+    ``previous_limit`` previous values (newest by ``as_of``, then id), in id order.
+
+    Previous values are history that only grows (an import of 10,000 articles restating one
+    claim leaves thousands): each claim's newest few are read from the index
+    ``claim_values_newest`` (claim_id, status, as_of), newest first, and the scan stops at the
+    limit, so the cost does not grow with the history. Current values and contenders are few
+    (``trim_contenders``).
+    """
+    marks = ",".join("?" * len(ids))
+    parts = [
+        f"SELECT * FROM claim_values WHERE claim_id IN ({marks})"
+        " AND status IN ('current', 'contender')"
+    ]
+    params: list[object] = list(ids)
+    if previous_limit > 0:
+        for claim_id in ids:
+            parts.append(
+                "SELECT * FROM (SELECT * FROM claim_values WHERE claim_id = ?"
+                " AND status = 'previous' ORDER BY as_of DESC, id DESC LIMIT ?)"
+            )
+            params += [claim_id, previous_limit]
+    return " UNION ALL ".join(parts) + " ORDER BY id", tuple(params)
 
 
 def _source_entry(obs: Observation) -> dict[str, Any]:
@@ -210,19 +237,7 @@ class FindingQueries(StoreBase):
         if not claims:
             return []
         ids = [c["id"] for c in claims]
-        marks = ",".join("?" * len(ids))
-        # One query for all the claims' values. Previous values are history that only grows:
-        # the newest few are all a finding carries, so only those are read.
-        values = self._rows(
-            f"""SELECT * FROM (
-                  SELECT cv.*, ROW_NUMBER() OVER (
-                    PARTITION BY claim_id, status = 'previous' ORDER BY as_of DESC, id DESC
-                  ) AS newest
-                  FROM claim_values cv WHERE claim_id IN ({marks}))
-                WHERE status != 'previous' OR newest <= ?
-                ORDER BY id""",
-            (*ids, previous_limit),
-        )
+        values = self._rows(*_values_query(ids, previous_limit))
         by_claim: dict[int, list[sqlite3.Row]] = {i: [] for i in ids}
         for v in values:
             by_claim[v["claim_id"]].append(v)
@@ -243,6 +258,17 @@ class FindingQueries(StoreBase):
             "UPDATE figures SET claim_id = ?, claim_confidence = ?, claim_cues = ? WHERE id = ?",
             (claim_id, confidence, json.dumps(list(cues)), figure_id),
         )
+
+    def set_figure_claims(
+        self, links: Sequence[tuple[int, int | None, float, Sequence[str]]]
+    ) -> None:
+        """:meth:`set_figure_claim` for many figures at once: (figure id, claim id, confidence,
+        cues) each, in one statement (an article's figures are linked together)."""
+        self._executemany(
+            "UPDATE figures SET claim_id = ?, claim_confidence = ?, claim_cues = ? WHERE id = ?",
+            [(claim_id, confidence, json.dumps(list(cues)), figure_id)
+             for figure_id, claim_id, confidence, cues in links],
+        )  # fmt: skip
 
     def series_claims(self, subject: str, metric: str, *, limit: int = 12) -> list[KnownClaim]:
         """The claims of a subject and metric that have a period, most recently seen first

@@ -414,3 +414,16 @@ def m012_story_links(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS related_story_back ON related_story (related_id);
         """
     )
+
+
+@migrations()
+def m013_claim_values_newest(db: Database) -> None:
+    # A claim's newest previous values by index (claim_id, status, as_of; the rowid breaks
+    # ties), so reading a claim stops after the few a finding carries instead of sorting its
+    # whole history. It covers (claim_id, status), which the old index was: that one goes.
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS claim_values_newest ON claim_values (claim_id, status, as_of);
+        DROP INDEX IF EXISTS claim_values_claim;
+        """
+    )

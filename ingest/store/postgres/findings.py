@@ -107,6 +107,17 @@ class PgFindingQueries(PostgresBase):
             (claim_id, confidence, json.dumps(list(cues)), figure_id),
         )
 
+    def set_figure_claims(
+        self, links: Sequence[tuple[int, int | None, float, Sequence[str]]]
+    ) -> None:
+        """:meth:`set_figure_claim` for many figures at once."""
+        self._executemany(
+            "UPDATE figures SET claim_id = %s, claim_confidence = %s, claim_cues = %s"
+            " WHERE id = %s",
+            [(claim_id, confidence, json.dumps(list(cues)), figure_id)
+             for figure_id, claim_id, confidence, cues in links],
+        )  # fmt: skip
+
     def series_claims(self, subject: str, metric: str, *, limit: int = 12) -> list[KnownClaim]:
         found = self.claims_for(subject, metric, previous_limit=0, claim_limit=limit)
         return [c for c in found if c.key.period]
