@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_alert_latency.py [--n 200]
 
-Measures, against a real HTTP receiver on 127.0.0.1 (ingest.loopback_server):
+Measures, against a real HTTP receiver on 127.0.0.1 (ingest_demo.loopback):
   1. enqueue -> received: one finding enqueued (its own committed transaction), then one
      ``deliver_due`` pass; time until the receiver's handler runs. p50 / p95 / max.
   2. a burst of 500 alerts delivered one by one in one pass (immediate mode): alerts/s.
@@ -32,9 +32,9 @@ from ingest.alerts import AlertSettings, build_senders, close_senders, deliver_d
 from ingest.alerts.enqueue import Alerter
 from ingest.alerts.settings import WebhookSettings
 from ingest.alerts.synthetic import enqueue_synthetic, synthetic_finding
-from ingest.loopback_server import CannedResponse, LoopbackServer, RecordedRequest
 from ingest.store import Store
 from ingest.store.alerts import AlertQueries, create_alert_tables
+from ingest_demo.loopback import CannedResponse, LoopbackServer, RecordedRequest
 
 SECRET = "whsec_YmVuY2htYXJrLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"
 

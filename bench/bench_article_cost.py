@@ -8,8 +8,9 @@ For each of the 181 pages of the Zyte benchmark, in one process and interleaved 
 
 - ``bare``: ``trafilatura.extract(html)`` with its defaults;
 - ``pipeline``: what :func:`ingest.pipeline.process_entry` does with a fetched page, in its
-  order: :func:`ingest.extract.extract_page`, :func:`ingest.extract.choose_text` (with a feed
-  summary), the topic filter on the article text, and :func:`ingest.corpus.save_article`
+  order: :func:`ingest.extract.article.extract_page`,
+  :func:`ingest.extract.article.choose_text` (with a feed summary), the topic filter on the
+  article text, and :func:`ingest.dedup.corpus.save_article`
   (dedup decision, figures, findings and the alerts they enqueue, the entry row, the raw page)
   into a real SQLite file in WAL mode, built the way the daemon builds it, with the same
   ``finding_settings`` and metrics hook as ``process_entry``.
@@ -35,10 +36,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.config import parse_config
-from ingest.corpus import save_article
 from ingest.daemon import build_services, open_store
-from ingest.extract import choose_text, extract_page
-from ingest.extraction.zyte import BenchPage, load_pages, zyte_dir
+from ingest.dedup.corpus import save_article
+from ingest.extract.article import choose_text, extract_page
+from ingest.extract.zyte import BenchPage, load_pages, zyte_dir
 from ingest.models import utcnow
 from ingest.pipeline import Services
 from ingest.store import EntryRecord

@@ -2,8 +2,8 @@
 
 Reads ``corpus-dev/corpus-dev.jsonl`` from ``$INGEST_SHARED`` (default ``../shared``), writes
 its texts (url, title, published, text) to a JSON Lines file in a temporary directory and
-imports it with the product's own import path (``ingest.importer.read_items`` then
-``ingest.corpus.save_article`` into a fresh SQLite store: band index, figure-key index,
+imports it with the product's own import path (``ingest.extract.importer.read_items`` then
+``ingest.dedup.corpus.save_article`` into a fresh SQLite store: band index, figure-key index,
 decision, related links, all as ``ingest import`` does). Then reads back what was stored and
 prints:
 
@@ -40,9 +40,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.corpus import save_article  # noqa: E402
 from ingest.dedup import DedupSettings, overlap, sentences, shingles  # noqa: E402
-from ingest.importer import read_items  # noqa: E402
+from ingest.dedup.corpus import save_article  # noqa: E402
+from ingest.extract.importer import read_items  # noqa: E402
 from ingest.models import utcnow  # noqa: E402
 from ingest.store import Store  # noqa: E402
 

@@ -5,7 +5,7 @@
 Scores, in one run and on the same 181 pages, as the benchmark's README describes (4-token
 shingles, macro precision/recall, F1 of the averages, bootstrap spread over 1,000 resamples):
 
-- ``product``: :func:`ingest.extract.extract_page`, the path the pipeline uses;
+- ``product``: :func:`ingest.extract.article.extract_page`, the path the pipeline uses;
 - ``product, fast`` / ``product, full``: the same rules after trafilatura's fast mode alone or
   its full cascade alone (``extract_body(mode=...)``), whatever the configured default;
 - ``bare``: ``trafilatura.extract(html)`` with its defaults (2.3.1 here);
@@ -29,10 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest.extract import extract_page
-from ingest.extraction.page import extract_body
-from ingest.extraction.scoring import PageScore, Score, score_all, summarise
-from ingest.extraction.zyte import load_pages, published_output, zyte_dir
+from ingest.extract.article import extract_page
+from ingest.extract.page import extract_body
+from ingest.extract.scoring import PageScore, Score, score_all, summarise
+from ingest.extract.zyte import load_pages, published_output, zyte_dir
 
 
 def _row(name: str, score: Score, ms: float | None) -> str:

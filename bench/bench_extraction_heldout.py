@@ -13,7 +13,7 @@ whitespace-normalised output is a true positive, a "without" chunk found is a fa
 counts are summed over all pages, then precision, recall and F1. A crash scores as an empty
 output. Extractors, run page by page interleaved in one process (CPU time per page):
 
-- ``product``: :func:`ingest.extract.extract_page`, the pipeline's path;
+- ``product``: :func:`ingest.extract.article.extract_page`, the pipeline's path;
 - ``product, fast only`` / ``product, full only``: the same rules after trafilatura's fast mode
   alone or its full cascade alone (``extract_body(mode=...)``), to see what each mode costs;
 - ``bare``: ``trafilatura.extract(html)`` with its defaults (comments included);
@@ -35,8 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest.extract import extract_page
-from ingest.extraction.page import extract_body
+from ingest.extract.article import extract_page
+from ingest.extract.page import extract_body
 
 ENV = "INGEST_TRAFILATURA_EVAL"
 

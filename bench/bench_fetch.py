@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.errors import FetchError
 from ingest.fetch import Fetcher, HttpSettings
-from ingest.loopback_server import CannedResponse, LoopbackServer
+from ingest_demo.loopback import CannedResponse, LoopbackServer
 
 WORDS = (
     "Alibaba Cloud revenue quarter AI model Qwen Tongyi growth percent billion yuan customers "

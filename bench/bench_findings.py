@@ -24,8 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ingest.corpus import save_article  # noqa: E402
 from ingest.dedup import DedupSettings  # noqa: E402
+from ingest.dedup.corpus import save_article  # noqa: E402
 from ingest.figures import load_figure_settings  # noqa: E402
 from ingest.findings import FindingSettings  # noqa: E402
 from ingest.findings.record import record_findings  # noqa: E402

@@ -38,7 +38,7 @@ from ingest.errors import IngestError
 from ingest.fetch.client import Fetcher
 from ingest.fetch.guard import peer_check_for
 from ingest.fetch.settings import HttpSettings
-from ingest.loopback_server import CannedResponse, LoopbackServer
+from ingest_demo.loopback import CannedResponse, LoopbackServer
 
 
 def _fetch(server_setup: Callable[[LoopbackServer], str], **http: float) -> str:
@@ -115,11 +115,11 @@ def _redirects(server: LoopbackServer) -> str:
 
 def _feed(entries: int, *, cut: bool = True) -> Callable[[], str]:
     """The parse of an ``entries``-entry feed, its body built before the clock starts."""
-    import ingest.feeds
-    from ingest.feeds import parse_feed
+    import ingest.feeds.parse
+    from ingest.feeds.parse import parse_feed
 
     if not cut:  # the parse as it was before the pre-cut, for the side-by-side ratio
-        ingest.feeds.cut_entries = lambda body, limit: (body, False)  # type: ignore[attr-defined]
+        ingest.feeds.parse.cut_entries = lambda body, limit: (body, False)  # type: ignore[attr-defined]
 
     items = "".join(f"<item><title>t{i}</title><guid>g{i}</guid></item>" for i in range(entries))
     body = (
@@ -137,7 +137,7 @@ def _feed(entries: int, *, cut: bool = True) -> Callable[[], str]:
 
 
 def _laughs() -> str:
-    from ingest.feeds import parse_feed
+    from ingest.feeds.parse import parse_feed
 
     ents = '<!ENTITY a "lollollollollollollollollollol">' + "".join(
         f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)
@@ -152,7 +152,7 @@ def _laughs() -> str:
 
 
 def _nested(depth: int) -> str:
-    from ingest.extract import extract_page
+    from ingest.extract.article import extract_page
 
     text = "Alibaba Cloud said Qwen models serve 90,000 customers. " * 20
     html = ("<div>" * depth + f"<p>{text}</p>" + "</div>" * depth).encode()

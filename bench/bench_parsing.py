@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import feedparser
 
-from ingest.feeds import parse_feed
-from ingest.topic import default_topic_filter
+from ingest.feeds.parse import parse_feed
+from ingest.topic.filter import default_topic_filter
 from ingest.urls import canonicalise_url
 
 RNG = random.Random(7)

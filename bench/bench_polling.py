@@ -42,7 +42,7 @@ ARTICLE = (
 
 def serve(count: int, port_file: str) -> None:
     """The loopback site: /f/<i> feeds with ETags; /phase/<n> adds an entry to every feed."""
-    from ingest.loopback_server import CannedResponse, LoopbackServer, RecordedRequest
+    from ingest_demo.loopback import CannedResponse, LoopbackServer, RecordedRequest
 
     state = {"phase": 1}
 

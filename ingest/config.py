@@ -18,12 +18,12 @@ from typing import Any, TypeVar
 from ingest.alerts.settings import AlertsConfig, WebhookTarget, read_alerts
 from ingest.dedup.settings import DedupSettings
 from ingest.errors import ConfigError, ConfigErrors
-from ingest.extract import ExtractConfig
+from ingest.extract.article import ExtractConfig
 from ingest.fetch.settings import HttpSettings
 from ingest.figures.settings import CatalogueFiles
 from ingest.findings.settings import FindingSettings
 from ingest.ops.settings import LogSettings, ServerSettings
-from ingest.schedule import ScheduleConfig
+from ingest.schedule.policy import ScheduleConfig
 from ingest.settings_schema import (
     MAX_DURATION,
     Duration,
@@ -35,7 +35,7 @@ from ingest.settings_schema import (
     setting,
     spec_metadata,
 )
-from ingest.topic import TopicConfig
+from ingest.topic.filter import TopicConfig
 from ingest.urls import database_url_problem
 
 __all__ = [

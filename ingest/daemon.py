@@ -21,22 +21,22 @@ from random import Random
 from ingest.alerts import DeliveryReport, alert_settings, build_senders, close_senders, deliver_due
 from ingest.alerts.settings import unknown_metrics
 from ingest.config import Config
-from ingest.corpus import backfill_figures
 from ingest.dedup import DedupSettings
+from ingest.dedup.corpus import backfill_figures
 from ingest.errors import StoreError
 from ingest.fetch.client import Fetcher
 from ingest.fetch.guard import peer_check_for
 from ingest.figures import FigureSettings, load_figure_settings
 from ingest.findings.settings import finding_settings
-from ingest.leases import owner_id, release_dead
 from ingest.models import CheckOutcome, SourceState, utcnow
 from ingest.ops.logging import LIFECYCLE_LOGGER
 from ingest.ops.metrics import metrics_for
 from ingest.pipeline import Services, check_source, revisit_due
+from ingest.schedule.leases import owner_id, release_dead
 from ingest.store import SourceSpec
 from ingest.store.interfaces import StoreBackend
 from ingest.store.select import database_url, open_backend
-from ingest.topic import TopicFilter, default_topic_filter
+from ingest.topic.filter import TopicFilter, default_topic_filter
 
 log = logging.getLogger("ingest.daemon")
 # Start and stop lines: shown at the default level (ingest.ops.logging enables this logger at

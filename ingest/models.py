@@ -143,3 +143,13 @@ class ArticleRow:
     guid: str | None = None
     extraction_note: str | None = None
     published_source: str | None = None  # feed, page, import, text, fetched or imported
+
+
+class DecisionKind(StrEnum):
+    """What an incoming article is, relative to the corpus (decided by :mod:`ingest.dedup`;
+    here because the findings stage reads it too)."""
+
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    REVISION = "revision"
+    UNCHANGED = "unchanged"

@@ -19,28 +19,27 @@ from ingest.alerts import AlertSettings, Sender
 from ingest.alerts.enqueue import Alerter
 from ingest.bounded import run_bounded
 from ingest.config import Config
-from ingest.corpus import Decision, prepare_article, save_prepared
 from ingest.dedup import DedupSettings
+from ingest.dedup.corpus import Decision, prepare_article, save_prepared
 from ingest.errors import (
     ExtractionError,
     FailureKind,
     FeedParseError,
     FetchError,
-    IngestError,
     StoreError,
 )
-from ingest.extract import choose_text, extract_page
-from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
+from ingest.extract.article import choose_text, extract_page
+from ingest.feeds.parse import FeedEntry, parse_feed
 from ingest.fetch.client import Fetcher
-from ingest.fetch.settings import ACCEPT_FEED, ACCEPT_HTML, FetchResponse
+from ingest.fetch.settings import ACCEPT_FEED, ACCEPT_HTML
 from ingest.figures import FigureSettings
 from ingest.findings import FindingSettings
 from ingest.models import CheckOutcome, ExtractedArticle, SourceState, SourceStatus
 from ingest.ops.metrics import NULL_METRICS, Metrics
-from ingest.schedule import adaptive_interval, failure_backoff, next_check
+from ingest.schedule.updates import failure_update, schedule_after_success, shown_error
 from ingest.store import EntryRecord, RevisitDue, ScheduleUpdate
 from ingest.store.interfaces import StoreBackend
-from ingest.topic import TopicFilter
+from ingest.topic.filter import TopicFilter
 
 log = logging.getLogger("ingest.pipeline")
 
@@ -258,89 +257,12 @@ def _feed_only(entry: FeedEntry, source: SourceState) -> ExtractedArticle | None
     )
 
 
-def _schedule_after_success(
-    services: Services, source: SourceState, response: FetchResponse, feed: ParsedFeed | None
-) -> tuple[datetime, float | None]:
-    cfg, now = services.config.schedule, services.clock()
-    base = source.interval or cfg.default_interval
-    adaptive: float | None = None
-    if cfg.adaptive and source.interval is None:
-        adaptive = adaptive_interval(
-            services.store.entry_times(source.id),
-            base=timedelta(seconds=base),
-            min_interval=timedelta(seconds=cfg.min_interval),
-            max_interval=timedelta(seconds=cfg.max_interval),
-            now=now,
-        ).total_seconds()
-        base = adaptive
-    ttl = feed.ttl if feed is not None else None
-    when = next_check(
-        now,
-        interval=timedelta(seconds=base),
-        feed_ttl=timedelta(seconds=ttl) if ttl else None,
-        max_age=(
-            timedelta(seconds=response.cache_control_max_age)
-            if response.cache_control_max_age is not None
-            else None
-        ),
-        expires=response.expires,
-        retry_after=None,
-        min_interval=timedelta(seconds=cfg.min_interval),
-        max_interval=timedelta(seconds=cfg.max_interval),
-    )
-    return when, adaptive
-
-
 def _log_check(source: SourceState, result: CheckOutcome) -> None:
     log.info(
         "source checked: %s", result.outcome,
         extra={"stage": "poll", "source": source.name, "url": source.url,
                "outcome": result.outcome, "http_status": result.http_status,
                "new_articles": result.new_articles, "duration_ms": result.duration_ms},
-    )  # fmt: skip
-
-
-def _shown(error: object) -> str:
-    """An error as stored and shown: credentials in URLs (user:pass@, ?token=) masked.
-
-    Stored errors end up in `ingest sources`, `/metrics`-adjacent tools and Datasette, which are
-    not the place for a feed's access token.
-    """
-    from ingest.secrets import Redactor
-
-    return Redactor().redact(str(error))
-
-
-def _failure_update(services: Services, source: SourceState, exc: Exception) -> ScheduleUpdate:
-    cfg, now = services.config.schedule, services.clock()
-    failures = source.failures + 1
-    if isinstance(exc, FetchError):
-        kind = exc.kind.value
-    elif isinstance(exc, IngestError):
-        kind = FailureKind.PARSE.value
-    else:
-        kind = FailureKind.INTERNAL.value
-    status_code = exc.status if isinstance(exc, FetchError) else None
-    if isinstance(exc, FetchError) and exc.kind is FailureKind.GONE:
-        log.warning("source disabled: 410 Gone", extra={"source": source.name, "url": source.url})
-        return ScheduleUpdate(
-            status=SourceStatus.DISABLED, next_check=now, failures=failures,
-            last_error=_shown(f"disabled: the server answered 410 Gone for {exc.url}"),
-            last_error_kind=kind, last_status=status_code, disable=True,
-        )  # fmt: skip
-    wait = failure_backoff(
-        failures,
-        base=timedelta(seconds=cfg.min_interval),
-        max_interval=timedelta(seconds=cfg.max_interval),
-        rng=services.rng,
-    )
-    if isinstance(exc, FetchError) and exc.retry_after is not None:
-        wait = min(
-            max(wait, timedelta(seconds=exc.retry_after)), timedelta(seconds=cfg.max_interval)
-        )
-    return ScheduleUpdate(
-        status=SourceStatus.FAILING, next_check=now + wait, failures=failures,
-        last_error=_shown(exc), last_error_kind=kind, last_status=status_code,
     )  # fmt: skip
 
 
@@ -384,7 +306,14 @@ async def check_source(services: Services, source: SourceState) -> CheckOutcome:
             log.warning("feed moved permanently", extra={"source": source.name, "url": new_url})
         digest = body_hash(response.body) if response.body else None
         if response.not_modified or (digest is not None and digest == source.body_hash):
-            when, adaptive = _schedule_after_success(services, source, response, None)
+            when, adaptive = schedule_after_success(
+                services.config.schedule,
+                source,
+                response,
+                None,
+                now=services.clock(),
+                entry_times=services.store.entry_times(source.id),
+            )
             outcome = "not_modified" if response.not_modified else "unchanged"
             update = ScheduleUpdate(
                 status=SourceStatus.OK, next_check=when, failures=0, last_status=status_code,
@@ -425,7 +354,14 @@ async def check_source(services: Services, source: SourceState) -> CheckOutcome:
                                    new_entries, new_articles, rejected)  # fmt: skip
             _log_check(source, result)
             return result
-        when, adaptive = _schedule_after_success(services, source, response, feed)
+        when, adaptive = schedule_after_success(
+            services.config.schedule,
+            source,
+            response,
+            feed,
+            now=services.clock(),
+            entry_times=services.store.entry_times(source.id),
+        )
         # The validators are saved only now, after every entry is stored: a kill mid-poll
         # leaves the old ETag, so the next poll fetches the feed again and loses nothing.
         update = ScheduleUpdate(
@@ -446,7 +382,13 @@ async def check_source(services: Services, source: SourceState) -> CheckOutcome:
     except StoreError:
         raise  # the database itself failed: the caller retries the whole tick later
     except Exception as exc:  # the per-source guard: one source never stops the rest
-        update = _failure_update(services, source, exc)
+        update = failure_update(
+            services.config.schedule, source, exc, now=services.clock(), rng=services.rng
+        )
+        if update.disable:
+            log.warning(
+                "source disabled: 410 Gone", extra={"source": source.name, "url": source.url}
+            )
         if isinstance(exc, FetchError | FeedParseError | ExtractionError):
             log.warning(
                 "source check failed: %s", exc,
@@ -464,7 +406,7 @@ async def check_source(services: Services, source: SourceState) -> CheckOutcome:
             source.id, started, elapsed_ms(),
             "disabled" if update.disable else "error",
             exc.status if isinstance(exc, FetchError) else status_code,
-            error_kind=update.last_error_kind, error=_shown(exc), new_entries=new_entries,
+            error_kind=update.last_error_kind, error=shown_error(exc), new_entries=new_entries,
             new_articles=new_articles, rejected=rejected, bytes=size,
         )  # fmt: skip
         store.record_check(result, update, url=source.url)

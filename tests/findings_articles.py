@@ -3,7 +3,7 @@ and disputed. Every outlet, name and sentence here is written for the tests."""
 
 from __future__ import annotations
 
-from ingest.demo_site import DemoArticle
+from ingest_demo.site import DemoArticle
 
 _FILLER = (
     "Analysts said the plan reflects how quickly demand for AI computing has grown among the "

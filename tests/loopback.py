@@ -1,4 +1,4 @@
-"""The ``loopback`` pytest fixture and test-only helpers around :mod:`ingest.loopback_server`.
+"""The ``loopback`` pytest fixture and test-only helpers around :mod:`ingest_demo.loopback`.
 
 ``tests/conftest.py`` imports the fixture from here, so every test module can ask for it.
 """
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import brotli  # type: ignore[import-untyped]
 import pytest
 
-from ingest.loopback_server import CannedResponse, Handler, LoopbackServer, RecordedRequest
+from ingest_demo.loopback import CannedResponse, Handler, LoopbackServer, RecordedRequest
 
 __all__ = [
     "CannedResponse",

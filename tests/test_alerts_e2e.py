@@ -26,10 +26,10 @@ from findings_articles import CHANGE, FIRST, REPEATS, REVISED_AFTER, REVISED_BEF
 
 from ingest.alerts import DeliveryReport
 from ingest.daemon import close_services, deliver_alerts, run_pass
-from ingest.demo_site import DemoArticle, render_page
-from ingest.loopback_server import CannedResponse, LoopbackServer
 from ingest.pipeline import revisit_due
 from ingest.store import Store
+from ingest_demo.loopback import CannedResponse, LoopbackServer
+from ingest_demo.site import DemoArticle, render_page
 
 HOOK_ENV = "E2E_HOOK_SECRET"
 OUTLETS = [

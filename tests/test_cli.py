@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from ingest.cli import main
 from ingest.cli.commands_demo import demo_config
-from ingest.demo_site import PLEDGE, serve_demo_site
-from ingest.loopback_server import LoopbackServer
 from ingest.store import Store
+from ingest_demo.loopback import LoopbackServer
+from ingest_demo.site import PLEDGE, serve_demo_site
 
 ARTICLE_FIELDS = {
     "id", "url", "canonical_url", "title", "published", "source", "fetched_at", "text_length",
@@ -215,7 +215,7 @@ def test_options_before_or_after_the_command(site: Path, tmp_path: Path) -> None
 def test_feed_credentials_never_shown(tmp_path: Path, loopback: LoopbackServer) -> None:
     """A feed URL carrying user:password and an api_key: neither appears in stored errors,
     `sources` output or `poll` output."""
-    from ingest.loopback_server import CannedResponse
+    from ingest_demo.loopback import CannedResponse
 
     loopback.route("/gone/feed?api_key=SECRETKEY123456", CannedResponse(status=410, body=b"gone"))
     host = loopback.base_url.removeprefix("http://")

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from ingest.cli import main
 from ingest.cli.commands_demo import demo_config
-from ingest.demo_site import serve_demo_site
-from ingest.loopback_server import LoopbackServer
+from ingest_demo.loopback import LoopbackServer
+from ingest_demo.site import serve_demo_site
 
 READ_ONLY = [
     ["status"],

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CODE = ["ingest", "tests", "bench", "scripts"]
+CODE = ["ingest", "ingest_demo", "tests", "bench", "scripts"]
 
 
 def tool(name: str) -> str:

@@ -10,8 +10,8 @@ from typing import Any
 
 from ingest.daemon import run_pass
 from ingest.fetch.client import Fetcher
-from ingest.loopback_server import CannedResponse, LoopbackServer
 from ingest.pipeline import Services, revisit_due
+from ingest_demo.loopback import CannedResponse, LoopbackServer
 
 # Two outlets' own reports of one announcement: same event, same figures, different writing.
 EVENT_A = (
@@ -195,7 +195,7 @@ def test_revisit_catches_page_only_edit_but_not_flip_flop_or_collapse(
 
 def test_backfill_figures_in_bounded_steps(tmp_path: Any) -> None:
     """Articles stored without figures get them, a bounded number per call, each once."""
-    from ingest.corpus import backfill_figures
+    from ingest.dedup.corpus import backfill_figures
     from ingest.figures import load_figure_settings
     from ingest.models import ExtractedArticle, utcnow
     from ingest.store import Store

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.loopback_server import CannedResponse, LoopbackServer
+from ingest_demo.loopback import CannedResponse, LoopbackServer
 
 ENTRIES = 30
 WORDS = (

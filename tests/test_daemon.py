@@ -16,11 +16,11 @@ import pytest
 
 from ingest.cli.commands_demo import demo_config
 from ingest.daemon import release_dead_leases
-from ingest.demo_site import serve_demo_site
-from ingest.leases import owner_id
-from ingest.loopback_server import LoopbackServer
 from ingest.models import utcnow
+from ingest.schedule.leases import owner_id
 from ingest.store import SourceSpec, Store
+from ingest_demo.loopback import LoopbackServer
+from ingest_demo.site import serve_demo_site
 
 
 def stored_articles(db: Path) -> int:
@@ -140,7 +140,7 @@ def test_run_serves_health_and_metrics(tmp_path: Path, loopback: LoopbackServer)
 def test_sigterm_finishes_the_check_in_hand(tmp_path: Path, loopback: LoopbackServer) -> None:
     """SIGTERM while an article page is still loading: the daemon finishes that entry, stores
     it, leaves no lease behind, and exits 0."""
-    from ingest.loopback_server import CannedResponse
+    from ingest_demo.loopback import CannedResponse
 
     page = (
         "<html><body><article><h1>Alibaba Cloud opens a data centre</h1><p>"

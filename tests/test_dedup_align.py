@@ -182,7 +182,7 @@ def test_figure_keys_are_stable_63_bit(figures: list[str]) -> None:
 def test_stories_and_related_through_the_store(tmp_path: Path) -> None:
     """Imported through save_article: the spun copy joins the story (2 outlets, first and last
     appearance), the independent story is a separate story linked as related, both ways."""
-    from ingest.corpus import save_article
+    from ingest.dedup.corpus import save_article
     from ingest.models import ExtractedArticle
     from ingest.store import Store
 

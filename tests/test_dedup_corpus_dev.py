@@ -2,8 +2,8 @@
 
 Reads ``$INGEST_SHARED/corpus-dev/corpus-dev.jsonl`` (never copied into the repository) and
 runs it through ``bench/bench_copies.py``'s harness: the texts imported into a fresh store by
-``ingest.importer`` and ``ingest.corpus.save_article``. Skips, saying why, when the data is
-absent.
+``ingest.extract.importer`` and ``ingest.dedup.corpus.save_article``. Skips, saying why, when
+the data is absent.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import ingest.cli.commands_demo  # noqa: F401  (registers the command)
 from ingest.alerts.payload import sign
 from ingest.cli import main
 from ingest.cli.commands_demo import SECRET_ENV
-from ingest.demo_receiver import new_secret, summary, verify
+from ingest_demo.receiver import new_secret, summary, verify
 
 
 def test_demo_shows_new_no_repeat_changed_revised() -> None:

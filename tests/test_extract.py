@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from ingest.config import ExtractConfig
-from ingest.demo_site import PLEDGE, QWEN, render_page
 from ingest.errors import ExtractionError
-from ingest.extract import choose_text, extract_page
+from ingest.extract.article import choose_text, extract_page
+from ingest_demo.site import PLEDGE, QWEN, render_page
 
 SETTINGS = ExtractConfig()
 URL = "https://ledger.example/tech/alibaba-lifts-ai-infrastructure-pledge?utm_source=rss"

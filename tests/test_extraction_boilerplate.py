@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from ingest.extraction.boilerplate import (
+from ingest.extract.boilerplate import (
     PageHints,
     is_link_only,
     is_promo,

@@ -1,4 +1,4 @@
-"""Publication dates read from an article's own text (ingest.extraction.dates), and how the
+"""Publication dates read from an article's own text (ingest.extract.dates), and how the
 corpus stage dates an article that carries none (corpus.settle_date)."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.corpus import settle_date
-from ingest.extraction.dates import date_from_text
+from ingest.dedup.corpus import settle_date
+from ingest.extract.dates import date_from_text
 from ingest.models import ExtractedArticle
 
 FETCHED = date(2025, 9, 26)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import lxml.html
 
-from ingest.extraction.metadata import read_metadata
+from ingest.extract.metadata import read_metadata
 
 
 def meta_of(head: str, body: str = "") -> tuple[str | None, str | None, str | None]:

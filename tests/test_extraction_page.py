@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from ingest.demo_site import PLEDGE, QWEN, render_page
-from ingest.extraction import page
-from ingest.extraction.page import extract_body, looks_like_menu
+from ingest.extract.article import page
+from ingest.extract.page import extract_body, looks_like_menu
+from ingest_demo.site import PLEDGE, QWEN, render_page
 
 URL = "https://ledger.example/tech/alibaba-lifts-ai-infrastructure-pledge"
 

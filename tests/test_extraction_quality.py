@@ -1,6 +1,6 @@
 """Extraction quality on the Zyte benchmark through the product's path (issue 7, benchmark 2).
 
-Runs :func:`ingest.extract.extract_page` on the 181 pages and scores it as the benchmark's
+Runs :func:`ingest.extract.article.extract_page` on the 181 pages and scores it as the benchmark's
 README describes. Measured with trafilatura 2.3.1 / lxml 6.1: F1 0.9701 (P 0.9611, R 0.9793);
 bare ``trafilatura.extract`` scores 0.9525 on the same pages. (0.9723 / P 0.9654 before the full
 cascade also ran on short fast results, which costs 0.004 precision here and gains 0.0115
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.extract import extract_page
-from ingest.extraction.scoring import Score, score_all
-from ingest.extraction.zyte import load_pages, zyte_dir
+from ingest.extract.article import extract_page
+from ingest.extract.scoring import Score, score_all
+from ingest.extract.zyte import load_pages, zyte_dir
 
 MARGIN = 0.005
 F1_FLOOR = 0.9701 - MARGIN

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.extraction.scoring import PageScore, score_all, score_page, shingles, summarise
+from ingest.extract.scoring import PageScore, score_all, score_page, shingles, summarise
 
 WORDS = "one two three four five six seven eight nine ten"
 

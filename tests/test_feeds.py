@@ -1,4 +1,4 @@
-"""Tests for ingest.feeds: golden feeds, identity, limits, safety and fuzzing.
+"""Tests for ingest.feeds.parse: golden feeds, identity, limits, safety and fuzzing.
 
 Golden files: every input under ``tests/data/feeds/`` (any file not ending in ``.json``) has
 ``<name>.json`` beside it with the expected :class:`ParsedFeed` (or ``{"error": ...}``). After a
@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ingest.errors import FeedParseError
-from ingest.feeds import FeedEntry, ParsedFeed, html_to_text, parse_feed
+from ingest.feeds.parse import FeedEntry, ParsedFeed, html_to_text, parse_feed
 
 DATA = Path(__file__).parent / "data" / "feeds"
 FEED_URL = "https://news.example.com/feeds/alibaba-ai.xml"

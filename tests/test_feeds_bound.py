@@ -1,4 +1,4 @@
-"""Tests for the entry-count bound applied before feedparser (ingest.feedcut, parse_feed)."""
+"""Tests for the entry-count bound applied before feedparser (ingest.feeds.cut, parse_feed)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from ingest.feedcut import cut_entries
-from ingest.feeds import parse_feed
+from ingest.feeds.cut import cut_entries
+from ingest.feeds.parse import parse_feed
 
 FEED_URL = "https://news.example.com/feeds/alibaba-ai.xml"
 

@@ -19,11 +19,11 @@ from findings_articles import (
 )
 
 from ingest.daemon import run_pass
-from ingest.demo_site import DemoArticle, render_page
 from ingest.fetch.client import Fetcher
 from ingest.findings.listing import finding_records
-from ingest.loopback_server import CannedResponse, LoopbackServer
 from ingest.pipeline import Services
+from ingest_demo.loopback import CannedResponse, LoopbackServer
+from ingest_demo.site import DemoArticle, render_page
 
 OUTLETS = [
     "Harbour Ledger", "Pacific Wire Review", "Lantern Markets", "Meridian Tech Daily",

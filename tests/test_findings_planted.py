@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from ingest.corpus import save_article
 from ingest.dedup import DedupSettings
+from ingest.dedup.corpus import save_article
 from ingest.figures import load_figure_settings
 from ingest.findings import FindingSettings
 from ingest.findings.listing import finding_records

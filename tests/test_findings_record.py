@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from ingest.corpus import save_article
 from ingest.dedup import DecisionKind, DedupSettings
+from ingest.dedup.corpus import save_article
 from ingest.figures import load_figure_settings
 from ingest.findings import FindingKind, FindingSettings
 from ingest.findings.listing import finding_records
@@ -232,8 +232,8 @@ def test_a_long_dispute_stays_bounded(tmp_path: Any) -> None:
     at most max_previous earlier values, and the claim keeps a bounded set of contenders."""
     from datetime import UTC, datetime
 
-    from ingest.corpus import save_article
     from ingest.dedup import DedupSettings
+    from ingest.dedup.corpus import save_article
     from ingest.figures import load_figure_settings
     from ingest.findings import FindingSettings
     from ingest.models import ExtractedArticle

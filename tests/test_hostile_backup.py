@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 import ingest.cli.commands_backup  # noqa: F401  (registers the command on main)
-from ingest.backup import backup_database
 from ingest.cli import main
 from ingest.errors import BackupError
 from ingest.store import Store
+from ingest.store.backup import backup_database
 
 # Each transaction writes two rows with the same n; a copy showing one of them would be a torn
 # snapshot. The writer runs until the stop file appears, then prints how many pairs it wrote.

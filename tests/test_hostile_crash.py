@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 from alerts_support import SECRET, Receiver
 
-from ingest.demo_site import DemoArticle, render_page
-from ingest.loopback_server import CannedResponse, LoopbackServer
+from ingest_demo.loopback import CannedResponse, LoopbackServer
+from ingest_demo.site import DemoArticle, render_page
 
 OUTLETS = 10
 STORIES = 6  # one article per story per outlet: 60 entries

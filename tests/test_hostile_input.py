@@ -23,9 +23,9 @@ from loopback import bomb
 from ingest.daemon import run_pass
 from ingest.fetch.client import Fetcher
 from ingest.fetch.guard import peer_check_for
-from ingest.loopback_server import CannedResponse, LoopbackServer, RecordedRequest
 from ingest.models import CheckOutcome, SourceStatus
 from ingest.pipeline import Services
+from ingest_demo.loopback import CannedResponse, LoopbackServer, RecordedRequest
 
 RSS = "application/rss+xml"
 ON_TOPIC = (

@@ -25,10 +25,10 @@ from ingest.alerts.payload import Message
 from ingest.alerts.synthetic import enqueue_synthetic
 from ingest.config import parse_config
 from ingest.daemon import Daemon, lease_for, run_pass
-from ingest.loopback_server import CannedResponse, LoopbackServer
 from ingest.models import utcnow
 from ingest.pipeline import Services, check_source
 from ingest.store import Store
+from ingest_demo.loopback import CannedResponse, LoopbackServer
 
 # What a hang is, for these tests: far beyond every deadline configured in them.
 HANG = 40

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from ingest.cli import main
 from ingest.config import parse_config
-from ingest.loopback_server import CannedResponse, LoopbackServer
 from ingest.secrets import (
     MASK,
     RedactingFilter,
@@ -29,6 +28,7 @@ from ingest.secrets import (
     redactor_for,
     secret_values,
 )
+from ingest_demo.loopback import CannedResponse, LoopbackServer
 
 REPO = Path(__file__).resolve().parent.parent
 

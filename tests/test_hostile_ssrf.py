@@ -17,8 +17,8 @@ from ingest.errors import FailureKind, FetchError
 from ingest.fetch.client import Fetcher
 from ingest.fetch.guard import embedded_ipv4, make_peer_check, peer_check_for, refusal_reason
 from ingest.fetch.settings import FetchResponse, HttpSettings
-from ingest.loopback_server import CannedResponse, LoopbackServer
 from ingest.pipeline import Services
+from ingest_demo.loopback import CannedResponse, LoopbackServer
 
 ip = ipaddress.ip_address
 net = ipaddress.ip_network

@@ -21,9 +21,9 @@ from click.testing import CliRunner
 from ingest.cli import main
 from ingest.config import parse_config
 from ingest.errors import ConfigError
-from ingest.importer import read_items
-from ingest.loopback_server import CannedResponse, LoopbackServer, RecordedRequest
+from ingest.extract.importer import read_items
 from ingest.store.migrations import migrations
+from ingest_demo.loopback import CannedResponse, LoopbackServer, RecordedRequest
 
 _OPEN = """
 import sys, time

@@ -15,8 +15,8 @@ import pytest
 from ingest.daemon import Daemon
 from ingest.fetch.client import Fetcher
 from ingest.fetch.guard import peer_check_for
-from ingest.loopback_server import CannedResponse, LoopbackServer
 from ingest.pipeline import Services
+from ingest_demo.loopback import CannedResponse, LoopbackServer
 
 _WORDS = (
     "cloud revenue quarter model chips servers region capacity developers downloads pricing "

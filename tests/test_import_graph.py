@@ -147,6 +147,18 @@ def test_no_import_cycle_between_packages() -> None:
     assert cycle is None, "package import cycle: " + " -> ".join(cycle or [])
 
 
+def test_the_runtime_package_does_not_import_the_demo() -> None:
+    """ingest_demo (demo site, webhook receiver, loopback server) stays outside the runtime:
+    only the ``ingest demo`` command loads it, when it runs."""
+    importers = []
+    for name, path in module_names(ROOT).items():
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+            named = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            if any((n or "").split(".")[0] == "ingest_demo" for n in named):
+                importers.append(name)
+    assert sorted(set(importers)) == ["ingest.cli.commands_demo"]
+
+
 def test_migrations_import_no_query_module() -> None:
     """Migrations are frozen: they hold their own DDL and import no store query module, whose
     later edits must not change what an old migration built."""

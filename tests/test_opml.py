@@ -1,4 +1,4 @@
-"""Tests for ingest.opml: Feedly and Miniflux exports, tags, unique names, errors and safety.
+"""Tests for ingest.feeds.opml: Feedly and Miniflux exports, tags, unique names, errors and safety.
 
 Golden files: ``tests/data/opml/<name>.opml`` has ``<name>.opml.json`` beside it. After a
 deliberate change, regenerate and review:
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import ConfigError, OpmlError
-from ingest.opml import parse_opml
+from ingest.feeds.opml import parse_opml
 
 DATA = Path(__file__).parent / "data" / "opml"
 INPUTS = sorted(DATA.glob("*.opml"))

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from ingest.cli import main
 from ingest.errors import OpmlError
-from ingest.opml import parse_opml, read_opml
+from ingest.feeds.opml import parse_opml, read_opml
 
 OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0">

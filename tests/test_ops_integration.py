@@ -11,15 +11,15 @@ import httpx
 from test_ops_server import samples
 
 from ingest.daemon import run_pass
-from ingest.demo_site import serve_demo_site
 from ingest.fetch.client import Fetcher
-from ingest.loopback_server import LoopbackServer
 from ingest.models import utcnow
 from ingest.ops.prometheus import PrometheusMetrics
 from ingest.ops.report import build_report
 from ingest.ops.server import OpsServer
 from ingest.ops.settings import ServerSettings
 from ingest.ops.status import format_status, gather_status
+from ingest_demo.loopback import LoopbackServer
+from ingest_demo.site import serve_demo_site
 
 
 @dataclass

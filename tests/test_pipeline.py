@@ -7,11 +7,11 @@ from dataclasses import replace
 from typing import Any
 
 from ingest.daemon import run_pass
-from ingest.demo_site import CHIP, PLEDGE, QWEN, WEATHER, serve_demo_site
 from ingest.fetch.client import Fetcher
-from ingest.loopback_server import CannedResponse, LoopbackServer
 from ingest.models import CheckOutcome, SourceStatus
 from ingest.pipeline import Services
+from ingest_demo.loopback import CannedResponse, LoopbackServer
+from ingest_demo.site import CHIP, PLEDGE, QWEN, WEATHER, serve_demo_site
 
 
 def poll(services: Services) -> list[CheckOutcome]:

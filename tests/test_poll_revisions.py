@@ -14,7 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from ingest.cli import main
-from ingest.loopback_server import CannedResponse, LoopbackServer
+from ingest_demo.loopback import CannedResponse, LoopbackServer
 
 PARAGRAPHS = [
     "Harbour Cloud, the computing arm of the fictional Meridian Group, said on Tuesday it "

@@ -11,16 +11,14 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ingest.errors import ConfigError
-from ingest.schedule import (
+from ingest.fetch.headers import (
     DELTA_SECONDS_CAP,
-    adaptive_interval,
-    failure_backoff,
-    next_check,
     parse_cache_control_max_age,
     parse_expires,
     parse_http_date,
     parse_retry_after,
 )
+from ingest.schedule.policy import adaptive_interval, failure_backoff, next_check
 
 NOW = datetime(2025, 4, 2, 12, 0, tzinfo=UTC)
 MIN = timedelta(minutes=5)

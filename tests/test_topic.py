@@ -1,4 +1,4 @@
-"""Tests for ingest.topic: the default terms, matching rules, the two stages and fuzzing."""
+"""Tests for ingest.topic.filter: the default terms, matching rules, the two stages and fuzzing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.topic import (
+from ingest.topic.filter import (
     DEFAULT_CONTEXT,
     DEFAULT_INCLUDE,
     DEFAULT_STRONG,

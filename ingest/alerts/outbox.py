@@ -22,7 +22,7 @@ from ingest.alerts.payload import DIGEST_TYPE, Message, event_type
 from ingest.alerts.senders import Sender, SendResult
 from ingest.alerts.settings import AlertSettings
 from ingest.alerts.timing import outcome_after
-from ingest.leases import owner_id, release_dead
+from ingest.schedule.leases import owner_id, release_dead
 
 if TYPE_CHECKING:
     from ingest.store.alerts import DueItem

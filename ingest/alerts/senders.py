@@ -40,7 +40,7 @@ from ingest.alerts.settings import (
     WebhookSettings,
     mask_url,
 )
-from ingest.schedule import parse_retry_after
+from ingest.fetch.headers import parse_retry_after
 
 log = logging.getLogger("ingest.alerts")
 

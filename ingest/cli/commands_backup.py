@@ -27,9 +27,9 @@ def backup(file: Path, force: bool) -> None:
         ingest backup /var/backups/ingest-$(date +%F).db
         ingest --db data/ingest.db backup copy.db --force
     """
-    from ingest.backup import backup_database
     from ingest.errors import BackupError
     from ingest.store import Store
+    from ingest.store.backup import backup_database
     from ingest.store.select import database_url
 
     ctx = app()

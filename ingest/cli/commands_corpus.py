@@ -100,7 +100,7 @@ def sources_import(opml_file: Path, tags: tuple[str, ...]) -> None:
     Example:
         ingest sources import ~/Downloads/feedly.opml --tag imported
     """
-    from ingest.opml import read_opml
+    from ingest.feeds.opml import read_opml
     from ingest.store import SourceSpec
 
     try:

@@ -14,7 +14,7 @@ from ingest.cli.group import main
 from ingest.models import to_iso
 
 if TYPE_CHECKING:
-    from ingest.demo_receiver import Delivery
+    from ingest_demo.receiver import Delivery
 
 SECRET_ENV = "INGEST_DEMO_WEBHOOK_SECRET"
 
@@ -50,7 +50,7 @@ total_timeout = 15
 
 
 def _show(deliveries: list[Delivery], *, raw: bool) -> None:
-    from ingest.demo_receiver import summary
+    from ingest_demo.receiver import summary
 
     if not deliveries:
         click.echo("   no alert")
@@ -104,11 +104,11 @@ def demo(workdir: Path | None, raw: bool) -> None:
 
     from ingest.config import load_config
     from ingest.daemon import build_services, close_services, deliver_alerts, open_store, run_pass
-    from ingest.demo_receiver import WebhookReceiver, new_secret
-    from ingest.demo_site import STEPS, AlertStory
     from ingest.findings.listing import finding_records
-    from ingest.loopback_server import LoopbackServer
     from ingest.pipeline import revisit_due
+    from ingest_demo.loopback import LoopbackServer
+    from ingest_demo.receiver import WebhookReceiver, new_secret
+    from ingest_demo.site import STEPS, AlertStory
 
     secret = new_secret()
     previous_secret = os.environ.get(SECRET_ENV)

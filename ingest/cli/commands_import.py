@@ -37,10 +37,10 @@ def import_(paths: tuple[Path, ...], no_topic: bool, quiet: bool) -> None:
     """
     from ingest.alerts.enqueue import Alerter
     from ingest.alerts.settings import alert_settings
-    from ingest.corpus import save_article
     from ingest.daemon import dedup_settings_for, figure_settings_for, topic_filter_for
+    from ingest.dedup.corpus import save_article
+    from ingest.extract.importer import expand_paths, read_items
     from ingest.findings.settings import finding_settings
-    from ingest.importer import expand_paths, read_items
     from ingest.models import utcnow
 
     ctx = app()

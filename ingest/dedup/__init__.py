@@ -18,7 +18,6 @@ revisions (duplicates point at a story already indexed).
 from ingest.dedup.decide import (
     Candidate,
     Decision,
-    DecisionKind,
     Incoming,
     Prepared,
     Prior,
@@ -38,6 +37,7 @@ from ingest.dedup.sketch import (
     signature_of_shingles,
 )
 from ingest.dedup.verify import Overlap, overlap
+from ingest.models import DecisionKind
 
 __all__ = [
     "Candidate",

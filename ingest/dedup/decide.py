@@ -29,7 +29,6 @@ import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import TypeAlias
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -46,19 +45,11 @@ from ingest.dedup.normalise import tokens
 from ingest.dedup.settings import DedupSettings
 from ingest.dedup.sketch import U64, shingles_of_tokens
 from ingest.dedup.verify import Overlap, overlap
+from ingest.models import DecisionKind
 
 # Below this many content words in the shorter text the alignment is not evidence: a short
 # brief aligns with any long story on its topic.
 MIN_ALIGNED_WORDS = 25
-
-
-class DecisionKind(StrEnum):
-    """What an incoming article is, relative to the corpus."""
-
-    NEW = "new"
-    DUPLICATE = "duplicate"
-    REVISION = "revision"
-    UNCHANGED = "unchanged"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,9 +24,9 @@ import httpx
 
 from ingest.errors import FailureKind, FetchError
 from ingest.fetch.decode import SUPPORTED_ENCODINGS, BoundedDecoder
+from ingest.fetch.headers import parse_cache_control_max_age, parse_expires, parse_retry_after
 from ingest.fetch.limiter import Clock, HostLimiter, Sleep
 from ingest.fetch.settings import ACCEPT_ANY, FetchResponse, HttpSettings
-from ingest.schedule import parse_cache_control_max_age, parse_expires, parse_retry_after
 
 __all__ = ["Fetcher", "PeerCheck", "classify_transport_error"]
 

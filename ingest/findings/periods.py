@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final, Literal
 
-from ingest.extraction.dates import MONTH_NUMBERS
+from ingest.extract.dates import MONTH_NUMBERS
 
 PeriodKind = Literal["quarter", "half", "year", "fiscal_year", "horizon", "past", "none"]
 

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from ingest.dedup import DecisionKind
 from ingest.figures import FigureSettings
 from ingest.findings.claims import (
     ClaimKey,
@@ -43,6 +42,7 @@ from ingest.findings.identity import (
 from ingest.findings.model import FigureRef, Finding, FindingKind
 from ingest.findings.periods import NO_PERIOD
 from ingest.findings.settings import FindingSettings
+from ingest.models import DecisionKind
 
 if TYPE_CHECKING:
     from ingest.store.interfaces import FindingStore

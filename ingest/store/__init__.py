@@ -7,6 +7,7 @@ append-only list in ``migrations``.
 
 from __future__ import annotations
 
+from ingest.schedule.updates import ScheduleUpdate
 from ingest.store.alerts import AlertQueries, AlertRecord, DeliveryRecord, NewAlert, NewDelivery
 from ingest.store.articles import (
     ArticleQueries,
@@ -21,7 +22,7 @@ from ingest.store.findings import FindingQueries
 from ingest.store.index import IndexQueries
 from ingest.store.interfaces import StoreBackend
 from ingest.store.ops import OpsQueries
-from ingest.store.sources import ScheduleUpdate, SourceQueries, SourceSpec
+from ingest.store.sources import SourceQueries, SourceSpec
 from ingest.store.stories import RelatedRow, StoryQueries, StorySummary
 
 

@@ -1,4 +1,4 @@
-"""Checks on a backup copy: the SQL that ``ingest.backup`` needs, kept inside the store package."""
+"""Checks on a backup copy: the SQL that ``ingest.store.backup`` needs."""
 
 from __future__ import annotations
 

@@ -30,12 +30,13 @@ if TYPE_CHECKING:
     from ingest.findings.compare import KnownClaim, Observation, ValueStatus
     from ingest.findings.model import FigureRef, Finding
     from ingest.models import ArticleRow, CheckOutcome, ExtractedArticle, SourceState
+    from ingest.schedule.updates import ScheduleUpdate
     from ingest.store.alerts import AlertRecord, DueItem, NewAlert, NewDelivery
     from ingest.store.articles import EntryRecord, KnownArticle, Revision, RevisitDue, SeenEntry
     from ingest.store.figures import StoredFigure
     from ingest.store.findings import StoredFinding
     from ingest.store.ops import SourceSummary
-    from ingest.store.sources import ScheduleUpdate, SourceSpec
+    from ingest.store.sources import SourceSpec
     from ingest.store.stories import RelatedRow, StorySummary
 
 

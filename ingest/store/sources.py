@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ingest.models import CheckOutcome, SourceState, SourceStatus, from_iso, to_iso, utcnow
+from ingest.schedule.updates import ScheduleUpdate
 from ingest.store.base import StoreBase
 from ingest.store.rows import Row
 from ingest.urls import split_userinfo, url_host
@@ -24,25 +25,6 @@ class SourceSpec:
     enabled: bool = True
     origin: str = "config"
     site_url: str | None = None  # the feed's web site (OPML htmlUrl); informative only
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleUpdate:
-    """The new schedule state of a source after a check."""
-
-    status: SourceStatus
-    next_check: datetime
-    failures: int
-    last_error: str | None = None
-    last_error_kind: str | None = None
-    last_status: int | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    body_hash: str | None = None
-    adaptive_interval: float | None = None
-    new_url: str | None = None  # a permanent redirect moved the feed
-    success: bool = False
-    disable: bool = False
 
 
 def _source(row: Row) -> SourceState:

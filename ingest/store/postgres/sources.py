@@ -7,8 +7,9 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
 from ingest.models import CheckOutcome, SourceState, SourceStatus, from_iso, to_iso, utcnow
+from ingest.schedule.updates import ScheduleUpdate
 from ingest.store.postgres.base import SOURCES_LOCK, PostgresBase
-from ingest.store.sources import _SELECT, ScheduleUpdate, SourceSpec, _bare, _source
+from ingest.store.sources import _SELECT, SourceSpec, _bare, _source
 from ingest.urls import split_userinfo, url_host
 
 

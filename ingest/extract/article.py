@@ -108,7 +108,7 @@ def clean_text(text: str) -> str:
 
 def extract_page(html: bytes, *, url: str) -> ExtractedArticle | None:
     """Run trafilatura on one page, then the product's boilerplate rules; None when no text."""
-    from ingest.extraction.page import extract_body  # heavy (trafilatura): imported on first use
+    from ingest.extract.page import extract_body  # heavy (trafilatura): imported on first use
 
     try:
         found = extract_body(html, url=url)

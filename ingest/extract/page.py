@@ -12,7 +12,7 @@ paragraph or two of a longer article; the cascade's text is then used when it is
 (docs/benchmarks.md has both sets).
 
 The page's link texts are collected from the same parsed tree before extraction (trafilatura
-strips links from its output); :mod:`ingest.extraction.boilerplate` needs them.
+strips links from its output); :mod:`ingest.extract.boilerplate` needs them.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ingest.extraction.boilerplate import PageHints, link_texts, strip_boilerplate
-from ingest.extraction.metadata import read_metadata
+from ingest.extract.boilerplate import PageHints, link_texts, strip_boilerplate
+from ingest.extract.metadata import read_metadata
 
 # A result is menu-like when at least this many of its lines are...
 _MENU_MIN_LINES = 30

@@ -4,9 +4,9 @@ trafilatura's own metadata pass (``with_metadata=True``) costs about as much as 
 extraction itself on the Zyte pages: it runs htmldate's text heuristics, guesses authors from
 the body and collects categories and tags we never store. What the product needs is what the
 publisher declares (Open Graph, ``<meta>`` tags, schema.org JSON-LD, ``<time>``), and the feed
-entry usually carries the title and timestamp anyway (:func:`ingest.extract.choose_text` prefers
-the feed's time). Reading those declarations from the already parsed tree costs well under a
-millisecond.
+entry usually carries the title and timestamp anyway
+(:func:`ingest.extract.article.choose_text` prefers the feed's time). Reading those
+declarations from the already parsed tree costs well under a millisecond.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ feedparser does the XML work; this module is the boundary around it:
   parses to no feed at all (HTML, binary, JSON, another XML vocabulary, empty) is one too, with
   a reason a person can act on. A ``bozo`` feed that still yields entries is returned, flagged.
 * feedparser parses every entry before a cap can apply, so the body is first cut after twice
-  ``max_entries`` entries (:mod:`ingest.feedcut`): a 100,000-entry feed costs what a
+  ``max_entries`` entries (:mod:`ingest.feeds.cut`): a 100,000-entry feed costs what a
   400-entry one does.
 
 Dates: an entry dated more than :data:`FUTURE_TOLERANCE` after ``now`` gets ``None`` rather
@@ -43,7 +43,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from ingest.errors import FeedParseError
-from ingest.feedcut import cut_entries
+from ingest.feeds.cut import cut_entries
 from ingest.urls import canonicalise_url, is_http_url
 
 __all__ = ["FUTURE_TOLERANCE", "FeedEntry", "ParsedFeed", "html_to_text", "parse_feed"]

@@ -4,18 +4,15 @@ Every function takes ``now`` (and a random source where jitter is involved) as a
 scheduler, the tests and a fake clock all get the same answers. Durations are ``timedelta``; points
 in time are timezone-aware UTC ``datetime``.
 
-The header parsers (Cache-Control ``max-age``, ``Expires``, ``Retry-After``) live here too,
-because their only use is to feed :func:`next_check`; the fetch layer calls them on each response.
+The response headers that feed :func:`next_check` (Cache-Control ``max-age``, ``Expires``,
+``Retry-After``) are read by :mod:`ingest.fetch.headers`.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from itertools import pairwise
 from statistics import median
 from typing import Protocol
@@ -24,16 +21,11 @@ from ingest.errors import ConfigError
 from ingest.settings_schema import Duration, Integer, InvalidSetting, setting
 
 __all__ = [
-    "DELTA_SECONDS_CAP",
     "RandomSource",
     "ScheduleConfig",
     "adaptive_interval",
     "failure_backoff",
     "next_check",
-    "parse_cache_control_max_age",
-    "parse_expires",
-    "parse_http_date",
-    "parse_retry_after",
 ]
 
 
@@ -63,9 +55,6 @@ class ScheduleConfig:
             raise InvalidSetting("must not exceed max_interval", "min_interval")
 
 
-# RFC 9111 §1.2.2: a delta-seconds too large to represent is replaced by 2^31.
-DELTA_SECONDS_CAP = 2**31
-
 # How many of the most recent entries describe a source's current posting rate. Older history
 # would make a feed that changed its rhythm (a blog turned news desk) adapt too slowly.
 _RATE_WINDOW = 20
@@ -73,8 +62,6 @@ _RATE_WINDOW = 20
 # Fraction of the backoff delay that jitter may take away. Jitter spreads the retries of sources
 # that failed together (one CDN outage) so they do not all return in the same tick.
 _JITTER = 0.25
-
-_DIGITS = re.compile(r"[0-9]+")
 
 
 class RandomSource(Protocol):
@@ -178,71 +165,3 @@ def failure_backoff(
     if ceiling_s >= max_interval.total_seconds():
         return max_interval
     return timedelta(seconds=ceiling_s * (1.0 - _JITTER * rng.random()))
-
-
-def parse_http_date(value: str | None) -> datetime | None:
-    """Parse an HTTP-date (RFC 9110 §5.6.7, all three legacy forms) to aware UTC, or ``None``."""
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value.strip())
-    except (ValueError, TypeError, IndexError, OverflowError):
-        return None
-    if parsed.tzinfo is None:
-        # RFC 9110 §5.6.7: HTTP dates are always GMT; asctime form carries no zone.
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def parse_cache_control_max_age(value: str | None) -> int | None:
-    """Return the ``max-age`` of a Cache-Control value in seconds, or ``None``.
-
-    RFC 9111 §5.2: directive names are case-insensitive, arguments may be quoted, and with
-    several ``max-age`` directives the first is used (§4.2.1). ``s-maxage`` is for shared caches
-    and does not apply to us. A malformed value is treated as absent.
-    """
-    if not value:
-        return None
-    for directive in value.split(","):
-        name, sep, arg = directive.partition("=")
-        if name.strip().lower() != "max-age" or not sep:
-            continue
-        arg = arg.strip().strip('"')
-        if not _DIGITS.fullmatch(arg):
-            return None
-        return min(int(arg), DELTA_SECONDS_CAP)
-    return None
-
-
-def parse_expires(value: str | None, *, date: str | None, now: datetime) -> datetime | None:
-    """Return when the response expires, on *our* clock, or ``None`` when absent or invalid.
-
-    RFC 9111 §4.2.1 computes the freshness lifetime as ``Expires - Date`` (both server clock), so
-    a server whose clock is off by an hour does not shift our schedule by an hour; we add that
-    lifetime to ``now``. Without a usable Date the Expires value is taken as is. An invalid
-    Expires ("0", "-1") means already expired (§5.3), which for scheduling is the same as absent.
-    """
-    expires = parse_http_date(value)
-    if expires is None:
-        return None
-    server_now = parse_http_date(date)
-    if server_now is None:
-        return expires
-    return now + (expires - server_now)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Return Retry-After as seconds from ``now``, or ``None`` when absent or malformed.
-
-    RFC 9110 §10.2.3: either delay-seconds or an HTTP-date. A date in the past means "now" (0).
-    """
-    if not value:
-        return None
-    text = value.strip()
-    if _DIGITS.fullmatch(text):
-        return float(min(int(text), DELTA_SECONDS_CAP))
-    when = parse_http_date(text)
-    if when is None:
-        return None
-    seconds = (when - now).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None

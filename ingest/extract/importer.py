@@ -1,8 +1,8 @@
 """Backfill: local ``.html``, ``.txt`` and JSON Lines files through the same path as feed articles.
 
 Each file (or JSON line) becomes an :class:`ExtractedArticle` and goes through the topic filter
-and :func:`ingest.corpus.save_article`, so duplicates and revisions are recognised exactly as for
-polled articles, and importing the same files twice adds nothing.
+and :func:`ingest.dedup.corpus.save_article`, so duplicates and revisions are recognised
+exactly as for polled articles, and importing the same files twice adds nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.errors import ExtractionError, IngestError
-from ingest.extract import clean_text, extract_page
+from ingest.extract.article import clean_text, extract_page
 from ingest.models import ExtractedArticle
 from ingest.urls import canonicalise_url, is_http_url
 

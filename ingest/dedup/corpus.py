@@ -27,7 +27,7 @@ from ingest.dedup import (
 from ingest.dedup.align import figure_keys
 from ingest.dedup.decide import prepared_candidate
 from ingest.dedup.related import relate
-from ingest.extraction.dates import date_from_text
+from ingest.extract.dates import date_from_text
 from ingest.figures import Figure, FigureSettings, extract_figures
 from ingest.findings import FindingSettings
 from ingest.findings.record import FindingSink, record_findings

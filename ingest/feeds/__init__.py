@@ -1,0 +1,1 @@
+"""Feeds: bytes to entries (parse), bounded first (cut); OPML subscription lists."""

@@ -1,0 +1,1 @@
+"""When to check a source next (pure policy) and who holds a lease."""

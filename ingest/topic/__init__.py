@@ -1,0 +1,1 @@
+"""The topic filter: is an entry or article about what we watch?"""
