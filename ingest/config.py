@@ -489,7 +489,7 @@ def _alerts(t: _Table, environ: Mapping[str, str], *, strict: bool = True) -> Al
 
 _KNOWN_SECTIONS = {"store", "http", "schedule", "topic", "extract", "sources", "alerts"}
 # Tables read by later stages; accepted here and handed on untouched.
-_STAGE_SECTIONS = {"dedup", "figures", "findings", "log", "server"}
+_STAGE_SECTIONS = {"cluster", "dedup", "figures", "findings", "log", "server"}
 
 
 def parse_config(

@@ -29,6 +29,7 @@ def main() -> None:
 from ingest.cli import (  # noqa: E402,F401
     commands_alerts,
     commands_backup,
+    commands_cluster,
     commands_core,
     commands_corpus,
     commands_demo,

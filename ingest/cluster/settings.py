@@ -1,0 +1,79 @@
+"""``[cluster]``: how ``ingest worker`` runs (see docs/cluster.md).
+
+Read with :func:`ingest.config.stage_settings` like the other stages' tables, so an unknown key
+or a value of the wrong type is an error naming ``cluster.key``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.config import Config, stage_settings
+from ingest.errors import ConfigError
+
+# The lease owner of every source claimed for the cluster: one name for all workers, so the
+# claim made by the scheduling job holds for whichever worker runs the check (and its retry).
+CLUSTER_OWNER = "cluster:ingest"
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSettings:
+    # The queue's PostgreSQL database; "" means $INGEST_DATABASE_URL (or `ingest worker
+    # --database-url`).
+    url: str = ""
+    # Seconds between scheduling passes (claim due sources, queue deliveries, recover stalled
+    # jobs). A whole number of seconds below 60 that divides 60, or a whole number of minutes.
+    tick: int = 5
+    # Jobs one worker process runs at once.
+    concurrency: int = 8
+    # A worker whose heartbeat is older than this is taken for dead and its jobs run again.
+    stalled_timeout: float = 30.0
+    # How often each worker writes its heartbeat (well below stalled_timeout).
+    heartbeat: float = 5.0
+    # Finished jobs are removed from the queue after this many hours.
+    keep_jobs_hours: int = 24
+
+    def __post_init__(self) -> None:
+        if (
+            self.tick < 1
+            or (self.tick < 60 and 60 % self.tick)
+            or (self.tick >= 60 and self.tick % 60)
+        ):
+            raise ValueError(
+                f"tick must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30) or be whole "
+                f"minutes, got {self.tick}"
+            )
+        if self.concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {self.concurrency}")
+        if self.heartbeat <= 0 or self.stalled_timeout <= self.heartbeat * 2:
+            raise ValueError(
+                "stalled_timeout must be more than twice heartbeat "
+                f"(got {self.stalled_timeout:g} and {self.heartbeat:g})"
+            )
+        if self.keep_jobs_hours < 1:
+            raise ValueError(f"keep_jobs_hours must be at least 1, got {self.keep_jobs_hours}")
+
+    @property
+    def cron(self) -> str:
+        """The tick as a procrastinate cron line (a 6th field holds seconds)."""
+        if self.tick < 60:
+            return f"* * * * * */{self.tick}"
+        return f"*/{self.tick // 60} * * * *"
+
+
+def cluster_settings(config: Config) -> ClusterSettings:
+    return stage_settings(config, "cluster", ClusterSettings)
+
+
+def queue_url(config: Config, given: str | None) -> str:
+    """The queue database: ``given`` (--database-url / $INGEST_DATABASE_URL), else ``[cluster]
+    url``; a ConfigError when neither names a PostgreSQL database."""
+    url = given or cluster_settings(config).url
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            "ingest worker needs a PostgreSQL URL (postgresql://...): set [cluster] url, "
+            "$INGEST_DATABASE_URL or --database-url",
+            file=config.file,
+            key="cluster.url",
+        )
+    return url
