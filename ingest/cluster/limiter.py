@@ -4,8 +4,9 @@ held cluster-wide, with the state in PostgreSQL.
 The same interface as :class:`ingest.fetch.limiter.HostLimiter` (``async with
 limiter.slot(host)``), so the fetcher does not know which one it has. A slot is a row of
 ``ingest_cluster_host_slots`` taken with one ``UPDATE ... FOR UPDATE SKIP LOCKED``; it is held
-for at most ``hold`` seconds (longer than any one request: the fetcher's ``total_timeout``
-bounds each hop), so a worker killed mid-request frees its slot when the hold runs out. Start
+for ``hold`` seconds and renewed every third of that while the request runs, so a worker
+killed mid-request frees its slot when the hold runs out (``ingest worker`` uses the stalled
+timeout: its jobs and its slots come back together). Start
 times are reserved, one ``min_delay`` apart, by one atomic upsert of
 ``ingest_cluster_host_pace`` on the database's clock. Inside one process a semaphore per host
 comes first, so a worker does not poll the database for slots it could never get.
@@ -14,6 +15,7 @@ comes first, so a worker does not poll the database for slots it could never get
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -23,6 +25,8 @@ from ingest.leases import owner_id
 from ingest.store.cluster import HostPaceQueries
 
 __all__ = ["ClusterLimiter", "StartHook"]
+
+log = logging.getLogger("ingest.cluster")
 
 StartHook = Callable[[str, float], None]
 """``(host, reserved start as Unix time on the database clock)``, called as a slot starts."""
@@ -67,6 +71,7 @@ class ClusterLimiter:
         async with local:
             holder = f"{self._holder}:{uuid.uuid4().hex[:12]}"
             taken = await self._take(host, holder)
+            keep = asyncio.create_task(self._keep(host, taken, holder))
             try:
                 start, wait = await self._db.reserve_start(host, self._min_delay)
                 if wait > 0:
@@ -75,9 +80,22 @@ class ClusterLimiter:
                     self._on_start(host, start)
                 yield
             finally:
+                keep.cancel()
+                await asyncio.gather(keep, return_exceptions=True)
                 # Shielded: a cancelled fetch must still give its slot back (else it waits for
                 # the hold to run out); a failure here only means the hold runs out instead.
-                await asyncio.shield(self._db.free_slot(host, taken, holder))
+                try:
+                    await asyncio.shield(self._db.free_slot(host, taken, holder))
+                except Exception as exc:
+                    log.warning("could not free the request slot for %s: %s", host, exc)
+
+    async def _keep(self, host: str, slot: int, holder: str) -> None:
+        while True:
+            await asyncio.sleep(self._hold / 3)
+            try:
+                await self._db.extend_slot(host, slot, holder, self._hold)
+            except Exception as exc:  # the queue database is down: the hold may run out
+                log.warning("could not renew the request slot for %s: %s", host, exc)
 
     async def _take(self, host: str, holder: str) -> int:
         if host not in self._known:

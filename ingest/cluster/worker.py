@@ -33,10 +33,6 @@ from ingest.store.interfaces import StoreBackend
 log = logging.getLogger("ingest.cluster")
 lifecycle = logging.getLogger(LIFECYCLE_LOGGER)
 
-# A request slot outlives the longest request by this much before another worker may take it
-# (the worker holding it was killed mid-request).
-SLOT_HOLD_MARGIN = 30.0
-
 
 class WorkerPulse:
     """This worker as /healthz sees it: ``last_tick`` is its last round trip to the queue."""
@@ -52,6 +48,7 @@ async def cluster_services(
     store: StoreBackend,
     queries: HostPaceQueries,
     *,
+    hold: float,
     clock: Callable[[], datetime] = utcnow,
 ) -> Services:
     """The services of ``ingest run``, with the fetcher's per-host limits held cluster-wide."""
@@ -61,7 +58,7 @@ async def cluster_services(
     http = config.http
     limiter = ClusterLimiter(
         queries, concurrency=http.per_host_concurrency, min_delay=http.per_host_min_delay,
-        hold=http.total_timeout + SLOT_HOLD_MARGIN,
+        hold=hold,
     )  # fmt: skip
     fetcher = Fetcher(http, now=clock, peer_check=peer_check_for(http), limiter=limiter)
     # build_services made a fetcher with the per-process limiter; nothing used it yet.
@@ -88,7 +85,9 @@ async def run_worker(
     pulse = WorkerPulse()
     try:
         async with app.open_async():
-            services = await cluster_services(config, store, HostPaceQueries(connector))
+            services = await cluster_services(
+                config, store, HostPaceQueries(connector), hold=settings.stalled_timeout
+            )
             runtime = WorkerRuntime(services=services, settings=settings)
             ops = await start_ops_server(
                 server_settings(config), store=store, metrics=services.metrics, daemon=pulse,

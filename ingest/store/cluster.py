@@ -187,6 +187,17 @@ class HostPaceQueries:
         )
         return int(rows[0]["slot"]) if rows else None
 
+    async def extend_slot(self, host: str, slot: int, holder: str, hold: float) -> None:
+        await self._db.execute_query_async(
+            "UPDATE ingest_cluster_host_slots"
+            " SET until = clock_timestamp() + make_interval(secs => %(hold)s::float8)"
+            " WHERE host = %(host)s AND slot = %(slot)s AND holder = %(holder)s",
+            host=host,
+            slot=slot,
+            holder=holder,
+            hold=hold,
+        )
+
     async def free_slot(self, host: str, slot: int, holder: str) -> None:
         await self._db.execute_query_async(
             "UPDATE ingest_cluster_host_slots SET holder = NULL, until = NULL"
