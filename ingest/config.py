@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from ingest.errors import ConfigError, ConfigErrors
 from ingest.fetch.settings import HttpSettings
+from ingest.urls import database_url_problem
 
 T = TypeVar("T")
 G = TypeVar("G", bound=Callable[..., Any])
@@ -47,6 +48,8 @@ class SourceConfig:
 class StoreConfig:
     path: Path = Path("data/ingest.db")
     raw_html_retention_days: int = 90
+    # postgresql://... selects the PostgreSQL store (docs/postgres.md); None: SQLite at `path`.
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,8 +326,12 @@ def _http_url(value: str, *, file: str, key: str) -> str:
 def _store(t: _Table) -> StoreConfig:
     path = t.string("path", "data/ingest.db")
     retention = t.integer("raw_html_retention_days", 90)
+    url = t.string("url", None)
+    if url is not None and (problem := database_url_problem(url)):
+        t.fail(problem, "url")
+        url = None
     t.finish()
-    return StoreConfig(path=Path(path), raw_html_retention_days=retention)
+    return StoreConfig(path=Path(path), raw_html_retention_days=retention, url=url)
 
 
 def _http(t: _Table) -> HttpSettings:

@@ -33,7 +33,9 @@ from ingest.models import CheckOutcome, SourceState, utcnow
 from ingest.ops.logging import LIFECYCLE_LOGGER
 from ingest.ops.metrics import metrics_for
 from ingest.pipeline import Services, check_source, revisit_due
-from ingest.store import SourceSpec, Store
+from ingest.store import SourceSpec
+from ingest.store.interfaces import StoreBackend
+from ingest.store.select import database_url, open_backend
 from ingest.topic import TopicFilter, default_topic_filter
 
 log = logging.getLogger("ingest.daemon")
@@ -61,13 +63,15 @@ def topic_filter_for(config: Config) -> TopicFilter:
     return base.with_terms(include=config.topic.include, exclude=config.topic.exclude)
 
 
-def open_store(config: Config, db_path: Path, *, sync: bool = True) -> Store:
+def open_store(config: Config, db_path: Path, *, sync: bool = True) -> StoreBackend:
     """Open the database; with ``sync``, make its config-declared sources match the config.
 
-    Only ``run`` and ``poll`` (and the demo) sync: a listing command run with another config
-    must never disable the daemon's sources or add the bundled ones to another database.
+    PostgreSQL when ``$INGEST_DATABASE_URL`` or ``[store] url`` names one, else the SQLite
+    file ``db_path``. Only ``run`` and ``poll`` (and the demo) sync: a listing command run with
+    another config must never disable the daemon's sources or add the bundled ones to another
+    database.
     """
-    store = Store(db_path)
+    store = open_backend(database_url(config.store.url), db_path)
     if not sync:
         return store
     changes = store.sync_sources(
@@ -117,7 +121,7 @@ def check_alert_metrics(config: Config, figures: FigureSettings) -> None:
 
 def build_services(
     config: Config,
-    store: Store,
+    store: StoreBackend,
     *,
     clock: Callable[[], datetime] = utcnow,
     rng: Random | None = None,
@@ -143,7 +147,7 @@ def build_services(
     )
 
 
-def release_dead_leases(store: Store) -> list[str]:
+def release_dead_leases(store: StoreBackend) -> list[str]:
     """Free the leases of processes on this host that no longer run (killed mid-check).
 
     Without this a daemon restarted after a crash would wait for its predecessor's leases to

@@ -301,3 +301,15 @@ def url_host(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot name a PostgreSQL database (``postgresql://user@host:port/db``), or
+    None when it can. The message never repeats the URL: it may carry a password."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("postgresql", "postgres"):
+        shown = f"{scheme}://" if sep else "no scheme"
+        return f"expected a postgresql:// URL, got {shown}"
+    if not rest.strip() or any(c.isspace() for c in url):
+        return "expected a postgresql:// URL naming a server and a database"
+    return None

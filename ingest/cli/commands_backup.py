@@ -30,8 +30,15 @@ def backup(file: Path, force: bool) -> None:
     from ingest.backup import backup_database
     from ingest.errors import BackupError
     from ingest.store import Store
+    from ingest.store.select import database_url
 
     ctx = app()
+    if database_url(ctx.config.store.url) is not None:
+        # The copy and its checks are SQLite's; PostgreSQL has its own tool (docs/postgres.md).
+        raise BackupError(
+            "the store is PostgreSQL ([store] url or $INGEST_DATABASE_URL): back it up with "
+            "pg_dump --format=custom (see docs/postgres.md)"
+        )
     db = ctx.db
     if not db.is_file():
         raise BackupError(f"no database at {db}")

@@ -19,7 +19,7 @@ from ingest.errors import IngestError
 if TYPE_CHECKING:
     from ingest.config import Config
     from ingest.errors import ConfigError
-    from ingest.store import Store
+    from ingest.store.interfaces import StoreBackend
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,7 +37,7 @@ class AppContext:
     db_path: str | None = None
     verbose: int = 0
     _config: Config | None = None
-    _store: Store | None = None
+    _store: StoreBackend | None = None
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     typed: set[str] = field(default_factory=set)  # options given on the command line
     # Commands that send (run, poll, alerts deliver/test) and check-config set this: the
@@ -81,7 +81,7 @@ class AppContext:
         return resolve_db_path(self.config, self.db_path)
 
     @property
-    def store(self) -> Store:
+    def store(self) -> StoreBackend:
         """The database as it is, for commands that read or work on what is stored."""
         if self._store is None:
             from ingest.daemon import open_store
@@ -91,19 +91,22 @@ class AppContext:
         return self._store
 
     @property
-    def existing_store(self) -> Store:
+    def existing_store(self) -> StoreBackend:
         """The database for commands that only read it: a path with no database is an error
-        (exit 3), so a mistyped --db never leaves an empty database behind."""
+        (exit 3), so a mistyped --db never leaves an empty database behind. (A PostgreSQL
+        database, chosen by URL, exists or the connection fails.)"""
         if self._store is None:
             from ingest.errors import StoreError
+            from ingest.store.select import database_url
 
             db = self.db
-            if str(db) != ":memory:" and not db.is_file():
+            postgres = database_url(self.config.store.url) is not None
+            if not postgres and str(db) != ":memory:" and not db.is_file():
                 raise StoreError(f"no database at {db}")
         return self.store
 
     @property
-    def synced_store(self) -> Store:
+    def synced_store(self) -> StoreBackend:
         """The database with its sources made to match the config (``run``, ``poll``, ...)."""
         if self._store is None:
             from ingest.daemon import open_store

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from ingest.models import ArticleRow, ExtractedArticle, from_iso, to_iso
 from ingest.store.base import StoreBase
+from ingest.store.rows import Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,30 @@ class KnownArticle:
 _EARLIER_REVISIONS = 3
 
 
+def earlier_revisions(numbers: list[int]) -> list[int]:
+    """Which earlier revisions a known article offers the copy check, from its revision numbers
+    in order: the first and the last few before the current one (none for a single revision)."""
+    if len(numbers) <= 1:
+        return []
+    return sorted({numbers[0]} | set(numbers[-1 - _EARLIER_REVISIONS : -1]))
+
+
+def known_article(row: Row, hashes: tuple[str, ...], earlier: tuple[str, ...]) -> KnownArticle:
+    return KnownArticle(
+        id=row["id"],
+        canonical_url=row["canonical_url"],
+        guid=row["guid"],
+        source_id=row["source_id"],
+        text=row["text"],
+        text_hash=row["text_hash"],
+        duplicate_of=row["duplicate_of"],
+        revision=row["revision"],
+        revision_hashes=hashes,
+        published=from_iso(row["published"]),
+        earlier_texts=earlier,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class RevisitDue:
     """A stored page due to be fetched again."""
@@ -88,7 +113,7 @@ _ARTICLE_SELECT = """
 """
 
 
-def _article(row: sqlite3.Row, *, with_text: bool = False) -> ArticleRow:
+def _article(row: Row, *, with_text: bool = False) -> ArticleRow:
     fetched = from_iso(row["fetched_at"])
     assert fetched is not None
     return ArticleRow(
@@ -157,11 +182,8 @@ class ArticleQueries(StoreBase):
         )
         hashes = tuple(r["text_hash"] for r in revisions)
         earlier: tuple[str, ...] = ()
-        if len(revisions) > 1:
-            numbers = sorted(
-                {revisions[0]["revision"]}
-                | {r["revision"] for r in revisions[-1 - _EARLIER_REVISIONS : -1]}
-            )
+        numbers = earlier_revisions([r["revision"] for r in revisions])
+        if numbers:
             marks = ",".join("?" * len(numbers))
             earlier = tuple(
                 r["text"]
@@ -171,19 +193,7 @@ class ArticleQueries(StoreBase):
                     (row["id"], *numbers),
                 )
             )
-        return KnownArticle(
-            id=row["id"],
-            canonical_url=row["canonical_url"],
-            guid=row["guid"],
-            source_id=row["source_id"],
-            text=row["text"],
-            text_hash=row["text_hash"],
-            duplicate_of=row["duplicate_of"],
-            revision=row["revision"],
-            revision_hashes=hashes,
-            published=from_iso(row["published"]),
-            earlier_texts=earlier,
-        )
+        return known_article(row, hashes, earlier)
 
     def article_by_url_or_guid(
         self, canonical_url: str, guid: str | None, *, source_id: int | None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +10,7 @@ from datetime import datetime
 from ingest.figures import Figure
 from ingest.models import from_iso, to_iso
 from ingest.store.base import StoreBase
+from ingest.store.rows import Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,7 @@ class StoredFigure:
     claim_cues: tuple[str, ...] = ()
 
 
-def _stored(row: sqlite3.Row) -> StoredFigure:
+def _stored(row: Row) -> StoredFigure:
     figure = Figure(
         text=row["text"], start=row["start"], end=row["end"], sentence=row["sentence"],
         value=row["value"], unit=row["unit"], noun=row["noun"], qualifier=row["qualifier"],

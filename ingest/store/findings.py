@@ -23,6 +23,7 @@ from ingest.models import from_iso, to_iso
 from ingest.store.base import StoreBase
 from ingest.store.figures import _SELECT as _FIGURE_SELECT
 from ingest.store.figures import _stored
+from ingest.store.rows import Row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS claims (
@@ -114,7 +115,7 @@ def _ref_json(ref: FigureRef, confidence: float = 1.0, cues: Sequence[str] = ())
     )  # fmt: skip
 
 
-def _value(row: sqlite3.Row) -> KnownValue:
+def _value(row: Row) -> KnownValue:
     first_seen, as_of = from_iso(row["first_seen"]), from_iso(row["as_of"])
     assert first_seen is not None and as_of is not None
     sources = tuple(dict.fromkeys(s["source"] for s in json.loads(row["sources"])))

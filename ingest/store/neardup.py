@@ -52,7 +52,7 @@ def check_index_params(conn: sqlite3.Connection, settings: DedupSettings) -> Non
     Band keys computed with another shingle size, band shape or seed never match the stored
     ones, so every lookup would find nothing; better to stop at start-up and say so.
     """
-    wanted = {name: str(getattr(settings, name)) for name in _KEY_PARAMS}
+    wanted = index_params(settings)
     try:
         stored = dict(conn.execute("SELECT name, value FROM neardup_meta").fetchall())
         if not stored:
@@ -62,13 +62,26 @@ def check_index_params(conn: sqlite3.Connection, settings: DedupSettings) -> Non
             return
     except sqlite3.Error as exc:
         raise StoreError(f"cannot read near-duplicate index parameters: {exc}") from exc
+    problem = params_mismatch(stored, wanted)
+    if problem:
+        raise StoreError(problem)
+
+
+def index_params(settings: DedupSettings) -> dict[str, str]:
+    """The settings that shape band keys, as stored beside the index."""
+    return {name: str(getattr(settings, name)) for name in _KEY_PARAMS}
+
+
+def params_mismatch(stored: dict[str, str], wanted: dict[str, str]) -> str | None:
+    """Why an index built with ``stored`` parameters cannot serve ``wanted``; None when it can."""
     changed = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
-    if changed:
-        detail = ", ".join(f"{k}: index {old} vs config {new}" for k, (old, new) in changed.items())
-        raise StoreError(
-            f"near-duplicate index was built with other parameters ({detail}); "
-            "rebuild it or restore the [dedup] settings"
-        )
+    if not changed:
+        return None
+    detail = ", ".join(f"{k}: index {old} vs config {new}" for k, (old, new) in changed.items())
+    return (
+        f"near-duplicate index was built with other parameters ({detail}); "
+        "rebuild it or restore the [dedup] settings"
+    )
 
 
 def add_to_index(conn: sqlite3.Connection, article_id: int, keys: Iterable[int]) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ingest.models import CheckOutcome, SourceState, SourceStatus, from_iso, to_iso, utcnow
 from ingest.store.base import StoreBase
+from ingest.store.rows import Row
 from ingest.urls import split_userinfo, url_host
 
 
@@ -45,7 +45,7 @@ class ScheduleUpdate:
     disable: bool = False
 
 
-def _source(row: sqlite3.Row) -> SourceState:
+def _source(row: Row) -> SourceState:
     return SourceState(
         id=row["id"],
         name=row["name"],
