@@ -1,12 +1,11 @@
-"""``ingest worker`` processes against one PostgreSQL queue and one store: a SIGKILLed worker's
-check runs again elsewhere and stores every entry once, SIGTERM drains, and two workers never
-check one source at the same time."""
+"""``ingest worker`` processes sharing one PostgreSQL database, for the job queue and the store:
+a SIGKILLed worker's check runs again elsewhere and stores every entry once, SIGTERM drains,
+and two workers never check one source at the same time."""
 
 from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -74,16 +73,16 @@ def start_worker(config: Path, url: str, log: Path) -> subprocess.Popen[bytes]:
         )  # fmt: skip
 
 
-def count(db: Path, sql: str) -> int:
-    if not db.exists():
-        return 0
-    conn = sqlite3.connect(db, timeout=5)
-    try:
-        return int(conn.execute(sql).fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0  # schema not created yet
-    finally:
-        conn.close()
+def count(url: str, sql: str) -> int:
+    """A count in the store, which is the PostgreSQL one (the workers' $INGEST_DATABASE_URL)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        try:
+            row = conn.execute(sql).fetchone()
+        except psycopg.errors.UndefinedTable:
+            return 0  # the store's schema is not created yet
+    return int(row[0]) if row else 0
 
 
 def wait_for(what: str, ready: Any, procs: list[subprocess.Popen[bytes]], log: Path) -> None:
@@ -115,30 +114,32 @@ def test_sigkilled_worker_check_runs_again_elsewhere_and_stores_each_entry_once(
     tmp_path: Path, loopback: LoopbackServer, postgres_url: str
 ) -> None:
     config = write_config(tmp_path, serve_slow_feed(loopback, page_delay=0.3))
-    db, log = tmp_path / "ingest.db", tmp_path / "workers.log"
+    log = tmp_path / "workers.log"
     first = start_worker(config, postgres_url, log)
     try:
-        wait_for("a few entries", lambda: count(db, "SELECT COUNT(*) FROM entries") >= 3,
+        wait_for("a few entries", lambda: count(postgres_url, "SELECT COUNT(*) FROM entries") >= 3,
                  [first], log)  # fmt: skip
         first.send_signal(signal.SIGKILL)
         first.wait()
-        assert count(db, "SELECT COUNT(*) FROM entries") < ENTRIES
-        assert count(db, "SELECT COUNT(*) FROM fetch_log") == 0  # the check never finished
+        assert count(postgres_url, "SELECT COUNT(*) FROM entries") < ENTRIES
+        assert (
+            count(postgres_url, "SELECT COUNT(*) FROM fetch_log") == 0
+        )  # the check never finished
         second = start_worker(config, postgres_url, log)
         try:
-            finished = lambda: count(db, "SELECT COUNT(*) FROM fetch_log") >= 1  # noqa: E731
+            finished = lambda: count(postgres_url, "SELECT COUNT(*) FROM fetch_log") >= 1  # noqa: E731
             wait_for("the check to finish elsewhere", finished, [second], log)
         finally:
             assert stop([second]) == [0]
     finally:
         if first.poll() is None:
             first.kill()
-    assert count(db, "SELECT COUNT(*) FROM entries") == ENTRIES
-    assert count(db, "SELECT COUNT(DISTINCT entry_key) FROM entries") == ENTRIES
-    assert count(db, "SELECT COUNT(*) FROM articles") == ENTRIES
-    assert count(db, "SELECT COUNT(*) FROM entries WHERE article_id IS NULL") == 0
+    assert count(postgres_url, "SELECT COUNT(*) FROM entries") == ENTRIES
+    assert count(postgres_url, "SELECT COUNT(DISTINCT entry_key) FROM entries") == ENTRIES
+    assert count(postgres_url, "SELECT COUNT(*) FROM articles") == ENTRIES
+    assert count(postgres_url, "SELECT COUNT(*) FROM entries WHERE article_id IS NULL") == 0
     # Checked once in its interval: the killed attempt recorded nothing, the rerun once.
-    assert count(db, "SELECT COUNT(*) FROM fetch_log WHERE outcome = 'ok'") == 1
+    assert count(postgres_url, "SELECT COUNT(*) FROM fetch_log WHERE outcome = 'ok'") == 1
     # The dead worker's job left 'doing' (queued again, or closed for the newer copy).
     assert queue_rows(
         postgres_url, "SELECT COUNT(*) FROM procrastinate_jobs WHERE status = 'doing'"
@@ -158,18 +159,18 @@ def test_sigterm_lets_the_running_check_finish(
 ) -> None:
     config = write_config(tmp_path, serve_slow_feed(loopback, page_delay=0.2),
                           extra="[schedule]\nstop_grace = 60\n")  # fmt: skip
-    db, log = tmp_path / "ingest.db", tmp_path / "worker.log"
+    log = tmp_path / "worker.log"
     worker = start_worker(config, postgres_url, log)
     try:
-        wait_for("the check to start", lambda: count(db, "SELECT COUNT(*) FROM entries") >= 2,
-                 [worker], log)  # fmt: skip
-        assert count(db, "SELECT COUNT(*) FROM fetch_log") == 0
+        started = lambda: count(postgres_url, "SELECT COUNT(*) FROM entries") >= 2  # noqa: E731
+        wait_for("the check to start", started, [worker], log)
+        assert count(postgres_url, "SELECT COUNT(*) FROM fetch_log") == 0
         assert stop([worker]) == [0]
     finally:
         if worker.poll() is None:
             worker.kill()
-    assert count(db, "SELECT COUNT(*) FROM entries") == ENTRIES
-    assert count(db, "SELECT COUNT(*) FROM fetch_log WHERE outcome = 'ok'") == 1
+    assert count(postgres_url, "SELECT COUNT(*) FROM entries") == ENTRIES
+    assert count(postgres_url, "SELECT COUNT(*) FROM fetch_log WHERE outcome = 'ok'") == 1
     assert queue_rows(
         postgres_url,
         "SELECT status::text FROM procrastinate_jobs WHERE task_name = 'ingest.check_source'"
@@ -203,10 +204,10 @@ def test_two_workers_never_check_one_source_at_once(
         config.read_text().replace("per_host_concurrency = 1", "per_host_concurrency = 8"),
         encoding="utf-8",
     )
-    db, log = tmp_path / "ingest.db", tmp_path / "workers.log"
+    log = tmp_path / "workers.log"
     workers = [start_worker(config, postgres_url, log) for _ in range(2)]
     try:
-        wait_for("four checks", lambda: count(db, "SELECT COUNT(*) FROM fetch_log") >= 4,
+        wait_for("four checks", lambda: count(postgres_url, "SELECT COUNT(*) FROM fetch_log") >= 4,
                  workers, log)  # fmt: skip
     finally:
         codes = stop(workers)

@@ -19,10 +19,10 @@ def _missing_extra() -> click.ClickException:
 @main.command()
 @click.option(
     "--database-url",
-    envvar=ENV_DATABASE_URL,
     default=None,
     metavar="URL",
-    help=f"The queue's PostgreSQL database (default: ${ENV_DATABASE_URL}, then [cluster] url).",
+    help="The queue's PostgreSQL database (default: [cluster] url, else the store's: "
+    f"${ENV_DATABASE_URL}, then [store] url).",
 )
 @common_options
 @handle_errors
@@ -51,13 +51,13 @@ def worker(database_url: str | None) -> None:
     asyncio.run(run_worker(ctx.config, ctx.synced_store, url, settings))
 
 
-def cluster_status_lines(database_url: str | None) -> list[str]:
-    """The cluster block of ``ingest status``: empty unless a queue database is configured
-    (``[cluster] url`` or a PostgreSQL ``$INGEST_DATABASE_URL``), so SQLite users see no
-    change."""
+def cluster_status_lines() -> list[str]:
+    """The cluster block of ``ingest status``: empty unless the store or ``[cluster] url`` is
+    PostgreSQL, so SQLite users see no change."""
+    from ingest.store.select import database_url
+
     config = app().config
-    given = database_url if database_url and database_url.startswith("postgres") else None
-    if not given and not config.sections.get("cluster", {}).get("url"):
+    if not config.sections.get("cluster", {}).get("url") and not database_url(config.store.url):
         return []
     try:
         from ingest.cluster.metrics import format_cluster
@@ -66,5 +66,5 @@ def cluster_status_lines(database_url: str | None) -> list[str]:
     except ImportError as exc:
         raise _missing_extra() from exc
     settings = cluster_settings(config)
-    url = queue_url(config, given)
+    url = queue_url(config, None)
     return format_cluster(queue_snapshot(url, stalled_after=settings.stalled_timeout))

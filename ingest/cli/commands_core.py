@@ -174,14 +174,12 @@ def status() -> None:
     Example:
         ingest status
     """
-    import os
-
-    from ingest.cli.commands_cluster import ENV_DATABASE_URL, cluster_status_lines
+    from ingest.cli.commands_cluster import cluster_status_lines
     from ingest.models import utcnow
     from ingest.ops.status import format_status, gather_status
 
     for line in format_status(gather_status(app().existing_store, utcnow())):
         click.echo(line)
-    # Cluster mode ([cluster] url or a PostgreSQL $INGEST_DATABASE_URL): workers and queue.
-    for line in cluster_status_lines(os.environ.get(ENV_DATABASE_URL)):
+    # Cluster mode (a PostgreSQL store or [cluster] url): workers, queue, stalled jobs.
+    for line in cluster_status_lines():
         click.echo(line)

@@ -18,8 +18,8 @@ CLUSTER_OWNER = "cluster:ingest"
 
 @dataclass(frozen=True, slots=True)
 class ClusterSettings:
-    # The queue's PostgreSQL database; "" means $INGEST_DATABASE_URL (or `ingest worker
-    # --database-url`).
+    # The queue's PostgreSQL database; "" means the store's ($INGEST_DATABASE_URL, then
+    # [store] url). `ingest worker --database-url` beats both.
     url: str = ""
     # Seconds between scheduling passes (claim due sources, queue deliveries, recover stalled
     # jobs). A whole number of seconds below 60 that divides 60, or a whole number of minutes.
@@ -66,13 +66,16 @@ def cluster_settings(config: Config) -> ClusterSettings:
 
 
 def queue_url(config: Config, given: str | None) -> str:
-    """The queue database: ``given`` (--database-url / $INGEST_DATABASE_URL), else ``[cluster]
-    url``; a ConfigError when neither names a PostgreSQL database."""
-    url = given or cluster_settings(config).url
+    """The queue database: ``given`` (``--database-url``), else ``[cluster] url``, else the
+    store's PostgreSQL database (``$INGEST_DATABASE_URL``, then ``[store] url``); a ConfigError
+    when none names one."""
+    from ingest.store.select import database_url
+
+    url = given or cluster_settings(config).url or database_url(config.store.url) or ""
     if not url.startswith(("postgresql://", "postgres://")):
         raise ConfigError(
-            "ingest worker needs a PostgreSQL URL (postgresql://...): set [cluster] url, "
-            "$INGEST_DATABASE_URL or --database-url",
+            "ingest worker needs a PostgreSQL URL (postgresql://...): set [store] url, "
+            "$INGEST_DATABASE_URL, [cluster] url or --database-url",
             file=config.file,
             key="cluster.url",
         )

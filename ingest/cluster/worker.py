@@ -54,7 +54,7 @@ async def cluster_services(
     """The services of ``ingest run``, with the fetcher's per-host limits held cluster-wide."""
     from dataclasses import replace
 
-    base = build_services(config, store, clock=clock)  # type: ignore[arg-type]
+    base = build_services(config, store, clock=clock)
     http = config.http
     limiter = ClusterLimiter(
         queries, concurrency=http.per_host_concurrency, min_delay=http.per_host_min_delay,
@@ -76,6 +76,12 @@ async def run_worker(
     from ingest.ops.server import start_ops_server
     from ingest.ops.settings import server_settings
 
+    if not store.path.startswith(("postgresql://", "postgres://")):
+        log.warning(
+            "the store is the SQLite file %s: workers on other hosts cannot share it "
+            "(set [store] url or $INGEST_DATABASE_URL to the PostgreSQL database)",
+            store.path,
+        )
     if await asyncio.to_thread(ensure_queue_schema, url):
         lifecycle.info("created the job queue's tables")
     # Jobs, the listener, heartbeats and the limiter's queries share one pool.

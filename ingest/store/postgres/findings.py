@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from psycopg.rows import DictRow
 
@@ -20,7 +19,7 @@ from ingest.findings.model import FigureRef, Finding, finding_to_dict
 from ingest.models import from_iso, to_iso
 from ingest.store.figures import _SELECT as _FIGURE_SELECT
 from ingest.store.figures import _stored
-from ingest.store.findings import _ref_json, _source_entry, _value
+from ingest.store.findings import StoredFinding, _ref_json, _source_entry, _value
 from ingest.store.postgres.base import PostgresBase
 
 
@@ -219,7 +218,9 @@ class PgFindingQueries(PostgresBase):
     def list_findings(
         self, *, kind: str | None = None, metric: str | None = None,
         subject: str | None = None, since: datetime | None = None, limit: int = 1000,
-    ) -> list[dict[str, Any]]:  # fmt: skip
+    ) -> list[StoredFinding]:  # fmt: skip
+        """Findings as stored, newest first, each with its value's statements as of now (as
+        the SQLite store: the findings stage counts them)."""
         where = ["TRUE"]
         params: list[object] = []
         for column, wanted in (("f.kind", kind), ("f.metric", metric)):
@@ -238,14 +239,16 @@ class PgFindingQueries(PostgresBase):
                 WHERE {" AND ".join(where)} ORDER BY f.id DESC LIMIT %s""",
             (*params, limit),
         )
-        out = []
-        for row in rows:
-            data = json.loads(row["data"])
-            data["id"] = row["id"]
-            if row["sources"]:
-                names = list(dict.fromkeys(s["source"] for s in json.loads(row["sources"])))
-                data["corroborations"] = len(names)
-                data["corroborating_sources"] = names
-                data["mentions"] = row["mentions"]
-            out.append(data)
-        return out
+        return [
+            StoredFinding(
+                id=row["id"],
+                record=json.loads(row["data"]),
+                sources=(
+                    tuple(s["source"] for s in json.loads(row["sources"]))
+                    if row["sources"] is not None
+                    else None
+                ),
+                mentions=row["mentions"],
+            )
+            for row in rows
+        ]
