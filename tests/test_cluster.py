@@ -333,3 +333,29 @@ def test_cluster_settings_refuse_a_tick_cron_cannot_express() -> None:
             ClusterSettings(tick=bad)
     with pytest.raises(ValueError, match="stalled_timeout"):
         ClusterSettings(heartbeat=10, stalled_timeout=15)
+
+
+def test_status_shows_the_cluster_only_in_cluster_mode(tmp_path: Any, postgres_url: str) -> None:
+    from click.testing import CliRunner
+
+    from ingest.cli import main
+    from ingest.store import Store
+
+    Store(tmp_path / "ingest.db").close()
+    plain = tmp_path / "plain.toml"
+    plain.write_text(f'[store]\npath = "{(tmp_path / "ingest.db").as_posix()}"\n', encoding="utf-8")
+    clustered = tmp_path / "cluster.toml"
+    clustered.write_text(
+        plain.read_text() + f'[cluster]\nurl = "{postgres_url}"\n', encoding="utf-8"
+    )
+    env = {"INGEST_DATABASE_URL": "", "INGEST_CONFIG": "", "INGEST_DB": ""}
+    before = CliRunner().invoke(main, ["--config", str(plain), "status"], env=env)
+    assert before.exit_code == 0, before.output
+    starts = {line.split(" ", 1)[0] for line in before.output.splitlines()}
+    assert not starts & {"workers", "queue", "stalled", "cluster"}, before.output
+    ensure_queue_schema(postgres_url)
+    after = CliRunner().invoke(main, ["--config", str(clustered), "status"], env=env)
+    assert after.exit_code == 0, after.output
+    assert "workers      0 alive" in after.output
+    assert "queue        0 waiting, 0 running, 0 failed" in after.output
+    assert after.output.startswith(before.output)
