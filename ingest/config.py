@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ingest.alerts.settings import AlertsConfig, WebhookTarget, read_alerts
+from ingest.cluster.settings import ClusterSettings
 from ingest.dedup.settings import DedupSettings
 from ingest.errors import ConfigError, ConfigErrors
 from ingest.extract.article import ExtractConfig
@@ -112,6 +113,7 @@ class Config:
     findings: FindingSettings = field(default_factory=FindingSettings)
     log: LogSettings = field(default_factory=LogSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
 
 
 # Tables read into a settings dataclass as they are, in the order of the file's sections; the
@@ -130,6 +132,7 @@ _STAGES: tuple[tuple[str, type[Any]], ...] = (
     ("findings", FindingSettings),
     ("log", LogSettings),
     ("server", ServerSettings),
+    ("cluster", ClusterSettings),
 )
 
 

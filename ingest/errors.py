@@ -11,7 +11,8 @@
     │   ├── BackupError      a backup could not be written or did not verify
     │   └── UnitOfWorkError  a unit of work was nested, or used from another task (an await)
     ├── AlertError           an alert target could not be reached or refused delivery
-    └── ServerError          the ops endpoint (/healthz, /metrics) could not start
+    ├── ServerError          the ops endpoint (/healthz, /metrics) could not start
+    └── ClusterError         the cluster's job queue (PostgreSQL) is unreachable or unusable
 
 Third-party exceptions are mapped at the boundary (``raise FetchError(...) from exc``) so the
 rest of the code only ever catches these.
@@ -121,3 +122,7 @@ class AlertError(IngestError):
 
 class ServerError(IngestError):
     """The ops HTTP endpoint could not start (address in use, no permission)."""
+
+
+class ClusterError(IngestError):
+    """``ingest worker``: the job queue's database cannot be reached, set up or read."""

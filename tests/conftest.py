@@ -1,4 +1,5 @@
-"""Shared fixtures: the loopback HTTP server and a daemon wired to a real SQLite file."""
+"""Shared fixtures: the loopback HTTP server, a daemon wired to a real SQLite file, and a
+throwaway PostgreSQL database (tests/postgres_db.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 from loopback import loopback  # noqa: F401  (the fixture)
+from postgres_db import postgres_url  # noqa: F401  (the fixture: a database per test)
 
 from ingest.config import Config, parse_config
 from ingest.daemon import build_services, open_store

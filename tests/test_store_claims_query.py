@@ -69,7 +69,7 @@ def test_bounded_query_returns_the_values_of_the_window_query(
     store: Store, values: list[tuple[int, str, int]], previous_limit: int, period: str
 ) -> None:
     conn = store.conn
-    with store.transaction():
+    with store.unit():
         conn.execute("DELETE FROM claim_values")
         conn.execute("DELETE FROM claims")
         claim_ids = [

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ingest.cli import (  # noqa: F401
     commands_alerts,
     commands_backup,
+    commands_cluster,
     commands_core,
     commands_corpus,
     commands_demo,

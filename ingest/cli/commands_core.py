@@ -170,8 +170,12 @@ def status() -> None:
     Example:
         ingest status
     """
+    from ingest.cli.commands_cluster import cluster_status_lines
     from ingest.models import utcnow
     from ingest.ops.status import format_status, gather_status
 
     for line in format_status(gather_status(app().existing_store, utcnow())):
+        click.echo(line)
+    # Cluster mode (a PostgreSQL store or [cluster] url): workers, queue, stalled jobs.
+    for line in cluster_status_lines():
         click.echo(line)

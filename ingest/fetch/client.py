@@ -25,7 +25,7 @@ import httpx
 from ingest.errors import FailureKind, FetchError
 from ingest.fetch.decode import SUPPORTED_ENCODINGS, BoundedDecoder
 from ingest.fetch.headers import parse_cache_control_max_age, parse_expires, parse_retry_after
-from ingest.fetch.limiter import Clock, HostLimiter, Sleep
+from ingest.fetch.limiter import Clock, HostLimiter, Sleep, SlotLimiter
 from ingest.fetch.settings import ACCEPT_ANY, FetchResponse, HttpSettings
 
 __all__ = ["Fetcher", "PeerCheck", "classify_transport_error"]
@@ -192,6 +192,8 @@ class Fetcher:
     ``transport`` replaces the network (unit tests); ``peer_check`` vets every connection (the
     SSRF guard, issue 6) and is ignored when a transport is given. ``clock``/``sleep`` drive the
     per-host spacing and ``elapsed``; ``now`` is used for Retry-After dates and Expires.
+    ``limiter`` replaces the per-process :class:`HostLimiter` (``ingest worker`` passes one
+    that holds the limits across the cluster).
     """
 
     def __init__(
@@ -203,11 +205,12 @@ class Fetcher:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        limiter: SlotLimiter | None = None,
     ) -> None:
         self.settings = settings
         self._clock = clock
         self._now = now
-        self.limiter = HostLimiter(
+        self.limiter: SlotLimiter = limiter or HostLimiter(
             concurrency=settings.per_host_concurrency,
             min_delay=settings.per_host_min_delay,
             clock=clock,

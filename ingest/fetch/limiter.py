@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
-__all__ = ["Clock", "HostLimiter", "Sleep"]
+__all__ = ["Clock", "HostLimiter", "Sleep", "SlotLimiter"]
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -21,6 +22,16 @@ Sleep = Callable[[float], Awaitable[None]]
 # Beyond this many remembered hosts, idle ones are forgotten: article links name thousands of
 # hosts over months, and an idle host's state carries nothing worth keeping.
 _PRUNE_ABOVE = 512
+
+
+class SlotLimiter(Protocol):
+    """What the fetcher asks of a limiter: hold one of a host's request slots.
+
+    :class:`HostLimiter` holds them in this process; ``ingest worker`` plugs in
+    :class:`ingest.cluster.limiter.ClusterLimiter`, which holds them across the cluster.
+    """
+
+    def slot(self, host: str) -> AbstractAsyncContextManager[None]: ...
 
 
 @dataclass(slots=True)

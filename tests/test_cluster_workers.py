@@ -1,0 +1,216 @@
+"""``ingest worker`` processes sharing one PostgreSQL database, for the job queue and the store:
+a SIGKILLed worker's check runs again elsewhere and stores every entry once, SIGTERM drains,
+and two workers never check one source at the same time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest_demo.loopback import CannedResponse, LoopbackServer
+
+pytest.importorskip("procrastinate", reason="the cluster extra is not installed")
+
+pytestmark = pytest.mark.slow
+ENTRIES = 12
+
+
+def article(i: int) -> bytes:
+    text = " ".join(
+        f"Alibaba Cloud revenue in region {i} rose {j} percent as customers moved {i} workloads."
+        for j in range(12)
+    )
+    return (
+        f"<html><head><title>Alibaba item {i}</title></head><body><article><h1>Alibaba item {i}"
+        f"</h1><p>{text}</p></article></body></html>"
+    ).encode()
+
+
+def serve_slow_feed(server: LoopbackServer, *, page_delay: float) -> str:
+    items = "".join(
+        f"<item><title>Alibaba item {i}</title><link>{server.url(f'/a/{i}')}</link>"
+        f"<guid>g{i}</guid><description>Alibaba Cloud item {i}</description></item>"
+        for i in range(ENTRIES)
+    )
+    body = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}</channel></rss>'
+    )
+    server.route("/feed", CannedResponse(body=body.encode(), content_type="application/rss+xml"))
+    for i in range(ENTRIES):
+        server.route(
+            f"/a/{i}", CannedResponse(body=article(i), content_type="text/html", delay=page_delay)
+        )
+    return server.url("/feed")
+
+
+def write_config(tmp_path: Path, feed_url: str, *, extra: str = "") -> Path:
+    config = tmp_path / "ingest.toml"
+    config.write_text(
+        f'[store]\npath = "{(tmp_path / "ingest.db").as_posix()}"\n'
+        '[http]\nallow_networks = ["127.0.0.1/32"]\nper_host_min_delay = 0\n'
+        "per_host_concurrency = 1\n"
+        "[cluster]\ntick = 1\nheartbeat = 0.5\nstalled_timeout = 2\n"
+        f'{extra}[[sources]]\nname = "s"\nurl = "{feed_url}"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def start_worker(config: Path, url: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
+    env["INGEST_DATABASE_URL"] = url
+    with log.open("ab") as out:  # the child has its own copy of the descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "ingest", "worker", "--config", str(config)],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+def count(url: str, sql: str) -> int:
+    """A count in the store, which is the PostgreSQL one (the workers' $INGEST_DATABASE_URL)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        try:
+            row = conn.execute(sql).fetchone()
+        except psycopg.errors.UndefinedTable:
+            return 0  # the store's schema is not created yet
+    return int(row[0]) if row else 0
+
+
+def wait_for(what: str, ready: Any, procs: list[subprocess.Popen[bytes]], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while not ready():
+        for p in procs:
+            assert p.poll() is None, f"a worker exited early:\n{log.read_text()[-3000:]}"
+        assert time.monotonic() < deadline, (
+            f"timed out waiting for {what}:\n{log.read_text()[-3000:]}"
+        )
+        time.sleep(0.05)
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> list[int]:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    return [p.wait(timeout=60) for p in procs]
+
+
+def queue_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_sigkilled_worker_check_runs_again_elsewhere_and_stores_each_entry_once(
+    tmp_path: Path, loopback: LoopbackServer, postgres_url: str
+) -> None:
+    config = write_config(tmp_path, serve_slow_feed(loopback, page_delay=0.3))
+    log = tmp_path / "workers.log"
+    first = start_worker(config, postgres_url, log)
+    try:
+        wait_for("a few entries", lambda: count(postgres_url, "SELECT COUNT(*) FROM entries") >= 3,
+                 [first], log)  # fmt: skip
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        assert count(postgres_url, "SELECT COUNT(*) FROM entries") < ENTRIES
+        assert (
+            count(postgres_url, "SELECT COUNT(*) FROM fetch_log") == 0
+        )  # the check never finished
+        second = start_worker(config, postgres_url, log)
+        try:
+            finished = lambda: count(postgres_url, "SELECT COUNT(*) FROM fetch_log") >= 1  # noqa: E731
+            wait_for("the check to finish elsewhere", finished, [second], log)
+        finally:
+            assert stop([second]) == [0]
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert count(postgres_url, "SELECT COUNT(*) FROM entries") == ENTRIES
+    assert count(postgres_url, "SELECT COUNT(DISTINCT entry_key) FROM entries") == ENTRIES
+    assert count(postgres_url, "SELECT COUNT(*) FROM articles") == ENTRIES
+    assert count(postgres_url, "SELECT COUNT(*) FROM entries WHERE article_id IS NULL") == 0
+    # Checked once in its interval: the killed attempt recorded nothing, the rerun once.
+    assert count(postgres_url, "SELECT COUNT(*) FROM fetch_log WHERE outcome = 'ok'") == 1
+    # The dead worker's job left 'doing' (queued again, or closed for the newer copy).
+    assert queue_rows(
+        postgres_url, "SELECT COUNT(*) FROM procrastinate_jobs WHERE status = 'doing'"
+    ) == [(0,)]
+    assert (
+        queue_rows(
+            postgres_url,
+            "SELECT COUNT(*) FROM procrastinate_jobs WHERE task_name = 'ingest.check_source'"
+            " AND (attempts > 0 OR status = 'failed')",
+        )[0][0]
+        >= 1
+    )
+
+
+def test_sigterm_lets_the_running_check_finish(
+    tmp_path: Path, loopback: LoopbackServer, postgres_url: str
+) -> None:
+    config = write_config(tmp_path, serve_slow_feed(loopback, page_delay=0.2),
+                          extra="[schedule]\nstop_grace = 60\n")  # fmt: skip
+    log = tmp_path / "worker.log"
+    worker = start_worker(config, postgres_url, log)
+    try:
+        started = lambda: count(postgres_url, "SELECT COUNT(*) FROM entries") >= 2  # noqa: E731
+        wait_for("the check to start", started, [worker], log)
+        assert count(postgres_url, "SELECT COUNT(*) FROM fetch_log") == 0
+        assert stop([worker]) == [0]
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert count(postgres_url, "SELECT COUNT(*) FROM entries") == ENTRIES
+    assert count(postgres_url, "SELECT COUNT(*) FROM fetch_log WHERE outcome = 'ok'") == 1
+    assert queue_rows(
+        postgres_url,
+        "SELECT status::text FROM procrastinate_jobs WHERE task_name = 'ingest.check_source'"
+        " AND status <> 'todo' ORDER BY id LIMIT 1",
+    ) == [("succeeded",)]
+    assert queue_rows(postgres_url, "SELECT COUNT(*) FROM procrastinate_workers") == [(0,)]
+
+
+def test_two_workers_never_check_one_source_at_once(
+    tmp_path: Path, loopback: LoopbackServer, postgres_url: str
+) -> None:
+    """The source is due again a second after each check and its feed takes 1.5 s: every tick
+    of either worker finds it due (and claimed by the cluster), yet the feed is never fetched
+    twice at once."""
+    items = "".join(
+        f"<item><title>Alibaba {i}</title><guid>n{i}</guid>"
+        f"<description>Alibaba Cloud revenue rose {i} percent.</description></item>"
+        for i in range(3)
+    )
+    body = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}</channel></rss>'
+    )
+    loopback.route(
+        "/feed", CannedResponse(body=body.encode(), content_type="application/rss+xml", delay=1.5)
+    )
+    config = write_config(
+        tmp_path, loopback.url("/feed"),
+        extra="[schedule]\nmin_interval = 1\ndefault_interval = 1\nadaptive = false\n",
+    )  # fmt: skip
+    config.write_text(
+        config.read_text().replace("per_host_concurrency = 1", "per_host_concurrency = 8"),
+        encoding="utf-8",
+    )
+    log = tmp_path / "workers.log"
+    workers = [start_worker(config, postgres_url, log) for _ in range(2)]
+    try:
+        wait_for("four checks", lambda: count(postgres_url, "SELECT COUNT(*) FROM fetch_log") >= 4,
+                 workers, log)  # fmt: skip
+    finally:
+        codes = stop(workers)
+    assert codes == [0, 0]
+    assert len(loopback.requests_to("/feed")) >= 4
+    assert loopback.max_concurrent == 1
