@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ingest.extract.article import page
+from ingest.extract import page
 from ingest.extract.page import extract_body, looks_like_menu
 from ingest_demo.site import PLEDGE, QWEN, render_page
 
