@@ -6,6 +6,7 @@ FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml constraints.txt README.md ./
 COPY ingest ./ingest
+COPY ingest_demo ./ingest_demo
 COPY config ./config
 COPY scripts/image ./scripts/image
 # Wheel -> fresh virtualenv with the pinned versions; /etc/ingest/ingest.toml is the bundled

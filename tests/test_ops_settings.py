@@ -104,6 +104,18 @@ def test_dockerfile_healthcheck_and_user() -> None:
     assert "EXPOSE 9464" in text
 
 
+def test_dockerfile_copies_every_shipped_package() -> None:
+    """The build stage copies every top-level package the wheel ships (``ingest*`` in
+    pyproject.toml): a package left out builds an image whose ``ingest demo`` check fails."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    packages = sorted(
+        p.name for p in ROOT.glob("ingest*") if p.is_dir() and (p / "__init__.py").is_file()
+    )
+    assert packages == ["ingest", "ingest_demo"]
+    for name in packages:
+        assert f"COPY {name} ./{name}\n" in text, f"the Dockerfile does not copy {name}/"
+
+
 def test_compose_file() -> None:
     """compose.yaml runs the daemon with a volume and the ops port on loopback."""
     yaml = pytest.importorskip("yaml")
