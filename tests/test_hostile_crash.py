@@ -240,6 +240,20 @@ class Db:
         return int(str(got[0][0])) if got else 0
 
 
+def _wait_for_lease(db: Db, proc: subprocess.Popen[bytes], *, limit: float) -> None:
+    """Return once ``proc`` holds a source's lease in the database, has ended, or ``limit``
+    seconds have passed."""
+    deadline = time.monotonic() + limit
+    query = f"SELECT COUNT(*) FROM sources WHERE lease_owner LIKE '%:{proc.pid}'"
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if db.count(query):
+                return
+        except sqlite3.OperationalError:
+            pass  # locked while the process migrates or writes: ask again
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     got = Receiver()
@@ -279,6 +293,12 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
         # to how busy the machine is now (on a loaded machine start-up alone can take 3 s).
         delay = rng.uniform(0.5 * startup, startup + 2.0)
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if len(log) % 4 == 3:
+            # Every fourth run is killed the moment it holds a source's lease (mid-check), so
+            # the drill interrupts real polls whatever the machine's speed does to the timing.
+            _wait_for_lease(db, proc, limit=startup + 30.0)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
         try:
             proc.wait(timeout=delay)
         except subprocess.TimeoutExpired:
