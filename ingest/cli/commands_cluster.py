@@ -6,8 +6,7 @@ import click
 
 from ingest.cli.common import app, common_options, handle_errors
 from ingest.cli.group import main
-
-ENV_DATABASE_URL = "INGEST_DATABASE_URL"
+from ingest.store.select import ENV_DATABASE_URL
 
 
 def _missing_extra() -> click.ClickException:
