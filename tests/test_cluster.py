@@ -37,6 +37,7 @@ from ingest.cluster.tasks import (  # noqa: E402
 from ingest.config import parse_config  # noqa: E402
 from ingest.errors import ConfigError  # noqa: E402
 from ingest.settings_schema import InvalidSetting  # noqa: E402
+from ingest.store.alerts import NewAlert, NewDelivery  # noqa: E402
 from ingest.store.cluster import (  # noqa: E402
     HostPaceQueries,
     ensure_queue_schema,
@@ -149,13 +150,21 @@ def test_one_delivery_job_per_target(
         [], alerts={"webhook": [{"name": "ops", "url": loopback.url("/hook")}]}
     )
     runtime = WorkerRuntime(services=services, settings=ClusterSettings())
-
-    async def go() -> tuple[int, int]:
-        async with opened_app(postgres_url, runtime.settings) as app:
-            return await schedule_deliveries(app, runtime), await schedule_deliveries(app, runtime)
-
-    assert asyncio.run(go()) == (1, 0)
     names = list(services.senders)
+
+    async def go() -> tuple[int, int, int]:
+        async with opened_app(postgres_url, runtime.settings) as app:
+            idle = await schedule_deliveries(app, runtime)  # nothing due: no job
+            record = {"id": 1, "kind": "new", "subject": "Alibaba", "metric": "m"}
+            now = services.clock()
+            services.store.record_alert(
+                NewAlert(1, "new", "Alibaba", "m", record), [NewDelivery(names[0])], due=now,
+                now=now,
+            )  # fmt: skip
+            first = await schedule_deliveries(app, runtime)
+            return idle, first, await schedule_deliveries(app, runtime)
+
+    assert asyncio.run(go()) == (0, 1, 0)
     assert query(
         postgres_url,
         "SELECT lock, queueing_lock, args->>'target' FROM procrastinate_jobs"

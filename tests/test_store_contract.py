@@ -498,6 +498,25 @@ def test_claimed_deliveries_are_leased_then_recorded(store: StoreBackend) -> Non
     assert store.alert_counts() == {"sent": 1}
 
 
+def test_targets_due_names_the_targets_with_work(store: StoreBackend) -> None:
+    """Pending and due, leased or not, single or in a digest; sent or held work does not count."""
+    assert store.targets_due(["hook", "mail"], now=T0) == set()
+    _alert(store, 1, [NewDelivery("hook")])
+    assert store.targets_due(["hook", "mail"], now=T0) == {"hook"}
+    items = store.claim_due("hook", now=T0, owner="w1", lease=LEASE, limit=10)
+    assert store.targets_due(["hook"], now=T0) == {"hook"}  # a dead owner's lease is freed later
+    later = T0 + timedelta(hours=1)
+    store.release(items, not_before=later)
+    assert store.targets_due(["hook"], now=T0) == set()
+    assert store.targets_due(["hook"], now=later) == {"hook"}
+    (item,) = store.claim_due("hook", now=later, owner="w1", lease=LEASE, limit=10)
+    store.record_attempt(item, Outcome("sent"), now=later, status=200, error=None)
+    assert store.targets_due(["hook"], now=later) == set()
+    _alert(store, 2, [NewDelivery("mail")])
+    assert store.form_digests("mail", now=later, max_size=10)
+    assert store.targets_due(["hook", "mail"], now=later) == {"mail"}
+
+
 def test_release_with_not_before_holds_the_queue(store: StoreBackend) -> None:
     _alert(store, 1, [NewDelivery("hook")])
     items = store.claim_due("hook", now=T0, owner="w1", lease=LEASE, limit=10)

@@ -4,7 +4,8 @@ Periodic (every ``[cluster] tick``; procrastinate defers each tick once for the 
 
 * ``ingest.schedule_checks`` claims the due sources through the store's lease (owner
   :data:`CLUSTER_OWNER`) and defers one ``ingest.check_source`` per source;
-* ``ingest.schedule_deliveries`` defers one ``ingest.deliver_alerts`` per enabled target;
+* ``ingest.schedule_deliveries`` defers one ``ingest.deliver_alerts`` per enabled target with
+  deliveries due;
 * ``ingest.revisit_pages`` fetches stored pages again (one at a time cluster-wide);
 * ``ingest.recover_stalled`` puts back the jobs of workers whose heartbeat stopped.
 
@@ -91,12 +92,13 @@ async def run_check(runtime: WorkerRuntime, source_id: int) -> str:
 
 
 async def schedule_deliveries(app: App, runtime: WorkerRuntime) -> int:
+    """Defer one delivery job per enabled target with due work (none for an idle target, so
+    a quiet cluster queues nothing each tick); how many were deferred."""
     services = runtime.services
     disabled = services.store.disabled_targets()
+    enabled = [name for name in services.senders if name not in disabled]
     deferred = 0
-    for name in services.senders:
-        if name in disabled:
-            continue
+    for name in sorted(services.store.targets_due(enabled, now=services.clock())):
         lock = f"target:{name}"
         try:
             await app.configure_task(DELIVER, lock=lock, queueing_lock=lock).defer_async(

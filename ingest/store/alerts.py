@@ -14,7 +14,7 @@ import hashlib
 import json
 import sqlite3
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -188,6 +188,24 @@ class AlertQueries(StoreBase):
     def disabled_targets(self) -> dict[str, str]:
         rows = self._rows("SELECT name, reason FROM alert_targets WHERE disabled_at IS NOT NULL")
         return {r["name"]: r["reason"] or "disabled" for r in rows}
+
+    def targets_due(self, targets: Iterable[str], *, now: datetime) -> set[str]:
+        """Which of ``targets`` have a pending delivery or digest due by ``now``, leased or
+        not (a lease left by a dead process is freed by the delivery pass itself). One indexed
+        probe per target: the outbox keeps every sent alert, so no scan of it."""
+        stamp = to_iso(now)
+        due = set()
+        for target in targets:
+            row = self._one(
+                """SELECT EXISTS (SELECT 1 FROM alert_deliveries WHERE target = ?
+                     AND status = 'pending' AND next_attempt <= ? AND digest_id IS NULL)
+                   OR EXISTS (SELECT 1 FROM alert_digests WHERE target = ?
+                     AND status = 'pending' AND next_attempt <= ?) AS due""",
+                (target, stamp, target, stamp),
+            )
+            if row is not None and row["due"]:
+                due.add(target)
+        return due
 
     def disable_target(self, name: str, reason: str, *, now: datetime) -> None:
         """Stop delivering to a target; what was pending for it is marked ``disabled``."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -54,6 +54,24 @@ class PgAlertQueries(PostgresBase):
     def disabled_targets(self) -> dict[str, str]:
         rows = self._rows("SELECT name, reason FROM alert_targets WHERE disabled_at IS NOT NULL")
         return {r["name"]: r["reason"] or "disabled" for r in rows}
+
+    def targets_due(self, targets: Iterable[str], *, now: datetime) -> set[str]:
+        """Which of ``targets`` have a pending delivery or digest due by ``now``, leased or
+        not (a lease left by a dead process is freed by the delivery pass itself). One indexed
+        probe per target: the outbox keeps every sent alert, so no scan of it."""
+        stamp = to_iso(now)
+        due = set()
+        for target in targets:
+            row = self._one(
+                """SELECT EXISTS (SELECT 1 FROM alert_deliveries WHERE target = %s
+                     AND status = 'pending' AND next_attempt <= %s AND digest_id IS NULL)
+                   OR EXISTS (SELECT 1 FROM alert_digests WHERE target = %s
+                     AND status = 'pending' AND next_attempt <= %s) AS due""",
+                (target, stamp, target, stamp),
+            )
+            if row is not None and row["due"]:
+                due.add(target)
+        return due
 
     def disable_target(self, name: str, reason: str, *, now: datetime) -> None:
         error = f"target disabled: {reason}"
