@@ -4,15 +4,12 @@ and two workers never check one source at the same time."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cluster_support import count, rows, start_worker, stop, wait_for
 
 from ingest_demo.loopback import CannedResponse, LoopbackServer
 
@@ -63,51 +60,8 @@ def write_config(tmp_path: Path, feed_url: str, *, extra: str = "") -> Path:
     return config
 
 
-def start_worker(config: Path, url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
-    env["INGEST_DATABASE_URL"] = url
-    with log.open("ab") as out:  # the child has its own copy of the descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "ingest", "worker", "--config", str(config)],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-
-def count(url: str, sql: str) -> int:
-    """A count in the store, which is the PostgreSQL one (the workers' $INGEST_DATABASE_URL)."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        try:
-            row = conn.execute(sql).fetchone()
-        except psycopg.errors.UndefinedTable:
-            return 0  # the store's schema is not created yet
-    return int(row[0]) if row else 0
-
-
-def wait_for(what: str, ready: Any, procs: list[subprocess.Popen[bytes]], log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while not ready():
-        for p in procs:
-            assert p.poll() is None, f"a worker exited early:\n{log.read_text()[-3000:]}"
-        assert time.monotonic() < deadline, (
-            f"timed out waiting for {what}:\n{log.read_text()[-3000:]}"
-        )
-        time.sleep(0.05)
-
-
-def stop(procs: list[subprocess.Popen[bytes]]) -> list[int]:
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    return [p.wait(timeout=60) for p in procs]
-
-
 def queue_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        return conn.execute(sql).fetchall()
+    return rows(url, sql)
 
 
 def test_sigkilled_worker_check_runs_again_elsewhere_and_stores_each_entry_once(
