@@ -17,13 +17,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 
 from ingest_demo.loopback import CannedResponse, LoopbackServer
 
 procrastinate = pytest.importorskip("procrastinate", reason="the cluster extra is not installed")
 
 from ingest.cluster.limiter import ClusterLimiter  # noqa: E402
-from ingest.cluster.metrics import format_cluster  # noqa: E402
+from ingest.cluster.metrics import format_cluster, register_cluster_metrics  # noqa: E402
 from ingest.cluster.settings import ClusterSettings  # noqa: E402
 from ingest.cluster.tasks import (  # noqa: E402
     CHECK,
@@ -335,6 +336,20 @@ def test_queue_snapshot_and_status_lines(
         "queue        1 waiting (1 check_source), 1 running, 0 failed",
         "stalled jobs 1",
     ]
+    # The same figures as /metrics gauges, read at scrape time.
+    registry = CollectorRegistry()
+    register_cluster_metrics(registry, postgres_url, ClusterSettings())
+    text = generate_latest(registry).decode()
+    for line in (
+        'ingest_cluster_workers{state="alive"} 1.0',
+        'ingest_cluster_workers{state="stalled"} 1.0',
+        'ingest_cluster_jobs{status="todo"} 1.0',
+        'ingest_cluster_jobs{status="doing"} 1.0',
+        'ingest_cluster_jobs{status="failed"} 0.0',
+        f'ingest_cluster_queue_depth{{task="{CHECK}"}} 1.0',
+        "ingest_cluster_stalled_jobs 1.0",
+    ):
+        assert line in text.splitlines(), (line, text)
 
 
 def test_cluster_settings_refuse_a_tick_cron_cannot_express() -> None:

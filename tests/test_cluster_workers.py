@@ -168,3 +168,55 @@ def test_two_workers_never_check_one_source_at_once(
     assert codes == [0, 0]
     assert len(loopback.requests_to("/feed")) >= 4
     assert loopback.max_concurrent == 1
+
+
+def test_worker_serves_healthz_and_the_cluster_gauges(
+    tmp_path: Path, loopback: LoopbackServer, postgres_url: str
+) -> None:
+    """A worker with ``[server] listen`` answers /healthz (its own queue round trips, the
+    store's last success) and /metrics with the cluster's gauges, read from the queue."""
+    import socket
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = write_config(tmp_path, serve_slow_feed(loopback, page_delay=0),
+                          extra=f'[server]\nlisten = "127.0.0.1:{port}"\n')  # fmt: skip
+    log = tmp_path / "worker.log"
+    worker = start_worker(config, postgres_url, log)
+    base = f"http://127.0.0.1:{port}"
+
+    def answers(path: str) -> httpx.Response | None:
+        try:
+            return httpx.get(base + path, timeout=5)
+        except httpx.TransportError:
+            return None
+
+    try:
+        checked = "SELECT COUNT(*) FROM fetch_log WHERE kind = 'feed' AND outcome = 'ok'"
+        wait_for("a check", lambda: count(postgres_url, checked) >= 1, [worker], log)
+        health: httpx.Response | None = None
+
+        def healthy() -> bool:
+            nonlocal health
+            health = answers("/healthz")
+            return health is not None and health.status_code == 200
+
+        wait_for("/healthz to answer 200", healthy, [worker], log)
+        assert health is not None
+        verdict = health.json()
+        assert verdict["status"] == "ok"
+        assert verdict["checks"]["scheduler"]["last_tick"] is not None  # its queue round trip
+        assert verdict["checks"]["last_poll"]["last_success"] is not None  # from the store
+        metrics = answers("/metrics")
+        assert metrics is not None and metrics.status_code == 200
+        lines = metrics.text.splitlines()
+        assert 'ingest_cluster_workers{state="alive"} 1.0' in lines
+        assert 'ingest_cluster_workers{state="stalled"} 0.0' in lines
+        assert "ingest_cluster_stalled_jobs 0.0" in lines
+        assert any(line.startswith('ingest_cluster_jobs{status="succeeded"}') for line in lines)
+        assert any(line.startswith("ingest_polls_total") for line in lines), metrics.text[:2000]
+    finally:
+        assert stop([worker]) == [0]
