@@ -81,12 +81,15 @@ def test_the_database_url_opens_postgres(tmp_path: Path, monkeypatch: pytest.Mon
         assert not (tmp_path / "never.db").exists()
 
 
-def test_backup_refuses_a_postgres_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`ingest backup` copies SQLite files; with a database URL it says to use pg_dump."""
-    monkeypatch.setenv(ENV_DATABASE_URL, POSTGRES)
+def test_backup_of_an_unreachable_postgres_store_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ingest backup` with a database URL nobody answers: a clear error, no file."""
+    monkeypatch.setenv(ENV_DATABASE_URL, "postgresql://ingest@127.0.0.1:9/ingest")
     (tmp_path / "plain.toml").write_text("")
     done = CliRunner().invoke(
-        main, ["--config", str(tmp_path / "plain.toml"), "backup", str(tmp_path / "copy.db")]
+        main, ["--config", str(tmp_path / "plain.toml"), "backup", str(tmp_path / "copy.dump")]
     )
-    assert done.exit_code == 3, done.output
-    assert "pg_dump" in done.output and not (tmp_path / "copy.db").exists()
+    assert done.exit_code != 0, done.output
+    assert "127.0.0.1" in done.output and not (tmp_path / "copy.dump").exists()
+    assert list(tmp_path.iterdir()) == [tmp_path / "plain.toml"]

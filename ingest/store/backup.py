@@ -1,5 +1,8 @@
 """``ingest backup``: a consistent copy of the database, safe while the daemon writes.
 
+PostgreSQL: ``pg_dump --format=custom`` (a snapshot taken in one transaction, so workers keep
+writing), checked with ``pg_restore --list`` and renamed into place the same way.
+
 SQLite's online backup API copies a snapshot: in WAL mode it reads while the daemon keeps
 writing, and never sees half a transaction. The copy is written to a temporary file next to
 the target, switched from WAL to a rollback journal (so it is one self-contained file), checked
@@ -17,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import BackupError, StoreError
-from ingest.store import Store
 from ingest.store.backup_file import finalise_copy
+from ingest.store.interfaces import StoreBackend
 
 __all__ = ["BackupResult", "backup_database"]
 
@@ -28,9 +31,11 @@ class BackupResult:
     source: str
     target: Path
     bytes: int
-    pages: int
+    pages: int  # SQLite pages of the copy; 0 for a PostgreSQL archive
     integrity: str
     seconds: float
+    tables: int = 0  # tables whose rows a PostgreSQL archive holds; 0 for SQLite
+    format: str = "sqlite"  # "sqlite" (a database file) or "pg_dump" (a custom-format archive)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -40,8 +45,12 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _is_postgres(store: StoreBackend) -> bool:
+    return store.path.startswith(("postgresql://", "postgres://"))
+
+
 def backup_database(
-    store: Store,
+    store: StoreBackend,
     target: Path,
     *,
     overwrite: bool = False,
@@ -53,7 +62,10 @@ def backup_database(
     """
     started = clock()
     target = target.expanduser()
-    if _same_file(target, Path(store.path)) or target.resolve() == Path(store.path).resolve():
+    postgres = _is_postgres(store)
+    if not postgres and (
+        _same_file(target, Path(store.path)) or target.resolve() == Path(store.path).resolve()
+    ):
         raise BackupError(f"the backup target {target} is the database itself")
     if target.exists() and not overwrite:
         raise BackupError(f"{target} exists; pass --force to replace it")
@@ -65,9 +77,16 @@ def backup_database(
     try:
         partial.unlink(missing_ok=True)
         store.backup(partial)
-        facts = finalise_copy(partial)
-        if facts.integrity != "ok":
-            raise BackupError(f"the copy failed its integrity check: {facts.integrity}")
+        if postgres:
+            from ingest.store.postgres.dump import verify_dump
+
+            dump = verify_dump(partial)
+            integrity, pages, tables = dump.integrity, 0, dump.tables
+        else:
+            facts = finalise_copy(partial)
+            integrity, pages, tables = facts.integrity, facts.pages, 0
+        if integrity != "ok":
+            raise BackupError(f"the copy failed its integrity check: {integrity}")
         partial.replace(target)
     except StoreError:
         raise
@@ -83,7 +102,9 @@ def backup_database(
         source=store.path,
         target=target,
         bytes=target.stat().st_size,
-        pages=facts.pages,
-        integrity=facts.integrity,
+        pages=pages,
+        integrity=integrity,
         seconds=clock() - started,
+        tables=tables,
+        format="pg_dump" if postgres else "sqlite",
     )
