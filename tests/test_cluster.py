@@ -125,6 +125,34 @@ def test_checks_deferred_once_per_source(
     assert services.store.lease_owners() == ["cluster:ingest"]
 
 
+def test_no_copy_is_queued_behind_a_running_check_and_a_vanished_job_is_replaced(
+    postgres_url: str, loopback: LoopbackServer, make_services: Callable[..., Any]
+) -> None:
+    sources = [{"name": f"s{i}", "url": feed(loopback, f"/f{i}", 1)} for i in range(2)]
+    services = make_services(sources)
+    runtime = WorkerRuntime(services=services, settings=ClusterSettings())
+
+    async def go() -> tuple[int, int, int]:
+        async with opened_app(postgres_url, runtime.settings) as app:
+            first = await schedule_checks(app, runtime)
+            worker = await app.job_manager.register_worker()
+            await app.job_manager.fetch_job(queues=None, worker_id=worker)  # one check runs
+            behind_running = await schedule_checks(app, runtime)
+            # The waiting job disappears (as if the scheduling job died between claim and
+            # defer): the source is still the cluster's, and the next tick queues it again.
+            query(postgres_url, "DELETE FROM procrastinate_jobs WHERE status = 'todo'")
+            replaced = await schedule_checks(app, runtime)
+            return first, behind_running, replaced
+
+    assert asyncio.run(go()) == (2, 0, 1)
+    waiting = query(
+        postgres_url,
+        "SELECT COUNT(*) FROM procrastinate_jobs WHERE task_name = %s AND status = 'todo'",
+        CHECK,
+    )
+    assert waiting == [(1,)]
+
+
 def test_a_check_runs_once_per_claim_even_when_its_job_runs_again(
     postgres_url: str, loopback: LoopbackServer, make_services: Callable[..., Any]
 ) -> None:

@@ -32,6 +32,7 @@ from ingest.daemon import batch_size, lease_for
 from ingest.dedup.corpus import backfill_figures
 from ingest.pipeline import Services, check_source, revisit_due
 from ingest.schedule.leases import owner_id
+from ingest.store.cluster import sources_in_check
 
 log = logging.getLogger("ingest.cluster")
 
@@ -55,14 +56,24 @@ def runtime_of(context: JobContext) -> WorkerRuntime:
 
 
 async def schedule_checks(app: App, runtime: WorkerRuntime) -> int:
-    """Claim the due sources for the cluster and defer one check per source; how many new."""
+    """Claim the due sources for the cluster and defer one check per source; how many new.
+
+    The claim returns the cluster's own leases too, so a source whose job vanished (its
+    scheduling job was killed between claim and defer, or the job failed with an error) is
+    queued again at the next tick. Sources whose check is running are skipped: their job does
+    the check (or its retry, if its worker dies), and a copy queued behind it would only find
+    the lease released. A waiting job is kept single by the queueing lock.
+    """
     services = runtime.services
     claimed = services.store.claim_due_sources(
         services.clock(), limit=batch_size(services) * 4, owner=CLUSTER_OWNER,
         lease=lease_for(services.config),
     )  # fmt: skip
+    running = await sources_in_check(app.connector, CHECK) if claimed else set()
     deferred = 0
     for source in claimed:
+        if source.id in running:
+            continue
         lock = f"source:{source.id}"
         try:
             await app.configure_task(CHECK, lock=lock, queueing_lock=lock).defer_async(

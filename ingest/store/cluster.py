@@ -17,7 +17,7 @@ import psycopg
 from ingest.errors import ClusterError
 
 if TYPE_CHECKING:
-    from procrastinate.connector import BaseAsyncConnector
+    from procrastinate.connector import BaseAsyncConnector, BaseConnector
 
 # pg_advisory_lock key of "ingest worker is setting up the queue schema" (any constant bigint
 # works; this one is "ingestCL" read as ASCII, so it will not clash with another app's by chance).
@@ -119,6 +119,21 @@ def queue_snapshot(url: str, *, stalled_after: float) -> QueueSnapshot | None:
         queued_by_task={str(k): int(n) for k, n in queued},
         stalled_jobs=int(stalled[0]) if stalled else 0,
     )
+
+
+async def sources_in_check(connector: BaseConnector, task: str) -> set[int]:
+    """The sources whose check job (``task``) is running now, on a live worker or a stalled
+    one (the stalled one's job is retried by recovery)."""
+    from procrastinate.connector import BaseAsyncConnector
+
+    if not isinstance(connector, BaseAsyncConnector):
+        raise ClusterError("the job queue needs an asynchronous connector")
+    rows = await connector.execute_query_all_async(
+        "SELECT DISTINCT (args->>'source_id')::bigint AS source_id FROM procrastinate_jobs"
+        " WHERE task_name = %(task)s AND status = 'doing'",
+        task=task,
+    )
+    return {int(r["source_id"]) for r in rows if r["source_id"] is not None}
 
 
 class HostPaceQueries:
