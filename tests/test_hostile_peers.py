@@ -225,7 +225,10 @@ def test_one_slow_source_does_not_starve_a_fast_one(
     services = make_services(
         [{"name": "slow", "url": loopback.url("/crawl.xml")},
          {"name": "fast", "url": loopback.url("/fast.xml"), "interval": "1s"}],
-        topic={"enabled": False}, http={"per_host_concurrency": 4},
+        topic={"enabled": False},
+        # The pages must hang until the fast feed has had its polls, not time out first (the
+        # tests' 2 s read timeout ended the slow check, and the pass, on a loaded machine).
+        http={"per_host_concurrency": 4, "read_timeout": 60, "total_timeout": 60},
         schedule={"tick": "1s", "min_interval": "1s", "adaptive": False},
     )  # fmt: skip
 
