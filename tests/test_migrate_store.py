@@ -8,9 +8,13 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +60,11 @@ def pg_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
         return conn.execute(sql).fetchall()  # type: ignore[no-any-return]
 
 
+def pg_exec(url: str, sql: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
 def pg_count(url: str, table: str) -> int:
     if not pg_rows(url, f"SELECT to_regclass('{table}') IS NOT NULL")[0][0]:
         return 0
@@ -63,12 +72,12 @@ def pg_count(url: str, table: str) -> int:
 
 
 def sqlite_counts(db: Path) -> dict[str, int]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
 
 
 def sqlite_table(db: Path, table: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
         quoted = ", ".join(f'"{c}"' for c in columns)
         rows = conn.execute(f"SELECT {quoted} FROM {table}").fetchall()
@@ -354,3 +363,192 @@ def run_steps_on_postgres(corpus: Corpus) -> None:
         asyncio.run(go())
     finally:
         store.close()
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small(tmp_path: Path, loopback: LoopbackServer) -> tuple[Path, Path]:
+    return pipeline_corpus(tmp_path, loopback)
+
+
+def migrate(config: Path, *args: str) -> Result:
+    return ingest("--config", str(config), "migrate-store", *args)
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_server_is_a_database_error(small: tuple[Path, Path]) -> None:
+    """No server at the URL: exit 3 naming the server (password masked); the file is as it was."""
+    config, db = small
+    before = sqlite_counts(db)
+    url = f"postgresql://ingest:hunter2@127.0.0.1:{closed_port()}/ingest"
+    result = migrate(config, "--to", url)
+    assert result.exit_code == 3, result.output
+    assert "cannot use the server at" in result.stderr
+    assert f"127.0.0.1:{url.rsplit(':', 1)[1].split('/')[0]}" in result.stderr
+    assert "hunter2" not in result.output
+    assert sqlite_counts(db) == before
+
+
+def test_no_target_named_is_a_usage_error(small: tuple[Path, Path]) -> None:
+    """Without --to, $INGEST_DATABASE_URL or [store] url there is nowhere to copy to (exit 2);
+    a URL that is not postgresql:// is refused the same way."""
+    config, _ = small
+    result = migrate(config)
+    assert result.exit_code == 2 and "name the PostgreSQL database" in result.output
+    result = migrate(config, "--to", "mysql://db/ingest")
+    assert result.exit_code == 2 and "expected a postgresql:// URL" in result.output
+
+
+def test_target_from_the_environment(small: tuple[Path, Path], postgres_url: str) -> None:
+    """With no --to, $INGEST_DATABASE_URL names the target."""
+    config, db = small
+    result = ingest(
+        "--config", str(config), "migrate-store", env={"INGEST_DATABASE_URL": postgres_url}
+    )
+    assert result.exit_code == 0, result.output
+    assert pg_count(postgres_url, "articles") == sqlite_counts(db)["articles"] > 0
+
+
+def test_a_target_holding_data_is_refused_unless_replace(
+    small: tuple[Path, Path], postgres_url: str
+) -> None:
+    """A second copy into the same database is refused (exit 3, the tables with rows listed)
+    and changes nothing; --replace empties it and copies again, ids and counts as before."""
+    config, db = small
+    assert migrate(config, "--to", postgres_url).exit_code == 0
+    copied = {t: pg_count(postgres_url, t) for t in TABLES}
+    assert copied == sqlite_counts(db)
+    pg_exec(postgres_url, "UPDATE sources SET failures = 99")  # a change of the target's own
+    again = migrate(config, "--to", postgres_url)
+    assert again.exit_code == 3, again.output
+    assert "already holds data" in again.stderr and "articles (" in again.stderr
+    assert "--replace" in again.stderr
+    assert {t: pg_count(postgres_url, t) for t in TABLES} == copied
+    assert pg_rows(postgres_url, "SELECT DISTINCT failures FROM sources") == [(99,)]
+    replaced = migrate(config, "--to", postgres_url, "--replace")
+    assert replaced.exit_code == 0, replaced.output
+    assert "previous contents deleted" in replaced.stdout
+    assert {t: pg_count(postgres_url, t) for t in TABLES} == copied
+    assert pg_rows(postgres_url, "SELECT DISTINCT failures FROM sources") == [(0,)]
+    ids = [r[0] for r in pg_rows(postgres_url, "SELECT id FROM articles ORDER BY id")]
+    assert ids == [r[0] for r in sqlite_table(db, "articles")[1]]
+
+
+def test_an_opened_but_empty_target_is_accepted(
+    small: tuple[Path, Path], postgres_url: str
+) -> None:
+    """A database a PostgreSQL store was opened on (schema made, band parameters recorded, no
+    rows) counts as empty: the copy goes in and the file's parameters replace those."""
+    from ingest.config import load_config
+    from ingest.daemon import dedup_settings_for
+    from ingest.store.postgres import PostgresStore
+
+    config, db = small
+    store = PostgresStore(postgres_url)
+    store.neardup_check(dedup_settings_for(load_config(config)))
+    store.close()
+    assert pg_count(postgres_url, "neardup_meta") > 0
+    result = migrate(config, "--to", postgres_url)
+    assert result.exit_code == 0, result.output
+    assert pg_count(postgres_url, "neardup_meta") == sqlite_counts(db)["neardup_meta"]
+
+
+def test_missing_sqlite_file(tmp_path: Path, postgres_url: str) -> None:
+    """No file at --db: exit 3 saying so, nothing created on either side."""
+    missing = tmp_path / "nope.db"
+    result = ingest("--db", str(missing), "migrate-store", "--to", postgres_url)
+    assert result.exit_code == 3, result.output
+    assert f"no SQLite database at {missing}" in result.stderr
+    assert not missing.exists()
+    assert pg_count(postgres_url, "_ingest_migrations") == 0
+
+
+def test_sqlite_file_from_a_newer_version(small: tuple[Path, Path], postgres_url: str) -> None:
+    """A file with a schema step this version does not know: exit 3 naming it; PostgreSQL is
+    not touched."""
+    config, db = small
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+            " VALUES ('ingest', 'm099_from_the_future', '2030-01-01')"
+        )
+    result = migrate(config, "--to", postgres_url)
+    assert result.exit_code == 3, result.output
+    assert "newer ingest" in result.stderr and "m099_from_the_future" in result.stderr
+    assert pg_count(postgres_url, "_ingest_migrations") == 0
+
+
+def test_not_an_ingest_database(tmp_path: Path, postgres_url: str) -> None:
+    """A SQLite file of something else, or no SQLite file at all: exit 3 saying what it is."""
+    other = tmp_path / "other.db"
+    with closing(sqlite3.connect(other)) as conn, conn:
+        conn.execute("CREATE TABLE t (x)")
+    result = ingest("--db", str(other), "migrate-store", "--to", postgres_url)
+    assert result.exit_code == 3 and "not an ingest database" in result.stderr
+    text = tmp_path / "notes.db"
+    text.write_text("not a database at all, just some text" * 100)
+    result = ingest("--db", str(text), "migrate-store", "--to", postgres_url)
+    assert result.exit_code == 3 and "not a" in result.stderr, result.output
+
+
+def test_a_row_postgresql_refuses_leaves_the_target_empty(
+    small: tuple[Path, Path], postgres_url: str
+) -> None:
+    """A failure half-way (PostgreSQL refuses a NUL character in a title) rolls everything
+    back: exit 3 naming the table, not one row in the target, and a later run can go in."""
+    config, db = small
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(
+            "UPDATE entries SET title = ? WHERE id = (SELECT MAX(id) FROM entries)",
+            ("bad\x00title",),
+        )
+    result = migrate(config, "--to", postgres_url)
+    assert result.exit_code == 3, result.output
+    assert "copying table entries (at id " in result.stderr, result.stderr
+    assert "nothing was written" in result.stderr
+    assert {t: pg_count(postgres_url, t) for t in TABLES} == dict.fromkeys(TABLES, 0)
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE entries SET title = 'fixed' WHERE title LIKE 'bad%'")
+    assert migrate(config, "--to", postgres_url).exit_code == 0
+
+
+def test_a_running_daemon_keeps_the_file(
+    tmp_path: Path, loopback: LoopbackServer, postgres_url: str
+) -> None:
+    """While `ingest run` has the file open the copy is refused (exit 3: stop it first) and
+    PostgreSQL is not touched; after SIGTERM it goes through."""
+    config, db = pipeline_corpus(tmp_path, loopback)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
+    log = tmp_path / "daemon.log"
+    with log.open("wb") as out:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "ingest", "run", "--config", str(config)],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        # The daemon has the file open once it logs its start line.
+        while "started" not in log.read_text() and "ingest run" not in log.read_text():
+            assert daemon.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        result = migrate(config, "--to", postgres_url)
+        assert result.exit_code == 3, result.output
+        assert "is open in another process" in result.stderr
+        assert "stop it first" in result.stderr
+        assert pg_count(postgres_url, "_ingest_migrations") == 0
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=60) == 0, log.read_text()
+    result = migrate(config, "--to", postgres_url)
+    assert result.exit_code == 0, result.output
+    assert pg_count(postgres_url, "articles") == sqlite_counts(db)["articles"]

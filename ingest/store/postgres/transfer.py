@@ -232,14 +232,28 @@ def _copy_table(
     )
     held: list[tuple[int, int]] = []
     done = 0
-    with target.conn.cursor() as cur, cur.copy(statement) as copy:
-        for batch in source.batches(table, columns):
-            rows, ahead = hold_forward_references(batch, columns, table)
-            held += ahead
-            for row in rows:
-                copy.write_row(row)
-            done += len(rows)
-            progress(table, done, total)
+    key = columns.index("id") if "id" in columns else None
+    row: tuple[Any, ...] = ()
+    try:
+        with target.conn.cursor() as cur, cur.copy(statement) as copy:
+            for batch in source.batches(table, columns):
+                rows, ahead = hold_forward_references(batch, columns, table)
+                held += ahead
+                for row in rows:
+                    copy.write_row(row)
+                done += len(rows)
+                progress(table, done, total)
+    except psycopg.Error as exc:
+        # A value psycopg cannot send names its row; the server's refusals come at the end.
+        where = (
+            f" (at id {row[key]})"
+            if key is not None and row and isinstance(exc, psycopg.DataError)
+            else ""
+        )
+        raise StoreError(
+            f"copying table {table}{where}: {target.describe(exc)}; "
+            "nothing was written (the target is as it was)"
+        ) from exc
     if held:
         column = SELF_REFERENCES[table]
         with target.conn.cursor() as cur:
