@@ -537,7 +537,7 @@ def test_a_running_daemon_keeps_the_file(
     try:
         deadline = time.monotonic() + 60
         # The daemon has the file open once it logs its start line.
-        while "started" not in log.read_text() and "ingest run" not in log.read_text():
+        while "ingest running:" not in log.read_text():
             assert daemon.poll() is None, log.read_text()
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.05)
