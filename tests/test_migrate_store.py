@@ -552,3 +552,24 @@ def test_a_running_daemon_keeps_the_file(
     result = migrate(config, "--to", postgres_url)
     assert result.exit_code == 0, result.output
     assert pg_count(postgres_url, "articles") == sqlite_counts(db)["articles"]
+
+
+def test_sqlite_file_from_an_older_version_is_upgraded_first(
+    small: tuple[Path, Path], postgres_url: str
+) -> None:
+    """A file missing this version's last schema step gets it (as any command would give it),
+    says so, and is then copied."""
+    config, db = small
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_claim_values_newest'")
+        conn.execute("DROP INDEX claim_values_newest")
+    result = migrate(config, "--to", postgres_url)
+    assert result.exit_code == 0, result.output
+    assert "up to this version's schema: m013_claim_values_newest" in result.stdout
+    with closing(sqlite3.connect(db)) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")]
+        index = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'claim_values_newest'"
+        ).fetchone()
+    assert "m013_claim_values_newest" in names and index
+    assert pg_count(postgres_url, "findings") == sqlite_counts(db)["findings"]
