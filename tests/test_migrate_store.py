@@ -573,3 +573,43 @@ def test_sqlite_file_from_an_older_version_is_upgraded_first(
         ).fetchone()
     assert "m013_claim_values_newest" in names and index
     assert pg_count(postgres_url, "findings") == sqlite_counts(db)["findings"]
+
+
+def test_a_target_in_use_is_refused(
+    small: tuple[Path, Path], postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session writing to the target (a worker started too early) holds its tables: the copy
+    gives up after the lock timeout, exit 3 saying the database is in use, nothing written."""
+    from ingest.store.postgres import PostgresStore, transfer
+
+    config, _ = small
+    PostgresStore(postgres_url).close()  # the schema, as a worker's start would make it
+    monkeypatch.setattr(transfer, "LOCK_TIMEOUT", "200ms")
+    with psycopg.connect(postgres_url) as writer:
+        writer.execute("LOCK TABLE sources IN ROW EXCLUSIVE MODE")  # what an INSERT takes
+        result = migrate(config, "--to", postgres_url)
+    assert result.exit_code == 3, result.output
+    assert "is in use" in result.stderr and "nothing was written" in result.stderr
+    assert {t: pg_count(postgres_url, t) for t in TABLES} == dict.fromkeys(TABLES, 0)
+
+
+def test_while_copying_no_other_process_opens_the_file(small: tuple[Path, Path]) -> None:
+    """Once migrate-store holds the file, another process cannot read or write it until the
+    copy is done, so nothing is written after the snapshot it copies."""
+    from ingest.store.transfer import open_sqlite_source
+
+    _, db = small
+    probe = (
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=0.2); "
+        "print(c.execute('SELECT COUNT(*) FROM articles').fetchone()[0])"
+    )
+    source = open_sqlite_source(db)
+    try:
+        held = subprocess.run(
+            [sys.executable, "-c", probe, str(db)], capture_output=True, text=True
+        )
+    finally:
+        source.close()
+    assert held.returncode != 0 and "database is locked" in held.stderr
+    free = subprocess.run([sys.executable, "-c", probe, str(db)], capture_output=True, text=True)
+    assert free.returncode == 0 and int(free.stdout) == sqlite_counts(db)["articles"]

@@ -112,6 +112,12 @@ def copy_into_postgres(
     target = _Target(url)
     try:
         return _copy(source, target, replace=replace, progress=progress or _quiet)
+    except psycopg.errors.LockNotAvailable as exc:
+        raise StoreError(
+            f"the PostgreSQL database at {target.shown} is in use: another session holds its "
+            f"tables (workers or a daemon on it?) and did not let go within {LOCK_TIMEOUT}; "
+            "stop them and run again; nothing was written"
+        ) from exc
     except psycopg.Error as exc:
         raise StoreError(
             f"{target.describe(exc)}; nothing was written (the target is as it was)"
