@@ -187,9 +187,32 @@ def test_extract_figures_from_an_installed_wheel(installed: Installed, outside: 
     assert '"value_usd": 5' in done.stdout  # converted with the bundled fx.toml
 
 
+def test_the_cluster_extra_is_installed_at_the_pinned_versions(
+    installed: Installed, outside: Path
+) -> None:
+    """The image's virtualenv has the cluster extra: `ingest worker --help` works, and
+    procrastinate and psycopg import at the versions constraints.txt pins."""
+    done = _run(installed, "worker", "--help", cwd=outside)
+    assert done.returncode == 0, done.stderr
+    assert "--database-url" in done.stdout and "docs/cluster.md" in done.stdout
+    probe = (
+        "import importlib.metadata as m, procrastinate, psycopg, psycopg_pool; "
+        "print(*(f'{n}=={m.version(n)}' for n in ('procrastinate', 'psycopg', 'psycopg-pool')))"
+    )
+    done = subprocess.run(
+        [str(installed.prefix / "bin" / "python"), "-c", probe], capture_output=True, text=True,
+        cwd=outside, env=installed.env(), timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    pins = (ROOT / "constraints.txt").read_text(encoding="utf-8").split()
+    for installed_version in done.stdout.split():
+        assert installed_version in pins, (installed_version, "not the constraints.txt pin")
+    assert len(done.stdout.split()) == 3
+
+
 def test_the_image_check_runs_as_a_non_root_user(installed: Installed) -> None:
     """`scripts/image check` (the Dockerfile's runtime step) passes as uid 10001 with the
-    image's environment: check-config, extract-figures and the demo."""
+    image's environment: check-config, worker --help, extract-figures and the demo."""
     env = installed.env(
         INGEST_CONFIG=str(installed.etc / "ingest.toml"),
         INGEST_DB=str(installed.base / "home" / "ingest.db"),
@@ -200,6 +223,7 @@ def test_the_image_check_runs_as_a_non_root_user(installed: Installed) -> None:
     )  # fmt: skip
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
     assert "== image check passed" in done.stdout
+    assert "== ingest worker --help (the cluster extra)" in done.stdout
     assert f"{installed.etc / 'ingest.toml'}: OK" in done.stdout
 
 

@@ -124,3 +124,41 @@ def test_compose_file() -> None:
     assert "ingest-data:/var/lib/ingest" in ingest["volumes"]
     assert "127.0.0.1:9464:9464" in ingest["ports"]
     assert data["services"]["datasette"]["profiles"] == ["browse"]
+
+
+def test_compose_cluster_profile() -> None:
+    """compose.yaml's "cluster" profile: the official postgres image on a named volume with a
+    pg_isready health check, and two `ingest worker`s of the image, each waiting for PostgreSQL
+    to be healthy, pointed at it by INGEST_DATABASE_URL, given time to drain, publishing
+    /healthz on loopback only and on ports of their own. (PyYAML comes with the dev extras,
+    through apprise, pinned in constraints.txt.)"""
+    import yaml
+
+    text = (ROOT / "compose.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    services = data["services"]
+    cluster = sorted(n for n, s in services.items() if "cluster" in s.get("profiles", []))
+    assert cluster == ["postgres", "worker-1", "worker-2"]
+    postgres = services["postgres"]
+    assert postgres["image"].split(":")[0] == "postgres"
+    volume, _, mount = postgres["volumes"][0].partition(":")
+    assert volume in data["volumes"] and mount == "/var/lib/postgresql/data"
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert "ports" not in postgres, "PostgreSQL is reached over the compose network only"
+    user, db = postgres["environment"]["POSTGRES_USER"], postgres["environment"]["POSTGRES_DB"]
+    host_ports = []
+    for name in ("worker-1", "worker-2"):
+        worker = services[name]
+        assert worker["image"] == services["ingest"]["image"]
+        assert worker["command"] == ["ingest", "worker"]
+        assert worker["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+        url = worker["environment"]["INGEST_DATABASE_URL"]
+        assert url == f"postgresql://{user}@postgres:5432/{db}"
+        assert worker["environment"]["PGPASSWORD"] == postgres["environment"]["POSTGRES_PASSWORD"]
+        assert worker["stop_grace_period"]
+        (port,) = worker["ports"]
+        host, host_port, container_port = port.split(":")
+        assert host == "127.0.0.1" and container_port == "9464"
+        host_ports.append(host_port)
+    assert len(set(host_ports)) == 2 and "9464" not in host_ports
+    assert "ingest migrate-store" in text  # the one-off copy of the SQLite corpus, shown

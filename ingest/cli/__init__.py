@@ -20,6 +20,7 @@ from ingest.cli import (  # noqa: F401
     commands_figures,
     commands_findings,
     commands_import,
+    commands_migrate,
     commands_ops,
 )
 from ingest.cli.group import main as main
