@@ -3,7 +3,7 @@ processes on PostgreSQL beside one SQLite ``ingest run`` daemon, and the per-art
 the PostgreSQL store against the SQLite one.
 
     .venv/bin/python bench/bench_cluster.py [--feeds 400] [--delay 0.1] [--workers 1,2,4]
-        [--repeats 2] [--window 15] [--concurrency 8] [--rounds 2] [--skip-articles]
+        [--repeats 2] [--window 15] [--concurrency 8] [--tick 1] [--rounds 2] [--skip-articles]
 
 Polling: a loopback site (its own process, so it does not share a GIL with anyone) serves
 ``--feeds`` RSS feeds; every answer waits ``--delay`` seconds before its status line, as a real
@@ -92,7 +92,7 @@ def serve(count: int, port_file: str, delay: float, unchanged: str) -> None:
         time.sleep(3600)
 
 
-def config_text(tmp: Path, port: int, feeds: int, concurrency: int) -> str:
+def config_text(tmp: Path, port: int, feeds: int, concurrency: int, tick: int = 1) -> str:
     """One config for both sides: the daemon checks as many sources at once as one worker."""
     sources = "".join(
         f'[[sources]]\nname = "s{i:04d}"\nurl = "http://127.0.0.1:{port}/f/{i}"\n'
@@ -102,9 +102,9 @@ def config_text(tmp: Path, port: int, feeds: int, concurrency: int) -> str:
         f'[store]\npath = "{(tmp / "ingest.db").as_posix()}"\n'
         '[http]\nallow_networks = ["127.0.0.1/32"]\nper_host_min_delay = 0\n'
         "per_host_concurrency = 100\n"
-        "[schedule]\ntick = 1\nmin_interval = 1\ndefault_interval = 1\nadaptive = false\n"
+        f"[schedule]\ntick = {tick}\nmin_interval = 1\ndefault_interval = 1\nadaptive = false\n"
         f"max_parallel_sources = {concurrency}\nrevisit_within = 0\n"
-        f"[cluster]\ntick = 1\nconcurrency = {concurrency}\n"
+        f"[cluster]\ntick = {tick}\nconcurrency = {concurrency}\n"
         f"{sources}"
     )
 
@@ -274,7 +274,8 @@ def sqlite_query(path: Path) -> Callable[[str], list[tuple[object, ...]]]:
 def run_setup(setup: str, port: int, site: int, args: argparse.Namespace, tmp: Path) -> Sample:
     run_dir = Path(tempfile.mkdtemp(prefix=f"{setup}-", dir=tmp))
     config = run_dir / "ingest.toml"
-    config.write_text(config_text(run_dir, port, args.feeds, args.concurrency), encoding="utf-8")
+    text = config_text(run_dir, port, args.feeds, args.concurrency, args.tick)
+    config.write_text(text, encoding="utf-8")
     log = run_dir / "log.txt"
     if setup == "sqlite":
         procs = [start("run", config, None, log)]
@@ -331,7 +332,7 @@ def report_polling(samples: dict[str, list[Sample]], args: argparse.Namespace) -
         f"\n{args.feeds} feeds answering after {args.delay * 1000:.0f} ms ({args.unchanged} when"
         f" unchanged), {args.concurrency} checks at once per process (I/O ceiling "
         f"{ceiling:.0f} polls/s per process), {args.window:g} s windows, median of "
-        f"{args.repeats}; nproc {os.cpu_count()}\n"
+        f"{args.repeats}, tick {args.tick} s; nproc {os.cpu_count()}\n"
     )
     one = statistics.median(s.rate for s in samples.get(f"{args.workers[0]}x postgres", []))
     print("| setup | polls/s | vs 1 worker | per process | mean poll | CPU: ingest | CPU: ingest"
@@ -362,6 +363,7 @@ def main() -> int:
     parser.add_argument("--workers", type=lambda s: [int(x) for x in s.split(",")],
                         default=[1, 2, 4])  # fmt: skip
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--tick", type=int, default=1, help="[schedule] and [cluster] tick")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--window", type=float, default=15.0)

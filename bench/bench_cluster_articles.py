@@ -20,7 +20,7 @@ from bench_article_cost import STAGES, _pipeline
 
 from ingest.config import parse_config
 from ingest.daemon import build_services, open_store
-from ingest.extract.zyte import load_pages, zyte_dir
+from ingest.extract.zyte import BenchPage, load_pages, zyte_dir
 from ingest.pipeline import Services
 
 Backend = tuple[str, Services, int]
@@ -43,7 +43,10 @@ def services_for(db: Path, url: str | None) -> Services:
 
 
 def one_round(
-    pages: list, tmp: Path, number: int, database: Callable[[], AbstractContextManager[str]]
+    pages: list[BenchPage],
+    tmp: Path,
+    number: int,
+    database: Callable[[], AbstractContextManager[str]],
 ) -> dict[str, dict[str, float]]:
     """Seconds spent per backend: wall and CPU for the whole pipeline, and per stage (CPU)."""
     import functools
