@@ -153,6 +153,32 @@ def test_no_copy_is_queued_behind_a_running_check_and_a_vanished_job_is_replaced
     assert waiting == [(1,)]
 
 
+def test_a_tick_claims_for_every_live_slot_less_what_waits(
+    postgres_url: str, loopback: LoopbackServer, make_services: Callable[..., Any]
+) -> None:
+    """The claim grows with the live workers' slots and the tick (it was capped at one daemon
+    pass, 256 sources, however many workers), and what waits already counts against it."""
+    url = feed(loopback, "/f", 1)
+    services = make_services([{"name": f"s{i}", "url": url} for i in range(300)])
+    wide = WorkerRuntime(services=services, settings=ClusterSettings(tick=5, concurrency=8))
+    narrow = WorkerRuntime(services=services, settings=ClusterSettings(tick=1, concurrency=1))
+
+    async def go() -> tuple[int, int, int, int]:
+        async with opened_app(postgres_url, wide.settings) as app:
+            await app.job_manager.register_worker()
+            # 1 live worker x 8 slots x 5 s x 10 checks a second: room for all 300.
+            everything = await schedule_checks(app, wide)
+            query(postgres_url, "DELETE FROM procrastinate_jobs")
+            services.store.release_leases("cluster:ingest")
+            # 1 x 1 x 1 x 10 = 10, below one daemon pass's 256: 256 then.
+            floor = await schedule_checks(app, narrow)
+            # 256 wait: the room is the floor again, and only the 44 others are new.
+            rest = await schedule_checks(app, narrow)
+            return everything, floor, rest, await schedule_checks(app, narrow)
+
+    assert asyncio.run(go()) == (300, 256, 44, 0)
+
+
 def test_a_check_runs_once_per_claim_even_when_its_job_runs_again(
     postgres_url: str, loopback: LoopbackServer, make_services: Callable[..., Any]
 ) -> None:

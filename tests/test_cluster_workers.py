@@ -4,14 +4,16 @@ and two workers never check one source at the same time."""
 
 from __future__ import annotations
 
+import itertools
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cluster_support import count, rows, start_worker, stop, wait_for
 
-from ingest_demo.loopback import CannedResponse, LoopbackServer
+from ingest_demo.loopback import CannedResponse, LoopbackServer, RecordedRequest
 
 pytest.importorskip("procrastinate", reason="the cluster extra is not installed")
 
@@ -147,9 +149,15 @@ def test_two_workers_never_check_one_source_at_once(
     body = (
         f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}</channel></rss>'
     )
-    loopback.route(
-        "/feed", CannedResponse(body=body.encode(), content_type="application/rss+xml", delay=1.5)
-    )
+    fetches: list[tuple[float, float]] = []  # (start, end) of each fetch of the feed
+
+    def slow_feed(request: RecordedRequest) -> CannedResponse:
+        started = time.monotonic()
+        time.sleep(1.5)
+        fetches.append((started, time.monotonic()))
+        return CannedResponse(body=body.encode(), content_type="application/rss+xml")
+
+    loopback.route("/feed", slow_feed)
     config = write_config(
         tmp_path, loopback.url("/feed"),
         extra="[schedule]\nmin_interval = 1\ndefault_interval = 1\nadaptive = false\n",
@@ -166,8 +174,10 @@ def test_two_workers_never_check_one_source_at_once(
     finally:
         codes = stop(workers)
     assert codes == [0, 0]
-    assert len(loopback.requests_to("/feed")) >= 4
-    assert loopback.max_concurrent == 1
+    assert len(fetches) >= 4
+    fetches.sort()
+    overlaps = [(a, b) for a, b in itertools.pairwise(fetches) if b[0] < a[1]]
+    assert overlaps == [], "the feed was fetched twice at the same time"
 
 
 def test_worker_serves_healthz_and_the_cluster_gauges(

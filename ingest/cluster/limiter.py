@@ -6,16 +6,17 @@ limiter.slot(host)``), so the fetcher does not know which one it has. A slot is 
 ``ingest_cluster_host_slots`` taken with one ``UPDATE ... FOR UPDATE SKIP LOCKED``; it is held
 for ``hold`` seconds and renewed every third of that while the request runs, so a worker
 killed mid-request frees its slot when the hold runs out (``ingest worker`` uses the stalled
-timeout: its jobs and its slots come back together). Start
-times are reserved, one ``min_delay`` apart, by one atomic upsert of
-``ingest_cluster_host_pace`` on the database's clock. Inside one process a semaphore per host
-comes first, so a worker does not poll the database for slots it could never get.
+timeout: its jobs and its slots come back together). Start times are reserved, one
+``min_delay`` apart, by one atomic upsert of ``ingest_cluster_host_pace`` on the database's
+clock (skipped when ``min_delay`` is 0). Inside one process a semaphore per host comes first,
+so a worker does not poll the database for slots it could never get.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -73,9 +74,12 @@ class ClusterLimiter:
             taken = await self._take(host, holder)
             keep = asyncio.create_task(self._keep(host, taken, holder))
             try:
-                start, wait = await self._db.reserve_start(host, self._min_delay)
-                if wait > 0:
-                    await self._sleep(wait)
+                if self._min_delay > 0:
+                    start, wait = await self._db.reserve_start(host, self._min_delay)
+                    if wait > 0:
+                        await self._sleep(wait)
+                else:  # nothing to space: no statement, no hot row every request updates
+                    start = time.time()
                 if self._on_start is not None:
                     self._on_start(host, start)
                 yield

@@ -32,13 +32,20 @@ from ingest.daemon import batch_size, lease_for
 from ingest.dedup.corpus import backfill_figures
 from ingest.pipeline import Services, check_source, revisit_due
 from ingest.schedule.leases import owner_id
-from ingest.store.cluster import sources_in_check
+from ingest.store.cluster import check_queue
 
 log = logging.getLogger("ingest.cluster")
 
 CHECK = "ingest.check_source"
 DELIVER = "ingest.deliver_alerts"
 CONTEXT_KEY = "ingest"
+# Checks one job slot does per second when feeds answer quickly (a 304 in about 100 ms): how
+# many sources a tick claims per live slot and second of the tick. Claiming more than the
+# workers start before the next tick costs nothing but a longer queue; fewer leaves them idle.
+CHECKS_PER_SLOT_SECOND = 10
+# One tick's claim and defer in one statement each: bounded, so a huge backlog of due sources
+# is taken in steps rather than in one transaction.
+MAX_DEFERRED_PER_TICK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,27 +65,43 @@ def runtime_of(context: JobContext) -> WorkerRuntime:
 async def schedule_checks(app: App, runtime: WorkerRuntime) -> int:
     """Claim the due sources for the cluster and defer one check per source; how many new.
 
-    The claim returns the cluster's own leases too, so a source whose job vanished (its
-    scheduling job was killed between claim and defer, or the job failed with an error) is
-    queued again at the next tick. Sources whose check is running are skipped: their job does
-    the check (or its retry, if its worker dies), and a copy queued behind it would only find
-    the lease released. A waiting job is kept single by the queueing lock.
+    How many: enough to keep every live worker's slots busy until the next tick, at
+    :data:`CHECKS_PER_SLOT_SECOND` (a quick check), less the checks already waiting, never more
+    than :data:`MAX_DEFERRED_PER_TICK`; and at least what one ``ingest run`` pass claims.
+
+    The claim returns the cluster's own leases too (renewing them), so a source whose job
+    vanished (its scheduling job was killed between claim and defer, or the job failed with an
+    error) is queued again at the next tick. Sources with a check job waiting or running are
+    skipped: that job does the check (or its retry, if its worker dies). The rest are deferred
+    in one statement; if one of them got a job meanwhile (the queueing lock refuses the whole
+    batch), one by one.
     """
-    services = runtime.services
+    services, settings = runtime.services, runtime.settings
+    queue = await check_queue(app.connector, CHECK, stalled_after=settings.stalled_timeout)
+    slots = max(queue.live_workers, 1) * settings.concurrency
+    want = slots * settings.tick * CHECKS_PER_SLOT_SECOND - len(queue.waiting)
+    room = min(max(want, batch_size(services) * 4), MAX_DEFERRED_PER_TICK)
     claimed = services.store.claim_due_sources(
-        services.clock(), limit=batch_size(services) * 4, owner=CLUSTER_OWNER,
+        services.clock(), limit=len(queue.queued) + room, owner=CLUSTER_OWNER,
         lease=lease_for(services.config),
     )  # fmt: skip
-    running = await sources_in_check(app.connector, CHECK) if claimed else set()
+    fresh = [s.id for s in claimed if s.id not in queue.queued][:room]
+    if not fresh:
+        return 0
+    jobs = [
+        app.configure_task(CHECK, lock=f"source:{sid}", queueing_lock=f"source:{sid}")
+        .make_new_job(source_id=sid)
+        for sid in fresh
+    ]  # fmt: skip
+    try:
+        await app.job_manager.batch_defer_jobs_async(jobs)
+        return len(jobs)
+    except AlreadyEnqueued:
+        pass
     deferred = 0
-    for source in claimed:
-        if source.id in running:
-            continue
-        lock = f"source:{source.id}"
+    for job in jobs:
         try:
-            await app.configure_task(CHECK, lock=lock, queueing_lock=lock).defer_async(
-                source_id=source.id
-            )
+            await app.job_manager.defer_job_async(job)
             deferred += 1
         except AlreadyEnqueued:
             pass  # one is waiting already: it checks the source

@@ -121,19 +121,39 @@ def queue_snapshot(url: str, *, stalled_after: float) -> QueueSnapshot | None:
     )
 
 
-async def sources_in_check(connector: BaseConnector, task: str) -> set[int]:
-    """The sources whose check job (``task``) is running now, on a live worker or a stalled
-    one (the stalled one's job is retried by recovery)."""
+@dataclass(frozen=True, slots=True)
+class CheckQueue:
+    """The source checks in the queue, as the scheduling job sees them each tick."""
+
+    waiting: frozenset[int]  # sources with a check job waiting (todo)
+    running: frozenset[int]  # sources with a check job running (doing), live or stalled worker
+    live_workers: int  # workers whose heartbeat is fresh
+
+    @property
+    def queued(self) -> frozenset[int]:
+        return self.waiting | self.running
+
+
+async def check_queue(connector: BaseConnector, task: str, *, stalled_after: float) -> CheckQueue:
+    """Which sources have a check job (``task``) waiting or running, and how many workers are
+    alive: two statements on the queue's partial indexes."""
     from procrastinate.connector import BaseAsyncConnector
 
     if not isinstance(connector, BaseAsyncConnector):
         raise ClusterError("the job queue needs an asynchronous connector")
     rows = await connector.execute_query_all_async(
-        "SELECT DISTINCT (args->>'source_id')::bigint AS source_id FROM procrastinate_jobs"
-        " WHERE task_name = %(task)s AND status = 'doing'",
+        "SELECT (args->>'source_id')::bigint AS source_id, status::text AS status"
+        " FROM procrastinate_jobs WHERE task_name = %(task)s AND status IN ('todo', 'doing')",
         task=task,
     )
-    return {int(r["source_id"]) for r in rows if r["source_id"] is not None}
+    alive = await connector.execute_query_one_async(
+        "SELECT COUNT(*) AS n FROM procrastinate_workers"
+        " WHERE last_heartbeat >= NOW() - make_interval(secs => %(s)s::float8)",
+        s=stalled_after,
+    )
+    waiting = {int(r["source_id"]) for r in rows if r["status"] == "todo" and r["source_id"]}
+    running = {int(r["source_id"]) for r in rows if r["status"] == "doing" and r["source_id"]}
+    return CheckQueue(frozenset(waiting), frozenset(running), int(alive["n"]))
 
 
 class HostPaceQueries:
