@@ -346,7 +346,18 @@ _ALERTS = Step(
     ),
 )
 
-STEPS: tuple[Step, ...] = (_CORE, _SEARCH, _INDEXES, _FIGURES, _ALERTS)
+# A claim's newest values by index (the SQLite store's m013): reading a claim's contenders
+# stops after the few a finding carries instead of sorting its history. It covers
+# (claim_id, status), which the older index was.
+_CLAIM_VALUES_NEWEST = Step(
+    "p006_claim_values_newest",
+    (
+        "CREATE INDEX claim_values_newest ON claim_values (claim_id, status, as_of, id)",
+        "DROP INDEX claim_values_claim",
+    ),
+)
+
+STEPS: tuple[Step, ...] = (_CORE, _SEARCH, _INDEXES, _FIGURES, _ALERTS, _CLAIM_VALUES_NEWEST)
 
 
 def applied(conn: psycopg.Connection[Any]) -> list[str]:
