@@ -14,6 +14,7 @@ import textwrap
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from ingest_demo.loopback import CannedResponse, LoopbackServer
 
 procrastinate = pytest.importorskip("procrastinate", reason="the cluster extra is not installed")
 
+from ingest.alerts.senders import close_senders  # noqa: E402
 from ingest.cluster.limiter import ClusterLimiter  # noqa: E402
 from ingest.cluster.metrics import format_cluster, register_cluster_metrics  # noqa: E402
 from ingest.cluster.settings import ClusterSettings  # noqa: E402
@@ -32,6 +34,7 @@ from ingest.cluster.tasks import (  # noqa: E402
     build_app,
     recover_stalled,
     run_check,
+    run_delivery,
     schedule_checks,
     schedule_deliveries,
 )
@@ -225,6 +228,46 @@ def test_one_delivery_job_per_target(
         "SELECT lock, queueing_lock, args->>'target' FROM procrastinate_jobs"
         " WHERE task_name = 'ingest.deliver_alerts'",
     ) == [(f"target:{names[0]}", f"target:{names[0]}", names[0])]
+
+
+def test_one_targets_retry_after_holds_its_queue_for_every_worker(
+    postgres_url: str, make_services: Callable[..., Any], loopback: LoopbackServer
+) -> None:
+    """Worker A's delivery gets 503 with Retry-After: 120; worker B, on the same store, sends
+    nothing to that target until then, and the scheduler queues no delivery job for it."""
+    answers = iter([CannedResponse(status=503, headers=(("Retry-After", "120"),))])
+    loopback.route("/hook", lambda _: next(answers, CannedResponse(status=204)))
+    tables = {
+        "alerts": {"webhook": [{"name": "ops", "url": loopback.url("/hook")}]},
+        "store": {"url": postgres_url},
+    }
+    worker_a, worker_b = (
+        WorkerRuntime(services=make_services([], **tables), settings=ClusterSettings())
+        for _ in range(2)
+    )
+    store = worker_a.services.store
+    now = worker_a.services.clock()
+    for n in (1, 2):
+        record = {"id": n, "kind": "new", "subject": "Alibaba", "metric": "m"}
+        store.record_alert(
+            NewAlert(n, "new", "Alibaba", "m", record), [NewDelivery("ops")], due=now, now=now
+        )
+
+    async def go() -> tuple[str, str, int]:
+        async with opened_app(postgres_url, worker_b.settings) as app:
+            try:
+                first = await run_delivery(worker_a, "ops")
+                second = await run_delivery(worker_b, "ops")
+                return first, second, await schedule_deliveries(app, worker_b)
+            finally:
+                for worker in (worker_a, worker_b):
+                    await close_senders(worker.services.senders)
+
+    assert asyncio.run(go()) == ("0 sent, 1 failed", "0 sent, 0 failed", 0)
+    assert len(loopback.requests_to("/hook")) == 1
+    assert worker_b.services.store.targets_due(["ops"], now=now) == set()
+    later = now + timedelta(seconds=121)
+    assert worker_b.services.store.targets_due(["ops"], now=later) == {"ops"}
 
 
 def test_stalled_jobs_are_queued_again(
