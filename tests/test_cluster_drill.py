@@ -86,6 +86,7 @@ class Site:
     offered: dict[int, set[str]] = field(default_factory=dict)  # source -> guids it served
     accepted: dict[str, list[str]] = field(default_factory=dict)  # target -> webhook-ids (2xx)
     hook_requests: Counter[str] = field(default_factory=Counter)
+    slow_since: dict[int, float] = field(default_factory=dict)  # slow feed -> its answer's start
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def items(self, i: int) -> list[int]:
@@ -101,6 +102,8 @@ class Site:
             tag = f'"r{self.round}"' if kind == "growing" else '"v1"'
         try:
             if kind == "slow":
+                with self.lock:
+                    self.slow_since[i] = time.monotonic()
                 time.sleep(SLOW_FEED)
             if kind == "failing":
                 return CannedResponse(status=500, body=b"upstream error")
@@ -124,6 +127,7 @@ class Site:
         finally:
             with self.lock:
                 self.active[path] -= 1
+                self.slow_since.pop(i, None)
 
     def page(self, i: int, j: int) -> CannedResponse:
         html = (
@@ -208,35 +212,49 @@ def start_registered(
     return proc, worker_id
 
 
-def running_checks(url: str, worker_id: int) -> tuple[int, ...]:
+def running_checks(url: str, worker_id: int) -> dict[int, int]:
+    """The check jobs a worker runs: job id -> source id."""
     found = rows(
         url,
-        "SELECT id FROM procrastinate_jobs WHERE worker_id = %s AND status = 'doing'"
-        " AND task_name = 'ingest.check_source'",
+        "SELECT id, (args->>'source_id')::int FROM procrastinate_jobs"
+        " WHERE worker_id = %s AND status = 'doing' AND task_name = 'ingest.check_source'",
         (worker_id,),
     )
-    return tuple(r[0] for r in found)
+    return dict(found)
 
 
 def kill_mid_check(
-    url: str, workers: list[tuple[subprocess.Popen[bytes], int]], log: Path
+    url: str, site: Site, workers: list[tuple[subprocess.Popen[bytes], int]], log: Path
 ) -> tuple[int, Kill]:
-    """SIGKILL the worker that runs the most source checks (two at least) at this moment;
-    which one it was, and the check jobs it left running (read after its death)."""
+    """SIGKILL a worker that runs two source checks at least, one of them a slow feed whose
+    answer has a second to go (so the check cannot end before the signal lands); which one it
+    was, and the check jobs it left running (read after its death)."""
+    feed_of = {
+        sid: int(name.split()[-1]) for sid, name in rows(url, "SELECT id, name FROM sources")
+    }
     victim = 0
+
+    def mid_slow_check(checks: dict[int, int]) -> bool:
+        now = time.monotonic()
+        with site.lock:
+            started = [site.slow_since.get(feed_of.get(s, -1)) for s in checks.values()]
+        return any(t is not None and now - t < SLOW_FEED - 1.0 for t in started)
 
     def busy() -> bool:
         nonlocal victim
-        running = [len(running_checks(url, worker_id)) for _, worker_id in workers]
-        victim = max(range(len(workers)), key=running.__getitem__)
-        return running[victim] >= 2
+        for n, (_, worker_id) in enumerate(workers):
+            checks = running_checks(url, worker_id)
+            if len(checks) >= 2 and mid_slow_check(checks):
+                victim = n
+                return True
+        return False
 
-    wait_for("a worker to run checks", busy, [p for p, _ in workers], log, timeout=60)
+    wait_for("a worker mid-check", busy, [p for p, _ in workers], log, timeout=60)
     proc, worker_id = workers[victim]
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     ((at,),) = rows(url, "SELECT clock_timestamp()")
-    return victim, Kill(at=at, jobs=running_checks(url, worker_id))
+    return victim, Kill(at=at, jobs=tuple(running_checks(url, worker_id)))
 
 
 def test_three_workers_300_feeds_ten_sigkills(
@@ -261,7 +279,7 @@ def test_three_workers_300_feeds_ten_sigkills(
             if n % 2 == 0:
                 with site.lock:
                     site.round = min(site.round + 1, rounds)
-            victim, kill = kill_mid_check(url, workers, log)
+            victim, kill = kill_mid_check(url, site, workers, log)
             kills.append(kill)
             workers[victim] = start_registered(config, url, log, known)
             time.sleep(INTERVAL / 3)
