@@ -26,10 +26,12 @@ def start_worker(config: Path, url: str, log: Path) -> subprocess.Popen[bytes]:
 
 
 def rows(url: str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Run one statement on its own connection; its rows (none for a statement without)."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+        cur = conn.execute(sql, params)
+        return cur.fetchall() if cur.description is not None else []
 
 
 def count(url: str, sql: str) -> int:

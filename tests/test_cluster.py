@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from cluster_support import rows
 from prometheus_client import CollectorRegistry, generate_latest
 
 from ingest_demo.loopback import CannedResponse, LoopbackServer
@@ -70,14 +71,6 @@ async def opened_app(url: str, settings: ClusterSettings) -> AsyncIterator[Any]:
         yield app
 
 
-def query(url: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        cur = conn.execute(sql, args)
-        return cur.fetchall() if cur.description is not None else []
-
-
 def test_schema_applied_once_when_workers_start_together(postgres_url: str) -> None:
     results: list[bool] = []
     errors: list[BaseException] = []
@@ -96,7 +89,7 @@ def test_schema_applied_once_when_workers_start_together(postgres_url: str) -> N
     assert not errors
     assert sorted(results) == [False, False, False, True]
     assert ensure_queue_schema(postgres_url) is False
-    assert query(postgres_url, "SELECT to_regclass('procrastinate_jobs') IS NOT NULL") == [(True,)]
+    assert rows(postgres_url, "SELECT to_regclass('procrastinate_jobs') IS NOT NULL") == [(True,)]
 
 
 def test_checks_deferred_once_per_source(
@@ -117,14 +110,14 @@ def test_checks_deferred_once_per_source(
 
     first, second = asyncio.run(go())
     assert (first, second) == (3, 0)
-    rows = query(
+    jobs = rows(
         postgres_url,
         "SELECT lock, queueing_lock, args->>'source_id' FROM procrastinate_jobs"
         " WHERE task_name = %s AND status = 'todo' ORDER BY lock",
-        CHECK,
+        (CHECK,),
     )
     ids = sorted(s.id for s in services.store.list_sources())
-    assert rows == [(f"source:{i}", f"source:{i}", str(i)) for i in ids]
+    assert jobs == [(f"source:{i}", f"source:{i}", str(i)) for i in ids]
     assert services.store.lease_owners() == ["cluster:ingest"]
 
 
@@ -143,15 +136,15 @@ def test_no_copy_is_queued_behind_a_running_check_and_a_vanished_job_is_replaced
             behind_running = await schedule_checks(app, runtime)
             # The waiting job disappears (as if the scheduling job died between claim and
             # defer): the source is still the cluster's, and the next tick queues it again.
-            query(postgres_url, "DELETE FROM procrastinate_jobs WHERE status = 'todo'")
+            rows(postgres_url, "DELETE FROM procrastinate_jobs WHERE status = 'todo'")
             replaced = await schedule_checks(app, runtime)
             return first, behind_running, replaced
 
     assert asyncio.run(go()) == (2, 0, 1)
-    waiting = query(
+    waiting = rows(
         postgres_url,
         "SELECT COUNT(*) FROM procrastinate_jobs WHERE task_name = %s AND status = 'todo'",
-        CHECK,
+        (CHECK,),
     )
     assert waiting == [(1,)]
 
@@ -171,7 +164,7 @@ def test_a_tick_claims_for_every_live_slot_less_what_waits(
             await app.job_manager.register_worker()
             # 1 live worker x 8 slots x 5 s x 10 checks a second: room for all 300.
             everything = await schedule_checks(app, wide)
-            query(postgres_url, "DELETE FROM procrastinate_jobs")
+            rows(postgres_url, "DELETE FROM procrastinate_jobs")
             services.store.release_leases("cluster:ingest")
             # 1 x 1 x 1 x 10 = 10, below one daemon pass's 256: 256 then.
             floor = await schedule_checks(app, narrow)
@@ -223,7 +216,7 @@ def test_one_delivery_job_per_target(
             return idle, first, await schedule_deliveries(app, runtime)
 
     assert asyncio.run(go()) == (0, 1, 0)
-    assert query(
+    assert rows(
         postgres_url,
         "SELECT lock, queueing_lock, args->>'target' FROM procrastinate_jobs"
         " WHERE task_name = 'ingest.deliver_alerts'",
@@ -288,24 +281,24 @@ def test_stalled_jobs_are_queued_again(
             for _ in range(2):
                 assert await app.job_manager.fetch_job(queues=None, worker_id=dead) is not None
             # ...its heartbeat is old now, and source 2 got a newer waiting copy.
-            query(
+            rows(
                 postgres_url,
                 "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'",
             )
-            query(
+            rows(
                 postgres_url,
                 "INSERT INTO procrastinate_jobs (queue_name, task_name, lock, queueing_lock, args)"
                 " VALUES ('default', %s, 'source:2', 'source:2', '{\"source_id\": 2}')",
-                CHECK,
+                (CHECK,),
             )
             return await recover_stalled(app, runtime)
 
     assert asyncio.run(go()) == 1
-    rows = query(
+    jobs = rows(
         postgres_url,
         "SELECT lock, status::text, attempts FROM procrastinate_jobs ORDER BY id",
     )
-    assert rows == [("source:1", "todo", 1), ("source:2", "failed", 1), ("source:2", "todo", 0)]
+    assert jobs == [("source:1", "todo", 1), ("source:2", "failed", 1), ("source:2", "todo", 0)]
 
 
 def test_cluster_limiter_holds_concurrency_across_two_limiters(postgres_url: str) -> None:
@@ -343,7 +336,7 @@ def test_cluster_limiter_holds_concurrency_across_two_limiters(postgres_url: str
     asyncio.run(go())
     assert most == 1
     # Every slot was given back.
-    assert query(
+    assert rows(
         postgres_url, "SELECT COUNT(*) FROM ingest_cluster_host_slots WHERE holder IS NOT NULL"
     ) == [(0,)]
 
@@ -416,11 +409,11 @@ def test_queue_snapshot_and_status_lines(
             stale = await app.job_manager.register_worker()
             await app.job_manager.fetch_job(queues=None, worker_id=stale)
             await app.job_manager.register_worker()
-            query(
+            rows(
                 postgres_url,
                 "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'"
                 " WHERE id = %s",
-                stale,
+                (stale,),
             )
 
     asyncio.run(go())

@@ -8,7 +8,6 @@ import itertools
 import signal
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cluster_support import count, rows, start_worker, stop, wait_for
@@ -62,10 +61,6 @@ def write_config(tmp_path: Path, feed_url: str, *, extra: str = "") -> Path:
     return config
 
 
-def queue_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
-    return rows(url, sql)
-
-
 def test_sigkilled_worker_check_runs_again_elsewhere_and_stores_each_entry_once(
     tmp_path: Path, loopback: LoopbackServer, postgres_url: str
 ) -> None:
@@ -97,11 +92,11 @@ def test_sigkilled_worker_check_runs_again_elsewhere_and_stores_each_entry_once(
     # Checked once in its interval: the killed attempt recorded nothing, the rerun once.
     assert count(postgres_url, "SELECT COUNT(*) FROM fetch_log WHERE outcome = 'ok'") == 1
     # The dead worker's job left 'doing' (queued again, or closed for the newer copy).
-    assert queue_rows(
-        postgres_url, "SELECT COUNT(*) FROM procrastinate_jobs WHERE status = 'doing'"
-    ) == [(0,)]
+    assert rows(postgres_url, "SELECT COUNT(*) FROM procrastinate_jobs WHERE status = 'doing'") == [
+        (0,)
+    ]
     assert (
-        queue_rows(
+        rows(
             postgres_url,
             "SELECT COUNT(*) FROM procrastinate_jobs WHERE task_name = 'ingest.check_source'"
             " AND (attempts > 0 OR status = 'failed')",
@@ -127,12 +122,12 @@ def test_sigterm_lets_the_running_check_finish(
             worker.kill()
     assert count(postgres_url, "SELECT COUNT(*) FROM entries") == ENTRIES
     assert count(postgres_url, "SELECT COUNT(*) FROM fetch_log WHERE outcome = 'ok'") == 1
-    assert queue_rows(
+    assert rows(
         postgres_url,
         "SELECT status::text FROM procrastinate_jobs WHERE task_name = 'ingest.check_source'"
         " AND status <> 'todo' ORDER BY id LIMIT 1",
     ) == [("succeeded",)]
-    assert queue_rows(postgres_url, "SELECT COUNT(*) FROM procrastinate_workers") == [(0,)]
+    assert rows(postgres_url, "SELECT COUNT(*) FROM procrastinate_workers") == [(0,)]
 
 
 def test_two_workers_never_check_one_source_at_once(

@@ -30,7 +30,8 @@ __all__ = ["ClusterLimiter", "StartHook"]
 log = logging.getLogger("ingest.cluster")
 
 StartHook = Callable[[str, float], None]
-"""``(host, reserved start as Unix time on the database clock)``, called as a slot starts."""
+"""``(host, reserved start as Unix time on the database clock)``, called as a slot starts
+(with ``min_delay`` 0 nothing is reserved, and the start is this process's clock)."""
 
 # While every slot of a host is taken, look again after this long, doubling up to the cap.
 _POLL_FIRST = 0.05
